@@ -1,0 +1,84 @@
+"""HTTP plumbing shared by the faces: JSON responses and HubSpot's error body."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from leadhub.errors import LeadhubError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class JSONResponse(Response):
+    """A JSON response serialized with orjson."""
+
+    media_type = "application/json;charset=utf-8"
+
+    def __init__(self, content: Any, status_code: int = 200, sort_keys: bool = False) -> None:
+        self._sort = sort_keys
+        super().__init__(content, status_code=status_code)
+
+    def render(self, content: Any) -> bytes:
+        option = orjson.OPT_SORT_KEYS if getattr(self, "_sort", False) else 0
+        return orjson.dumps(content, option=option)
+
+
+def error_body(exc: LeadhubError, correlation_id: str | None = None) -> dict[str, Any]:
+    """HubSpot's error envelope: status, message, correlationId, category, and details."""
+    body: dict[str, Any] = {
+        "status": "error",
+        "message": exc.message,
+        "correlationId": correlation_id or str(uuid.uuid4()),
+        "category": exc.category,
+    }
+    if exc.sub_category:
+        body["subCategory"] = exc.sub_category
+    if exc.errors:
+        body["errors"] = exc.errors
+    if exc.context:
+        body["context"] = exc.context
+    return body
+
+
+def error_response(exc: LeadhubError) -> JSONResponse:
+    """Render a domain error in HubSpot's error envelope with its status code."""
+    return JSONResponse(error_body(exc), status_code=exc.status)
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused past MAX_BODY_BYTES without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def media_type(request: Request) -> str:
+    """The request's content type without parameters, lower case."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_json(request: Request) -> Any:
+    """A JSON request body; 415 for another content type, 400 for malformed JSON."""
+    if media_type(request) != "application/json":
+        raise UnsupportedMediaType(
+            "the request body must be JSON with Content-Type: application/json "
+            f"(got {request.headers.get('content-type') or 'none'})"
+        )
+    raw = await read_body(request)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError(f"the request body is not valid JSON: {exc}") from None

@@ -1,0 +1,97 @@
+"""The v1 lead's wire shape: exactly the field set of HubSpot's example lead."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from leadhub.leads import fields as F
+from leadhub.leads.convert import to_v1
+from leadhub.leads.service import PUBLIC_TOKEN_PROP, LeadView
+from leadhub.store.events import CUSTOMER, DELETE
+
+
+def _value(view: LeadView, field: F.Field) -> Any:
+    source = view.lead if field.owner == "lead" else view.contact
+    stored = source.props.get(field.prop) if source is not None else None
+    return to_v1(field, stored)
+
+
+def render(view: LeadView, base_url: str) -> dict[str, Any]:
+    """A LeadView as v1 lead JSON (a dict; keys are sorted when serialized)."""
+    lead = view.lead
+    guid = view.guid
+    portal_id = lead.portal_id
+    out: dict[str, Any] = {f.name: _value(view, f) for f in F.FIELDS}
+    source_id = out["sourceId"]
+    out.update(
+        guid=guid,
+        id=guid,
+        leadId=lead.id,
+        portalId=portal_id,
+        insertedAt=lead.created_at,
+        lastModifiedAt=lead.updated_at,
+        isDeleted=lead.archived,
+        isCustomer=bool(out["closedAt"]),
+        foundVia=F.found_via(source_id),
+        fullFoundViaString=F.full_found_via(
+            source_id, out["sourceValue1"], out["sourceValue2"]
+        ),
+        leadJsonLink=f"{base_url}/leads/v1/lead/{guid}",
+        leadLink=f"{base_url}/leads/app/lead?portalId={portal_id}&guid={guid}",
+        publicLeadLink=(
+            f"{base_url}/leads/public/leadDetails?portalId={portal_id}"
+            f"&leadToken={quote(lead.props.get(PUBLIC_TOKEN_PROP, ''), safe='')}"
+        ),
+    )
+    analytics = {f.name: _value(view, f) for f in F.ANALYTICS_FIELDS}
+    analytics.update(
+        id=guid, leadGuid=guid, leadId=lead.id, portalId=portal_id, userToken=out["userToken"]
+    )
+    out["analyticsDetails"] = analytics
+    crm = {f.name: _value(view, f) for f in F.CRM_FIELDS}
+    crm["id"] = guid
+    out["crmDetails"] = crm
+    out["leadConversionEvents"] = (
+        [_event(e, guid, portal_id) for e in view.events] if view.events is not None else []
+    )
+    out["leadCustomerStatusModifyLogs"] = [_log(x) for x in view.logs if x.kind == CUSTOMER]
+    out["leadDeleteLogs"] = [_log(x) for x in view.logs if x.kind == DELETE]
+    return out
+
+
+def _event(event: Any, lead_guid: str, portal_id: int) -> dict[str, Any]:
+    common = {
+        "convertDate": event.convert_date,
+        "formGuid": event.form_guid,
+        "formId": event.form_id,
+        "formName": event.form_name,
+    }
+    values = [
+        {
+            **common,
+            "conversionGuid": event.guid,
+            "fieldLabel": f.get("fieldLabel", ""),
+            "fieldName": f.get("fieldName", ""),
+            "fieldValue": f.get("fieldValue", ""),
+            "id": f.get("id", 0),
+            "leadGuid": lead_guid,
+            "portalId": portal_id,
+        }
+        for f in event.fields
+    ]
+    return {
+        **common,
+        "formSubmissionValues": values,
+        "guid": event.guid,
+        "id": event.guid,
+        "leadGuid": lead_guid,
+        "pageName": event.page_name,
+        "pageType": event.page_type,
+        "pageUrl": event.page_url,
+        "portalId": portal_id,
+    }
+
+
+def _log(log: Any) -> dict[str, Any]:
+    return {"id": log.id, "insertedAt": log.inserted_at, "previousState": log.previous_state}

@@ -1,0 +1,444 @@
+"""The v1 lead rules: lookups, lists, updates, and creating a lead with its contact."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from leadhub import crm_types as ct
+from leadhub.errors import Conflict, NotFound, ValidationError
+from leadhub.leads import fields as F
+from leadhub.leads.convert import from_v1
+from leadhub.store import associations as assoc_store
+from leadhub.store import events as event_store
+from leadhub.store import objects as obj_store
+from leadhub.store.associations import AssociationType
+from leadhub.store.events import ConversionEvent, LeadLog
+from leadhub.store.leadlist import LeadListQuery, list_lead_ids
+from leadhub.store.objects import Change, ObjectRow
+from leadhub.util import new_guid
+
+PUBLIC_TOKEN_PROP = "leadhub_public_token"
+PRIMARY_CONTACT = AssociationType(ct.LEAD_TO_PRIMARY_CONTACT, ct.PRIMARY_CONTACT_TO_LEAD)
+EMAIL_PROP = "email"
+
+
+@dataclass
+class LeadView:
+    """Everything a v1 lead is made of."""
+
+    lead: ObjectRow
+    contact: ObjectRow | None
+    events: list[ConversionEvent] | None
+    logs: list[LeadLog]
+
+    @property
+    def guid(self) -> str:
+        return self.lead.props.get(F.GUID_PROP, "")
+
+
+def new_public_token() -> str:
+    """An unguessable token for a lead's public link (16 random bytes, base64)."""
+    return base64.b64encode(secrets.token_bytes(16)).decode()
+
+
+def normalize_email(email: str) -> str:
+    """Emails are one person regardless of case and surrounding spaces."""
+    return email.strip().lower()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load(
+    conn: Connection, portal_id: int, lead_ids: list[int], *, with_events: bool = True
+) -> list[LeadView]:
+    """The leads with these ids, in the given order, with their contacts."""
+    rows = obj_store.get_many(conn, portal_id, lead_ids)
+    links = assoc_store.targets(conn, portal_id, lead_ids, type_id=ct.LEAD_TO_PRIMARY_CONTACT)
+    contact_of = {}
+    for link in links:
+        contact_of.setdefault(link.from_id, link.to_id)
+    contacts = obj_store.get_many(conn, portal_id, contact_of.values())
+    events = event_store.events_for_leads(conn, portal_id, lead_ids) if with_events else None
+    logs = event_store.logs_for_leads(conn, portal_id, lead_ids)
+    views = []
+    for lead_id in lead_ids:
+        row = rows.get(lead_id)
+        if row is None or row.object_type != ct.LEADS:
+            continue
+        contact_id = contact_of.get(lead_id)
+        views.append(
+            LeadView(
+                lead=row,
+                contact=contacts.get(contact_id) if contact_id is not None else None,
+                events=events.get(lead_id, []) if events is not None else None,
+                logs=logs.get(lead_id, []),
+            )
+        )
+    return views
+
+
+def lead_id_for_guid(conn: Connection, portal_id: int, guid: str) -> int | None:
+    """The lead object id behind a v1 guid."""
+    return obj_store.find_unique(conn, portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
+
+
+def get(conn: Connection, portal_id: int, guid: str) -> LeadView:
+    """One lead by guid, deleted or not; NotFound otherwise."""
+    lead_id = lead_id_for_guid(conn, portal_id, guid)
+    views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
+    if not views:
+        raise NotFound(f"lead {guid} does not exist")
+    return views[0]
+
+
+def _first_converted(conn: Connection, portal_id: int, lead_ids: list[int]) -> int | None:
+    """Of several leads, the live one that converted first (never-converted last)."""
+    rows = [r for r in obj_store.get_many(conn, portal_id, lead_ids).values() if not r.archived]
+    if not rows:
+        return None
+
+    def key(row: ObjectRow) -> tuple[int, str, int]:
+        first = row.props.get(F.FIRST_CONVERTED_PROP)
+        return (0, first, row.id) if first else (1, "", row.id)
+
+    return min(rows, key=key).id
+
+
+def leads_of_contacts(conn: Connection, portal_id: int, contact_ids: list[int]) -> list[int]:
+    """Leads whose primary contact is one of these contacts."""
+    links = assoc_store.targets(conn, portal_id, contact_ids, type_id=ct.PRIMARY_CONTACT_TO_LEAD)
+    return [link.to_id for link in links]
+
+
+def find_lead_id(
+    conn: Connection,
+    portal_id: int,
+    *,
+    email: str | None = None,
+    conversion_event_guid: str | None = None,
+    user_token: str | None = None,
+) -> int | None:
+    """A lead by email, conversion event guid or user token (first that is given)."""
+    if conversion_event_guid:
+        return event_store.lead_for_event(conn, portal_id, conversion_event_guid.strip().lower())
+    if email:
+        contact = obj_store.find_unique(
+            conn, portal_id, ct.CONTACTS, EMAIL_PROP, normalize_email(email)
+        )
+        if contact is None:
+            return None
+        return _first_converted(conn, portal_id, leads_of_contacts(conn, portal_id, [contact]))
+    if user_token:
+        contacts = obj_store.ids_with_value(
+            conn, portal_id, ct.CONTACTS, "leadhub_user_token", user_token.strip()
+        )
+        return _first_converted(conn, portal_id, leads_of_contacts(conn, portal_id, contacts))
+    return None
+
+
+def find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
+    """One lead by email, conversion event guid or user token; NotFound otherwise."""
+    lead_id = find_lead_id(conn, portal_id, **criteria)
+    views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
+    if not views:
+        given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
+        raise NotFound(f"no lead matches {given}")
+    return views[0]
+
+
+def list_leads(conn: Connection, query: LeadListQuery, *, with_events: bool) -> list[LeadView]:
+    """One page of leads for a list query."""
+    ids = list_lead_ids(conn, query)
+    return load(conn, query.portal_id, ids, with_events=with_events)
+
+
+def guids_to_ids(conn: Connection, portal_id: int, guids: list[str]) -> list[int]:
+    """Lead ids for the guids that exist in this portal."""
+    ids = (lead_id_for_guid(conn, portal_id, g) for g in guids)
+    return [i for i in ids if i is not None]
+
+
+# ---------------------------------------------------------------- creating
+
+
+def create(
+    conn: Connection,
+    portal_id: int,
+    values: Mapping[str, Any],
+    change: Change,
+    *,
+    guid: str | None = None,
+    extra_lead_props: Mapping[str, str] | None = None,
+    lead_id: int | None = None,
+) -> LeadView:
+    """Create a lead and its primary contact (or reuse the contact with that email).
+
+    ``values`` are v1 field values (``firstName``, ``email``, ...).
+    """
+    lead_props, contact_props = split_props(values)
+    email = contact_props.get(EMAIL_PROP)
+    contact: ObjectRow | None = None
+    if email:
+        existing = obj_store.find_unique(
+            conn, portal_id, ct.CONTACTS, EMAIL_PROP, normalize_email(email)
+        )
+        if existing is not None:
+            contact = obj_store.get(conn, portal_id, ct.CONTACTS, existing, for_update=True)
+            if contact is not None:
+                obj_store.update_props(conn, contact, contact_props, change)
+    if contact is None:
+        contact = obj_store.insert(conn, portal_id, ct.CONTACTS, contact_props, change)
+        if email:
+            obj_store.set_unique(conn, contact, EMAIL_PROP, normalize_email(email))
+    guid = (guid or new_guid()).lower()
+    lead_props.setdefault(F.LEAD_NAME_PROP, lead_name(contact.props))
+    lead_props[F.GUID_PROP] = guid
+    lead_props.update(extra_lead_props or {})
+    lead_props.setdefault(PUBLIC_TOKEN_PROP, new_public_token())
+    lead = obj_store.insert(conn, portal_id, ct.LEADS, lead_props, change, object_id=lead_id)
+    obj_store.set_unique(conn, lead, F.GUID_PROP, guid)
+    assoc_store.add(
+        conn, portal_id, ct.LEADS, lead.id, ct.CONTACTS, contact.id, PRIMARY_CONTACT, change.timestamp
+    )
+    return LeadView(lead=lead, contact=contact, events=[], logs=[])
+
+
+def add_conversion_event(
+    conn: Connection, lead: ObjectRow, event: ConversionEvent, change: Change
+) -> bool:
+    """Record a conversion on a lead and keep its conversion summary up to date.
+
+    Returns False (and changes nothing) if the event guid is already stored,
+    so processing one submission twice has its effect once.
+    """
+    event.lead_id = lead.id
+    if not event_store.add_event(conn, lead.portal_id, event):
+        return False
+    converted = to_stored_ms(event.convert_date)
+    first = lead.props.get(F.FIRST_CONVERTED_PROP)
+    last = lead.props.get("leadhub_last_converted_at")
+    count = int(lead.props.get("leadhub_num_conversion_events", "0"))
+    obj_store.update_props(
+        conn,
+        lead,
+        {
+            F.FIRST_CONVERTED_PROP: min(first, converted) if first else converted,
+            "leadhub_last_converted_at": max(last, converted) if last else converted,
+            "leadhub_num_conversion_events": str(count + 1),
+        },
+        change,
+    )
+    return True
+
+
+def lead_name(contact_props: Mapping[str, str]) -> str:
+    """A lead's display name from its contact: full name, else email."""
+    name = " ".join(
+        p for p in (contact_props.get("firstname"), contact_props.get("lastname")) if p
+    )
+    return name or contact_props.get(EMAIL_PROP) or "Lead"
+
+
+def split_props(values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Turn v1 field values into (lead properties, contact properties)."""
+    lead: dict[str, str] = {}
+    contact: dict[str, str] = {}
+    for name, value in values.items():
+        field = F.ALL_STORED[name]
+        stored = from_v1(field, value)
+        if stored is None:
+            continue
+        (lead if field.owner == "lead" else contact)[field.prop] = stored
+    return lead, contact
+
+
+# ---------------------------------------------------------------- updating
+
+
+def update(
+    conn: Connection,
+    portal_id: int,
+    guid: str,
+    body: Any,
+    change: Change,
+    render: Any,
+) -> None:
+    """Apply a v1 PUT body; all-or-nothing.
+
+    ``render`` turns a LeadView into its v1 JSON so that non-editable
+    fields sent back unchanged (a GET, modify, PUT round trip) are accepted.
+    """
+    if not isinstance(body, dict):
+        raise ValidationError("the request body must be a JSON object")
+    body_guid = body.get("guid")
+    if not isinstance(body_guid, str) or body_guid.strip().lower() != guid.strip().lower():
+        raise ValidationError(
+            "the body must carry the lead's guid, the same as in the URL "
+            f"(URL: {guid}, body: {body_guid!r})"
+        )
+    lead_id = lead_id_for_guid(conn, portal_id, guid)
+    lead = (
+        obj_store.get(conn, portal_id, ct.LEADS, lead_id, include_archived=True, for_update=True)
+        if lead_id is not None
+        else None
+    )
+    if lead is None:
+        raise NotFound(f"lead {guid} does not exist")
+    view = load(conn, portal_id, [lead.id])[0]
+    view.lead = lead
+    current = render(view)
+    plan = _plan_update(body, current)
+    _apply(conn, view, plan, change)
+
+
+@dataclass
+class _Plan:
+    lead: dict[str, str | None]
+    contact: dict[str, str | None]
+    closed_at: int | None | bool  # False: untouched; None: reopen; int: close at
+    deleted: bool | None
+
+
+def _plan_update(body: dict[str, Any], current: dict[str, Any]) -> _Plan:
+    errors: list[str] = []
+    plan = _Plan(lead={}, contact={}, closed_at=False, deleted=None)
+    for raw_key, value in body.items():
+        key = F.ALIASES.get(raw_key, raw_key)
+        if key == "guid":
+            continue
+        if key == "closedAt":
+            plan.closed_at = _parse_closed_at(value, errors)
+        elif key == "isDeleted":
+            flag = to_v1_bool(value)
+            if flag is None:
+                errors.append("isDeleted must be true or false")
+            else:
+                plan.deleted = flag
+        elif key in F.BY_NAME and F.BY_NAME[key].editable:
+            field = F.BY_NAME[key]
+            try:
+                stored = from_v1(field, value)
+            except ValueError as exc:
+                errors.append(f"{raw_key}: {exc}")
+                continue
+            (plan.lead if field.owner == "lead" else plan.contact)[field.prop] = stored
+        elif key in current:
+            if not _same(value, current[key]):
+                errors.append(f"{raw_key} is not editable")
+        else:
+            errors.append(f"{raw_key} is not a lead field")
+    if errors:
+        raise ValidationError("invalid lead update: " + "; ".join(errors))
+    return plan
+
+
+def to_v1_bool(value: Any) -> bool | None:
+    """A JSON boolean or its text form."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _parse_closed_at(value: Any, errors: list[str]) -> int | None | bool:
+    if value is None or value == "" or value == 0 or value == "0":
+        return None
+    if isinstance(value, bool):
+        errors.append("closedAt must be a timestamp in milliseconds or \"\"")
+        return False
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, float) and value.is_integer() and value > 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    errors.append("closedAt must be a timestamp in milliseconds or \"\"")
+    return False
+
+
+def _same(sent: Any, current: Any) -> bool:
+    """Whether a value sent for a non-editable field equals the current one."""
+    if isinstance(current, bool):
+        return to_v1_bool(sent) == current
+    if isinstance(current, (int, float)) and not isinstance(sent, bool):
+        try:
+            return float(sent) == current
+        except (TypeError, ValueError):
+            return False
+    return bool(sent == current)
+
+
+def _apply(conn: Connection, view: LeadView, plan: _Plan, change: Change) -> None:
+    lead, portal_id, now = view.lead, view.lead.portal_id, change.timestamp
+    lead_changes = dict(plan.lead)
+    was_customer = bool(lead.props.get("leadhub_closed_at"))
+    if plan.closed_at is not False:
+        closed = plan.closed_at
+        lead_changes["leadhub_closed_at"] = (
+            to_stored_ms(closed) if isinstance(closed, int) else None
+        )
+        is_customer = closed is not None
+        if is_customer != was_customer:
+            lead_changes["leadhub_customer_status_modified_at"] = to_stored_ms(now)
+            event_store.add_log(conn, portal_id, lead.id, event_store.CUSTOMER, now, was_customer)
+    contact_changes = dict(plan.contact)
+    if view.contact is not None or contact_changes:
+        contact_changes = _apply_contact(conn, view, contact_changes, change)
+    changed = obj_store.update_props(conn, lead, lead_changes, change, touch=False)
+    if plan.deleted is not None and plan.deleted != lead.archived:
+        event_store.add_log(conn, portal_id, lead.id, event_store.DELETE, now, lead.archived)
+        obj_store.set_archived(conn, lead, plan.deleted, now)
+    elif contact_changes and not changed:
+        obj_store.touch(conn, lead, now)
+
+
+def _apply_contact(
+    conn: Connection, view: LeadView, changes: dict[str, str | None], change: Change
+) -> dict[str, str | None]:
+    contact = view.contact
+    portal_id = view.lead.portal_id
+    if contact is None:
+        contact = obj_store.insert(conn, portal_id, ct.CONTACTS, {}, change)
+        assoc_store.add(
+            conn, portal_id, ct.LEADS, view.lead.id, ct.CONTACTS, contact.id,
+            PRIMARY_CONTACT, change.timestamp,
+        )
+        view.contact = contact
+    else:
+        contact = obj_store.get(conn, portal_id, ct.CONTACTS, contact.id, for_update=True) or contact
+    if EMAIL_PROP in changes and changes[EMAIL_PROP] != contact.props.get(EMAIL_PROP):
+        new = changes[EMAIL_PROP]
+        holder = obj_store.set_unique(
+            conn, contact, EMAIL_PROP, normalize_email(new) if new else None
+        )
+        if holder is not None:
+            raise Conflict(f"another contact already has the email {new}")
+    source_keys = ("hs_analytics_source", "hs_analytics_source_data_1", "hs_analytics_source_data_2")
+    if any(k in changes and changes[k] != contact.props.get(k) for k in source_keys):
+        changes["leadhub_source_modified_at"] = to_stored_ms(change.timestamp)
+    return obj_store.update_props(conn, contact, changes, change, touch=False)
+
+
+def to_stored_ms(ms: int) -> str:
+    """A millisecond timestamp in the stored datetime form."""
+    return from_v1(F.MS_FIELD, ms) or ""
+
+
+__all__ = [
+    "LeadView",
+    "create",
+    "find",
+    "get",
+    "list_leads",
+    "load",
+    "add_conversion_event",
+    "update",
+]

@@ -1,0 +1,127 @@
+"""Engine, transactions and the bridge between the async faces and the store.
+
+SQLite (the default) runs in WAL mode with ``synchronous=FULL`` so that a
+committed transaction survives a crash of the process or of the machine.
+Write transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers
+queue on the busy timeout instead of failing on a lock upgrade. PostgreSQL
+goes through psycopg 3 with SQLAlchemy's connection pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import anyio.to_thread
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str) -> str:
+    """Map ``postgresql://`` and ``postgres://`` onto the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class Database:
+    """One database: an engine plus read and write transaction helpers."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs: dict[str, Any] = {
+            "json_serializer": _json_dumps,
+            "json_deserializer": orjson.loads,
+        }
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size
+            kwargs["pool_pre_ping"] = True
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            self._configure_sqlite()
+
+    def _configure_sqlite(self) -> None:
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take over transaction control from the sqlite3 module.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: sa.Connection) -> None:
+            if conn.get_execution_options().get("leadhub_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A connection inside a write transaction, committed on success."""
+        with self.engine.connect() as conn:
+            conn.execution_options(leadhub_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection inside a read-only transaction (a consistent snapshot)."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def write_call(
+        self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(conn, ...)`` in a write transaction."""
+        with self.write() as conn:
+            return fn(conn, *args, **kwargs)
+
+    def read_call(
+        self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(conn, ...)`` in a read transaction."""
+        with self.read() as conn:
+            return fn(conn, *args, **kwargs)
+
+    async def aread(
+        self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a read from async code: inline on SQLite, in a thread on PostgreSQL.
+
+        A SQLite point read takes microseconds, less than a thread hop costs;
+        a PostgreSQL round trip must not block the event loop.
+        """
+        if self.is_sqlite:
+            return self.read_call(fn, *args, **kwargs)
+        return await anyio.to_thread.run_sync(lambda: self.read_call(fn, *args, **kwargs))
+
+    async def awrite(
+        self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a write from async code in a worker thread (it may wait on locks)."""
+        return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,112 @@
+"""The SQL behind the v1 lead list: filters, search, sort and paging.
+
+A v1 lead row is a lead object joined to its primary contact (association
+type 578). Properties are read from the JSON property documents; a missing
+value sorts as the empty string (text) or 0 (numbers), as v1 renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.crm_types import LEAD_TO_PRIMARY_CONTACT, LEADS
+from leadhub.store.schema import associations, objects
+
+Owner = Literal["lead", "contact", "created", "updated"]
+SortKind = Literal["text", "number"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where a sortable or filterable v1 value lives."""
+
+    owner: Owner
+    prop: str = ""
+    kind: SortKind = "text"
+
+
+@dataclass
+class LeadListQuery:
+    """A v1 list request in store terms."""
+
+    portal_id: int
+    limit: int
+    offset: int = 0
+    search: str = ""
+    sort: Column = field(default_factory=lambda: Column("updated"))
+    descending: bool = True
+    pivot: Column | None = None
+    # Bounds in the pivot's own representation (ms for created/updated, ISO text for props).
+    start: int | str | None = None
+    stop: int | str | None = None
+    # property -> required text value, on lead or contact
+    equals: list[tuple[Column, str]] = field(default_factory=list)
+    not_equals: list[tuple[Column, str]] = field(default_factory=list)
+    include_deleted: bool = False
+    lead_ids: list[int] | None = None
+
+
+L = objects.alias("l")
+C = objects.alias("c")
+A = associations.alias("a")
+
+
+def _expr(col: Column) -> sa.ColumnElement:
+    if col.owner == "created":
+        return L.c.created_at
+    if col.owner == "updated":
+        return L.c.updated_at
+    table = L if col.owner == "lead" else C
+    text = table.c.props[col.prop].as_string()
+    if col.kind == "number":
+        return sa.func.coalesce(sa.cast(text, sa.Float), 0.0)
+    return sa.func.coalesce(text, "")
+
+
+def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
+    """Ids of the leads matching the query, in order, one page."""
+    joined = L.outerjoin(
+        A,
+        sa.and_(
+            A.c.portal_id == L.c.portal_id,
+            A.c.from_id == L.c.id,
+            A.c.type_id == LEAD_TO_PRIMARY_CONTACT,
+        ),
+    ).outerjoin(C, C.c.id == A.c.to_id)
+    query = sa.select(L.c.id).select_from(joined).where(
+        L.c.portal_id == q.portal_id, L.c.object_type == LEADS
+    )
+    if not q.include_deleted:
+        query = query.where(L.c.archived == sa.false())
+    if q.lead_ids is not None:
+        query = query.where(L.c.id.in_(q.lead_ids))
+    if q.search:
+        query = query.where(
+            sa.or_(
+                *(
+                    C.c.props[p].as_string().icontains(q.search, autoescape=True)
+                    for p in ("firstname", "lastname", "email", "company")
+                )
+            )
+        )
+    if q.pivot is not None:
+        pivot = _expr(q.pivot)
+        if q.start is not None:
+            query = query.where(pivot >= q.start)
+        if q.stop is not None:
+            query = query.where(pivot <= q.stop)
+    for col, value in q.equals:
+        query = query.where(_expr(col) == value)
+    for col, value in q.not_equals:
+        query = query.where(_expr(col) != value)
+    order = _expr(q.sort)
+    if q.descending:
+        query = query.order_by(order.desc(), L.c.id.desc())
+    else:
+        query = query.order_by(order.asc(), L.c.id.asc())
+    query = query.limit(q.limit).offset(q.offset)
+    return [r[0] for r in conn.execute(query)]

@@ -1,0 +1,319 @@
+"""Repository of CRM objects, their unique values and their property history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.store.schema import objects, property_history, unique_values
+
+
+@dataclass
+class ObjectRow:
+    """One CRM object as stored."""
+
+    id: int
+    portal_id: int
+    object_type: str
+    props: dict[str, str]
+    created_at: int
+    updated_at: int
+    archived: bool
+    archived_at: int | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Who or what changed a property, recorded in its history."""
+
+    timestamp: int
+    source_type: str
+    source_id: str | None = None
+
+
+def _row(r: Any) -> ObjectRow:
+    return ObjectRow(
+        id=r.id,
+        portal_id=r.portal_id,
+        object_type=r.object_type,
+        props=dict(r.props),
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        archived=bool(r.archived),
+        archived_at=r.archived_at,
+    )
+
+
+def insert(
+    conn: Connection,
+    portal_id: int,
+    object_type: str,
+    props: Mapping[str, str],
+    change: Change,
+    *,
+    object_id: int | None = None,
+) -> ObjectRow:
+    """Create an object with the given non-null properties and record their history."""
+    clean = {k: v for k, v in props.items() if v is not None}
+    explicit = {"id": object_id} if object_id is not None else {}
+    new_id = conn.execute(
+        objects.insert()
+        .values(
+            **explicit,
+            portal_id=portal_id,
+            object_type=object_type,
+            props=clean,
+            created_at=change.timestamp,
+            updated_at=change.timestamp,
+            archived=False,
+            archived_at=None,
+        )
+        .returning(objects.c.id)
+    ).scalar_one()
+    if object_id is not None and conn.dialect.name == "postgresql":
+        # Keep the id sequence ahead of explicitly chosen ids.
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('objects', 'id'), "
+            "(SELECT MAX(id) FROM objects))"
+        )
+    _record_history(conn, portal_id, new_id, clean, change)
+    return ObjectRow(
+        new_id, portal_id, object_type, clean, change.timestamp, change.timestamp, False, None
+    )
+
+
+def get(
+    conn: Connection,
+    portal_id: int,
+    object_type: str,
+    object_id: int,
+    *,
+    include_archived: bool = False,
+    for_update: bool = False,
+) -> ObjectRow | None:
+    """One object of this portal and type, or None."""
+    query = sa.select(objects).where(
+        objects.c.id == object_id,
+        objects.c.portal_id == portal_id,
+        objects.c.object_type == object_type,
+    )
+    if not include_archived:
+        query = query.where(objects.c.archived == sa.false())
+    if for_update:
+        query = query.with_for_update()
+    r = conn.execute(query).first()
+    return _row(r) if r is not None else None
+
+
+def get_many(
+    conn: Connection, portal_id: int, object_ids: Iterable[int]
+) -> dict[int, ObjectRow]:
+    """Objects of this portal by id, archived or not, keyed by id."""
+    ids = list(object_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.select(objects).where(objects.c.portal_id == portal_id, objects.c.id.in_(ids))
+    )
+    return {r.id: _row(r) for r in rows}
+
+
+def update_props(
+    conn: Connection,
+    row: ObjectRow,
+    changes: Mapping[str, str | None],
+    change: Change,
+    *,
+    touch: bool = True,
+) -> dict[str, str | None]:
+    """Apply property changes (None clears) and record history; returns what changed.
+
+    ``row`` must have been read in this transaction (with ``for_update`` on
+    PostgreSQL) so that concurrent writers cannot lose each other's changes.
+    """
+    changed = {k: v for k, v in changes.items() if row.props.get(k) != v}
+    if not changed and not touch:
+        return {}
+    for key, value in changed.items():
+        if value is None:
+            row.props.pop(key, None)
+        else:
+            row.props[key] = value
+    row.updated_at = max(change.timestamp, row.updated_at)
+    conn.execute(
+        objects.update()
+        .where(objects.c.id == row.id, objects.c.portal_id == row.portal_id)
+        .values(props=row.props, updated_at=row.updated_at)
+    )
+    _record_history(conn, row.portal_id, row.id, changed, change)
+    return changed
+
+
+def set_archived(conn: Connection, row: ObjectRow, archived: bool, at: int) -> None:
+    """Archive (soft delete) or restore an object."""
+    row.archived = archived
+    row.archived_at = at if archived else None
+    row.updated_at = max(at, row.updated_at)
+    conn.execute(
+        objects.update()
+        .where(objects.c.id == row.id, objects.c.portal_id == row.portal_id)
+        .values(archived=archived, archived_at=row.archived_at, updated_at=row.updated_at)
+    )
+
+
+def touch(conn: Connection, row: ObjectRow, at: int) -> None:
+    """Mark an object modified without changing a property."""
+    row.updated_at = max(at, row.updated_at)
+    conn.execute(
+        objects.update()
+        .where(objects.c.id == row.id, objects.c.portal_id == row.portal_id)
+        .values(updated_at=row.updated_at)
+    )
+
+
+def _record_history(
+    conn: Connection,
+    portal_id: int,
+    object_id: int,
+    values: Mapping[str, str | None],
+    change: Change,
+) -> None:
+    if not values:
+        return
+    conn.execute(
+        property_history.insert(),
+        [
+            {
+                "portal_id": portal_id,
+                "object_id": object_id,
+                "property": key,
+                "value": value,
+                "timestamp": change.timestamp,
+                "source_type": change.source_type,
+                "source_id": change.source_id,
+            }
+            for key, value in values.items()
+        ],
+    )
+
+
+def history(
+    conn: Connection, portal_id: int, object_id: int, props: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each property's history, newest first."""
+    names = list(props)
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    if not names:
+        return out
+    rows = conn.execute(
+        sa.select(property_history)
+        .where(
+            property_history.c.portal_id == portal_id,
+            property_history.c.object_id == object_id,
+            property_history.c.property.in_(names),
+        )
+        .order_by(property_history.c.timestamp.desc(), property_history.c.id.desc())
+    )
+    for r in rows:
+        out[r.property].append(
+            {
+                "value": r.value,
+                "timestamp": r.timestamp,
+                "sourceType": r.source_type,
+                "sourceId": r.source_id,
+            }
+        )
+    return out
+
+
+def claim_unique(
+    conn: Connection, portal_id: int, object_type: str, prop: str, value: str, object_id: int
+) -> int:
+    """Claim a unique value for an object; returns the id that holds it (maybe another)."""
+    held = find_unique(conn, portal_id, object_type, prop, value)
+    if held is not None:
+        return held
+    conn.execute(
+        unique_values.insert().values(
+            portal_id=portal_id,
+            object_type=object_type,
+            property=prop,
+            value=value,
+            object_id=object_id,
+        )
+    )
+    return object_id
+
+
+def release_unique(
+    conn: Connection, portal_id: int, object_type: str, prop: str, object_id: int
+) -> None:
+    """Release whatever value of this property the object holds."""
+    conn.execute(
+        unique_values.delete().where(
+            unique_values.c.portal_id == portal_id,
+            unique_values.c.object_type == object_type,
+            unique_values.c.property == prop,
+            unique_values.c.object_id == object_id,
+        )
+    )
+
+
+def find_unique(
+    conn: Connection, portal_id: int, object_type: str, prop: str, value: str
+) -> int | None:
+    """The id of the object holding a unique value, or None."""
+    return conn.execute(
+        sa.select(unique_values.c.object_id).where(
+            unique_values.c.portal_id == portal_id,
+            unique_values.c.object_type == object_type,
+            unique_values.c.property == prop,
+            unique_values.c.value == value,
+        )
+    ).scalar_one_or_none()
+
+
+def prop_text(name: str) -> sa.ColumnElement[str]:
+    """SQL for one property's value as text (used by filters, sorts and indexes)."""
+    return objects.c.props[name].as_string()
+
+
+def set_unique(
+    conn: Connection, row: ObjectRow, prop: str, value: str | None
+) -> int | None:
+    """Make ``value`` the object's unique value of ``prop`` (None releases it).
+
+    Returns the id of another object already holding the value (and changes
+    nothing), or None on success.
+    """
+    if value is not None:
+        holder = find_unique(conn, row.portal_id, row.object_type, prop, value)
+        if holder is not None and holder != row.id:
+            return holder
+        if holder == row.id:
+            return None
+    release_unique(conn, row.portal_id, row.object_type, prop, row.id)
+    if value is not None:
+        claim_unique(conn, row.portal_id, row.object_type, prop, value, row.id)
+    return None
+
+
+def ids_with_value(
+    conn: Connection, portal_id: int, object_type: str, prop: str, value: str
+) -> list[int]:
+    """Ids of live objects whose property equals ``value``, oldest first."""
+    rows = conn.execute(
+        sa.select(objects.c.id)
+        .where(
+            objects.c.portal_id == portal_id,
+            objects.c.object_type == object_type,
+            objects.c.archived == sa.false(),
+            prop_text(prop) == value,
+        )
+        .order_by(objects.c.id)
+    )
+    return [r[0] for r in rows]

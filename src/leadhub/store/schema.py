@@ -1,0 +1,116 @@
+"""Table definitions used by the repositories (migrations create them).
+
+Every row belongs to a portal; every query in the store filters by
+``portal_id``. CRM objects of all types (leads ``0-136``, contacts ``0-1``,
+companies ``0-2``) live in one ``objects`` table with their property values
+as a JSON document of strings, the way HubSpot's v3 API returns them. The
+legacy v1 lead is a view over a lead object, its primary contact, its
+conversion events and its logs: there is no second copy of lead data.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+# SQLite wants INTEGER PRIMARY KEY for a rowid alias; PostgreSQL gets BIGINT.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+portals = sa.Table(
+    "portals",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("settings", Json, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token", sa.Text, primary_key=True),
+    sa.Column("portal_id", sa.BigInteger, sa.ForeignKey("portals.id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+objects = sa.Table(
+    "objects",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("object_type", sa.Text, nullable=False),
+    sa.Column("props", Json, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("archived_at", sa.BigInteger, nullable=True),
+)
+
+unique_values = sa.Table(
+    "unique_values",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("object_type", sa.Text, primary_key=True),
+    sa.Column("property", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Column("object_id", sa.BigInteger, nullable=False),
+)
+
+property_history = sa.Table(
+    "property_history",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("object_id", sa.BigInteger, nullable=False),
+    sa.Column("property", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("source_type", sa.Text, nullable=False),
+    sa.Column("source_id", sa.Text, nullable=True),
+)
+
+associations = sa.Table(
+    "associations",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("from_id", sa.BigInteger, primary_key=True),
+    sa.Column("type_id", sa.Integer, primary_key=True),
+    sa.Column("to_id", sa.BigInteger, primary_key=True),
+    sa.Column("category", sa.Text, nullable=False),
+    sa.Column("from_type", sa.Text, nullable=False),
+    sa.Column("to_type", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+conversion_events = sa.Table(
+    "conversion_events",
+    metadata,
+    sa.Column("guid", sa.Text, primary_key=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("lead_id", sa.BigInteger, nullable=False),
+    sa.Column("convert_date", sa.BigInteger, nullable=False),
+    sa.Column("form_guid", sa.Text, nullable=False),
+    sa.Column("form_id", sa.BigInteger, nullable=False),
+    sa.Column("form_name", sa.Text, nullable=False),
+    sa.Column("page_name", sa.Text, nullable=False),
+    sa.Column("page_type", sa.Text, nullable=False),
+    sa.Column("page_url", sa.Text, nullable=False),
+    # [{"id": int, "fieldName": str, "fieldValue": str, "fieldLabel": str}, ...]
+    sa.Column("fields", Json, nullable=False),
+)
+
+lead_logs = sa.Table(
+    "lead_logs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("lead_id", sa.BigInteger, nullable=False),
+    # "customer" (leadCustomerStatusModifyLogs) or "delete" (leadDeleteLogs)
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("inserted_at", sa.BigInteger, nullable=False),
+    sa.Column("previous_state", sa.Boolean, nullable=False),
+)

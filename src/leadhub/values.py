@@ -1,0 +1,66 @@
+"""Canonical string forms of property values, shared by every face.
+
+HubSpot's v3 API carries every property value as a string. leadhub stores
+them that way: numbers as their shortest decimal form, booleans as
+``true``/``false``, datetimes as ISO 8601 in UTC with milliseconds
+(``2010-06-05T06:08:11.660Z``), which also sorts correctly as text.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+
+def ms_to_iso(ms: int) -> str:
+    """Epoch milliseconds to the canonical ISO 8601 form."""
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def iso_to_ms(value: str) -> int:
+    """ISO 8601 (any offset, optional fraction) or a digit string to epoch milliseconds."""
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)
+
+
+def number_to_str(value: float | int) -> str:
+    """A number's canonical text: integral values without a fraction."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        if value.is_integer() and abs(value) < 2**63:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def str_to_number(value: str) -> int | float:
+    """Parse canonical number text back to int when integral, else float."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    if number.is_integer() and "e" not in value.lower() and "." not in value:
+        return int(value)
+    if number.is_integer():
+        return int(number)
+    return number
+
+
+def bool_to_str(value: bool) -> str:
+    """Canonical boolean text."""
+    return "true" if value else "false"
+
+
+def str_to_bool(value: str) -> bool:
+    """Parse boolean text in any case."""
+    return value.strip().lower() == "true"

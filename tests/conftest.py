@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+import leadhub
 from leadhub import portals
 from leadhub.store import Database
 from leadhub.store.migrate import upgrade
@@ -151,6 +152,13 @@ class Server:
             self.log_file.close()
 
 
+def _python_path() -> str:
+    """PYTHONPATH for child processes: the leadhub under test comes first."""
+    src = str(Path(leadhub.__file__).resolve().parents[1])
+    rest = os.environ.get("PYTHONPATH")
+    return f"{src}{os.pathsep}{rest}" if rest else src
+
+
 def start_server(
     database_url: str, log_dir: Path, *args: str, env: dict[str, str] | None = None
 ) -> Server:
@@ -163,7 +171,7 @@ def start_server(
          "--database-url", database_url, *args],
         stdout=log_file,
         stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONPATH": _python_path(), **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     server = Server(

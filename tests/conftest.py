@@ -63,8 +63,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"leadhub stores: sqlite only; SKIPPING PostgreSQL tests: {problem}"
 
 
-
-
 def _create_pg_database() -> tuple[str, str]:
     import psycopg
 
@@ -86,7 +84,9 @@ def _drop_pg_database(name: str) -> None:
     scope="module",
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A URL of an empty store: a SQLite file, or a fresh PostgreSQL database.
 
     Module-scoped: a test module shares one store (and one server); tests
@@ -167,8 +167,17 @@ def start_server(
     log_path = log_dir / f"server-{port}.log"
     log_file = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "leadhub", "serve", "--port", str(port),
-         "--database-url", database_url, *args],
+        [
+            sys.executable,
+            "-m",
+            "leadhub",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            *args,
+        ],
         stdout=log_file,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": _python_path(), **(env or {})},
@@ -215,7 +224,9 @@ def make_portal(db: Database, server: Server, name: str = "Test portal") -> Port
 
 
 @pytest.fixture(scope="module")
-def server(db: Database, store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    db: Database, store_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """A real leadhub server on a fresh store (one per test module and store)."""
     srv = start_server(store_url, tmp_path_factory.mktemp("server"))
     yield srv

@@ -36,8 +36,12 @@ def main() -> None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @database_option
 @click.option("--demo", is_flag=True, help="Create HubSpot's demo portal 62515 and sample lead.")
-@click.option("--public-url", default=None, help="Base URL used in links (default http://host:port).")
-def serve(host: str, port: int, database_url: str | None, demo: bool, public_url: str | None) -> None:
+@click.option(
+    "--public-url", default=None, help="Base URL used in links (default http://host:port)."
+)
+def serve(
+    host: str, port: int, database_url: str | None, demo: bool, public_url: str | None
+) -> None:
     """Serve the APIs (migrating the store first)."""
     import uvicorn
 
@@ -116,9 +120,7 @@ def token_create(portal_id: int, name: str, database_url: str | None) -> None:
     from leadhub.errors import LeadhubError
 
     try:
-        created = _open(database_url).write_call(
-            portals.create_token, portal_id, None, name
-        )
+        created = _open(database_url).write_call(portals.create_token, portal_id, None, name)
     except LeadhubError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(created.token)

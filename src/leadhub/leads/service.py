@@ -183,20 +183,7 @@ def create(
     ``values`` are v1 field values (``firstName``, ``email``, ...).
     """
     lead_props, contact_props = split_props(values)
-    email = contact_props.get(EMAIL_PROP)
-    contact: ObjectRow | None = None
-    if email:
-        existing = obj_store.find_unique(
-            conn, portal_id, ct.CONTACTS, EMAIL_PROP, normalize_email(email)
-        )
-        if existing is not None:
-            contact = obj_store.get(conn, portal_id, ct.CONTACTS, existing, for_update=True)
-            if contact is not None:
-                obj_store.update_props(conn, contact, contact_props, change)
-    if contact is None:
-        contact = obj_store.insert(conn, portal_id, ct.CONTACTS, contact_props, change)
-        if email:
-            obj_store.set_unique(conn, contact, EMAIL_PROP, normalize_email(email))
+    contact = contact_for(conn, portal_id, contact_props, change)
     guid = (guid or new_guid()).lower()
     lead_props.setdefault(F.LEAD_NAME_PROP, lead_name(contact.props))
     lead_props[F.GUID_PROP] = guid
@@ -210,6 +197,36 @@ def create(
     return LeadView(lead=lead, contact=contact, events=[], logs=[])
 
 
+def contact_for(
+    conn: Connection, portal_id: int, contact_props: dict[str, str], change: Change
+) -> ObjectRow:
+    """The contact these properties describe, locked: the holder of the email, or a new one.
+
+    Race-safe: of several transactions creating a contact for one email at
+    once, the ``unique_values`` key lets one keep its new contact; the others
+    discard theirs and update (under a row lock) the winner's. While the
+    caller holds the returned row, no other transaction can decide anything
+    about this person, e.g. whether it already has a lead.
+    """
+    email = contact_props.get(EMAIL_PROP)
+    if email:
+        key = normalize_email(email)
+        holder = obj_store.find_unique(conn, portal_id, ct.CONTACTS, EMAIL_PROP, key)
+        if holder is None:
+            new = obj_store.insert(conn, portal_id, ct.CONTACTS, contact_props, change)
+            holder = obj_store.claim_unique(
+                conn, portal_id, ct.CONTACTS, EMAIL_PROP, key, new.id
+            )
+            if holder == new.id:
+                return new
+            obj_store.discard(conn, new)
+        contact = obj_store.get(conn, portal_id, ct.CONTACTS, holder, for_update=True)
+        if contact is not None:
+            obj_store.update_props(conn, contact, contact_props, change)
+            return contact
+    return obj_store.insert(conn, portal_id, ct.CONTACTS, contact_props, change)
+
+
 def add_conversion_event(
     conn: Connection, lead: ObjectRow, event: ConversionEvent, change: Change
 ) -> bool:
@@ -221,6 +238,7 @@ def add_conversion_event(
     event.lead_id = lead.id
     if not event_store.add_event(conn, lead.portal_id, event):
         return False
+    obj_store.lock(conn, lead)  # the summary below is a read-modify-write
     converted = to_stored_ms(event.convert_date)
     first = lead.props.get(F.FIRST_CONVERTED_PROP)
     last = lead.props.get("leadhub_last_converted_at")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import associations
+from leadhub.store.sql import insert_or_ignore
 
 
 @dataclass(frozen=True)
@@ -43,41 +44,20 @@ def add(
     kind: AssociationType,
     at: int,
 ) -> bool:
-    """Associate two objects in both directions; False if it already existed."""
-    exists = conn.execute(
-        sa.select(sa.literal(1)).where(
-            associations.c.portal_id == portal_id,
-            associations.c.from_id == from_id,
-            associations.c.type_id == kind.type_id,
-            associations.c.to_id == to_id,
-        )
-    ).first()
-    if exists:
+    """Associate two objects in both directions; False if it already existed.
+
+    Race-safe: of two transactions adding the same association at once, the
+    primary key lets exactly one insert it.
+    """
+    common = {"portal_id": portal_id, "category": kind.category, "created_at": at}
+    if not insert_or_ignore(
+        conn, associations, **common, from_id=from_id, type_id=kind.type_id, to_id=to_id,
+        from_type=from_type, to_type=to_type,
+    ):
         return False
-    conn.execute(
-        associations.insert(),
-        [
-            {
-                "portal_id": portal_id,
-                "from_id": from_id,
-                "type_id": kind.type_id,
-                "to_id": to_id,
-                "category": kind.category,
-                "from_type": from_type,
-                "to_type": to_type,
-                "created_at": at,
-            },
-            {
-                "portal_id": portal_id,
-                "from_id": to_id,
-                "type_id": kind.reverse_type_id,
-                "to_id": from_id,
-                "category": kind.category,
-                "from_type": to_type,
-                "to_type": from_type,
-                "created_at": at,
-            },
-        ],
+    insert_or_ignore(
+        conn, associations, **common, from_id=to_id, type_id=kind.reverse_type_id,
+        to_id=from_id, from_type=to_type, to_type=from_type,
     )
     return True
 

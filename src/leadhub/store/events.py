@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import conversion_events, lead_logs
+from leadhub.store.sql import insert_or_ignore
 
 
 @dataclass
@@ -41,28 +42,25 @@ DELETE = "delete"
 
 
 def add_event(conn: Connection, portal_id: int, event: ConversionEvent) -> bool:
-    """Store a conversion event; False if one with this guid exists already."""
-    exists = conn.execute(
-        sa.select(sa.literal(1)).where(conversion_events.c.guid == event.guid)
-    ).first()
-    if exists:
-        return False
-    conn.execute(
-        conversion_events.insert().values(
-            guid=event.guid,
-            portal_id=portal_id,
-            lead_id=event.lead_id,
-            convert_date=event.convert_date,
-            form_guid=event.form_guid,
-            form_id=event.form_id,
-            form_name=event.form_name,
-            page_name=event.page_name,
-            page_type=event.page_type,
-            page_url=event.page_url,
-            fields=event.fields,
-        )
+    """Store a conversion event; False if one with this guid exists already.
+
+    Race-safe: two workers processing one submission at once store one event.
+    """
+    return insert_or_ignore(
+        conn,
+        conversion_events,
+        guid=event.guid,
+        portal_id=portal_id,
+        lead_id=event.lead_id,
+        convert_date=event.convert_date,
+        form_guid=event.form_guid,
+        form_id=event.form_id,
+        form_name=event.form_name,
+        page_name=event.page_name,
+        page_type=event.page_type,
+        page_url=event.page_url,
+        fields=event.fields,
     )
-    return True
 
 
 def _event(r: Any) -> ConversionEvent:

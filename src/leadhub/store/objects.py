@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import objects, property_history, unique_values
+from leadhub.store.sql import insert_or_ignore
 
 
 @dataclass
@@ -76,9 +77,13 @@ def insert(
     ).scalar_one()
     if object_id is not None and conn.dialect.name == "postgresql":
         # Keep the id sequence ahead of explicitly chosen ids.
-        conn.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('objects', 'id'), "
-            "(SELECT MAX(id) FROM objects))"
+        # Never move it backwards: concurrent inserts may have drawn higher ids.
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('objects', 'id'), GREATEST(:id, "
+                "COALESCE(pg_sequence_last_value(pg_get_serial_sequence('objects', 'id')), 0)))"
+            ),
+            {"id": new_id},
         )
     _record_history(conn, portal_id, new_id, clean, change)
     return ObjectRow(
@@ -233,20 +238,21 @@ def history(
 def claim_unique(
     conn: Connection, portal_id: int, object_type: str, prop: str, value: str, object_id: int
 ) -> int:
-    """Claim a unique value for an object; returns the id that holds it (maybe another)."""
-    held = find_unique(conn, portal_id, object_type, prop, value)
-    if held is not None:
-        return held
-    conn.execute(
-        unique_values.insert().values(
-            portal_id=portal_id,
-            object_type=object_type,
-            property=prop,
-            value=value,
-            object_id=object_id,
-        )
-    )
-    return object_id
+    """Claim a unique value for an object; returns the id that holds it (maybe another).
+
+    The ``unique_values`` primary key decides: of several transactions
+    claiming one value at once, exactly one inserts its row; the others wait
+    for it to commit and then read the winner's id.
+    """
+    key = {"portal_id": portal_id, "object_type": object_type, "property": prop, "value": value}
+    for _ in range(3):
+        if insert_or_ignore(conn, unique_values, **key, object_id=object_id):
+            return object_id
+        held = find_unique(conn, portal_id, object_type, prop, value)
+        if held is not None:
+            return held
+        # The holder released the value between our insert and our read: try again.
+    raise RuntimeError(f"could not claim {object_type}.{prop}={value!r}")
 
 
 def release_unique(
@@ -287,8 +293,9 @@ def set_unique(
 ) -> int | None:
     """Make ``value`` the object's unique value of ``prop`` (None releases it).
 
-    Returns the id of another object already holding the value (and changes
-    nothing), or None on success.
+    Returns the id of another object already holding the value, or None on
+    success. When another object wins a race for the value, this object's
+    old value is already released: the caller must fail its transaction.
     """
     if value is not None:
         holder = find_unique(conn, row.portal_id, row.object_type, prop, value)
@@ -298,8 +305,39 @@ def set_unique(
             return None
     release_unique(conn, row.portal_id, row.object_type, prop, row.id)
     if value is not None:
-        claim_unique(conn, row.portal_id, row.object_type, prop, value, row.id)
+        holder = claim_unique(conn, row.portal_id, row.object_type, prop, value, row.id)
+        if holder != row.id:
+            return holder
     return None
+
+
+def lock(conn: Connection, row: ObjectRow) -> ObjectRow:
+    """Re-read an object under a row lock and refresh ``row`` in place.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE``: a read-modify-write of
+    ``props`` after it cannot lose a concurrent writer's change. SQLite write
+    transactions are serialized already (``BEGIN IMMEDIATE``).
+    """
+    fresh = get(
+        conn, row.portal_id, row.object_type, row.id, include_archived=True, for_update=True
+    )
+    if fresh is not None:
+        row.props, row.updated_at = fresh.props, fresh.updated_at
+        row.archived, row.archived_at = fresh.archived, fresh.archived_at
+    return row
+
+
+def discard(conn: Connection, row: ObjectRow) -> None:
+    """Delete an object created in this transaction, with its history (never seen by others)."""
+    conn.execute(
+        property_history.delete().where(
+            property_history.c.portal_id == row.portal_id,
+            property_history.c.object_id == row.id,
+        )
+    )
+    conn.execute(
+        objects.delete().where(objects.c.id == row.id, objects.c.portal_id == row.portal_id)
+    )
 
 
 def ids_with_value(

@@ -31,9 +31,15 @@ TIME_PIVOTS: dict[str, Column] = {
 }
 
 
+# The latest instant the stored datetime form can hold (9999-12-31T23:59:59.999Z).
+MAX_MS = 253_402_300_799_999
+
+
 def _sort_column(field: F.Field) -> Column:
-    kind = "number" if field.kind in ("int", "float") else "text"
-    return Column(field.owner, field.prop, kind)
+    # Names, emails and other words sort case-insensitively; stored datetimes
+    # and booleans have one spelling, so plain text order is theirs.
+    kinds = {"int": "number", "float": "number", "str": "folded"}
+    return Column(field.owner, field.prop, kinds.get(field.kind, "text"))  # type: ignore[arg-type]
 
 
 # The documented sort fields, the real clients' conversion-date sorts, the
@@ -69,6 +75,13 @@ def _int(params: Mapping[str, str], name: str, default: int, minimum: int) -> in
     if value < minimum:
         raise ValidationError(f"parameter {name} must be at least {minimum}, got {value}")
     return value
+
+
+def _time(params: Mapping[str, str], name: str) -> int | None:
+    """A millisecond timestamp parameter; None when absent or empty."""
+    if not params.get(name):
+        return None
+    return min(_int(params, name, 0, 0), MAX_MS)
 
 
 def _flag(params: Mapping[str, str], name: str) -> bool:
@@ -123,13 +136,13 @@ def parse_list(
         portal_id=portal_id,
         limit=limit,
         offset=offset,
-        search=(params.get("search") or "").strip(),
+        search=(params.get("search") or "").split(),
         sort=SORTS[sort_name],
         descending=direction == "desc",
         include_deleted=_flag(params, "includeDeleted"),
     )
-    start = _int(params, "startTime", -1, 0) if params.get("startTime") else None
-    stop = _int(params, "stopTime", -1, 0) if params.get("stopTime") else None
+    start = _time(params, "startTime")
+    stop = _time(params, "stopTime")
     if start is not None or stop is not None:
         pivot = TIME_PIVOTS[pivot_name]
         query.pivot = pivot

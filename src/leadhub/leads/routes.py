@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from starlette.requests import Request
@@ -10,22 +11,32 @@ from starlette.routing import Route
 
 from leadhub.errors import ValidationError
 from leadhub.http import JSONResponse, read_json
-from leadhub.leads import service
+from leadhub.leads import service, update
 from leadhub.leads.params import parse_list
 from leadhub.leads.render import render
 from leadhub.store.objects import Change
 from leadhub.util import now_ms
+
+# hubspot3's LeadsClient.retrieve_lead(guid) formats its *args tuple into the
+# path (/leads/v1/lead/('<guid>',)); accept that spelling of a guid too.
+_TUPLE_GUID = re.compile(r"^\('([^']*)',?\)$")
 
 
 def _ctx(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.leadhub
 
 
+def _path_guid(request: Request) -> str:
+    guid = str(request.path_params.get("guid", "")).strip()
+    match = _TUPLE_GUID.match(guid)
+    return match.group(1).strip() if match else guid
+
+
 async def get_lead(request: Request) -> Response:
     """GET /leads/v1/lead/{guid}, or by email / conversionEventGuid / userToken."""
     ctx = _ctx(request)
     portal_id = await ctx.auth.portal_id(request)
-    guid = request.path_params.get("guid", "").strip()
+    guid = _path_guid(request)
     params = request.query_params
     if guid:
         view = await ctx.db.aread(service.get, portal_id, guid)
@@ -47,16 +58,10 @@ async def list_leads(request: Request) -> Response:
     """GET /leads/v1/list: search, sort, time windows, filters, paging, guids."""
     ctx = _ctx(request)
     portal_id = await ctx.auth.portal_id(request)
-    req, guids = parse_list(
-        portal_id, request.query_params, request.query_params.multi_items()
+    req, guids = parse_list(portal_id, request.query_params, request.query_params.multi_items())
+    views = await ctx.db.aread(
+        service.list_leads, req.query, with_events=not req.exclude_events, guids=guids
     )
-
-    def run(conn):  # type: ignore[no-untyped-def]
-        if guids:
-            req.query.lead_ids = service.guids_to_ids(conn, portal_id, guids)
-        return service.list_leads(conn, req.query, with_events=not req.exclude_events)
-
-    views = await ctx.db.aread(run)
     base = ctx.settings.base_url
     return JSONResponse([render(v, base) for v in views], sort_keys=True)
 
@@ -66,10 +71,10 @@ async def put_lead(request: Request) -> Response:
     ctx = _ctx(request)
     portal_id = await ctx.auth.portal_id(request)
     body = await read_json(request)
-    guid = request.path_params["guid"].strip()
+    guid = _path_guid(request)
     change = Change(now_ms(), "API", "leads-v1")
     await ctx.db.awrite(
-        service.update,
+        update.update,
         portal_id,
         guid,
         body,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
-from leadhub.errors import Conflict, NotFound, ValidationError
+from leadhub.errors import NotFound
 from leadhub.leads import fields as F
 from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
@@ -99,14 +99,19 @@ def get(conn: Connection, portal_id: int, guid: str) -> LeadView:
 
 
 def _first_converted(conn: Connection, portal_id: int, lead_ids: list[int]) -> int | None:
-    """Of several leads, the live one that converted first (never-converted last)."""
-    rows = [r for r in obj_store.get_many(conn, portal_id, lead_ids).values() if not r.archived]
+    """Of several leads, the one that converted first (never-converted last).
+
+    Live leads win over deleted ones; a deleted lead is found only when it is
+    the only match, as a lookup by guid finds deleted leads too.
+    """
+    rows = list(obj_store.get_many(conn, portal_id, lead_ids).values())
+    rows = [r for r in rows if r.object_type == ct.LEADS]
     if not rows:
         return None
 
-    def key(row: ObjectRow) -> tuple[int, str, int]:
+    def key(row: ObjectRow) -> tuple[bool, int, str, int]:
         first = row.props.get(F.FIRST_CONVERTED_PROP)
-        return (0, first, row.id) if first else (1, "", row.id)
+        return (row.archived, 0 if first else 1, first or "", row.id)
 
     return min(rows, key=key).id
 
@@ -153,8 +158,12 @@ def find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
     return views[0]
 
 
-def list_leads(conn: Connection, query: LeadListQuery, *, with_events: bool) -> list[LeadView]:
-    """One page of leads for a list query."""
+def list_leads(
+    conn: Connection, query: LeadListQuery, *, with_events: bool, guids: list[str] | None = None
+) -> list[LeadView]:
+    """One page of leads for a list query, restricted to ``guids`` when given."""
+    if guids:
+        query.lead_ids = guids_to_ids(conn, query.portal_id, guids)
     ids = list_lead_ids(conn, query)
     return load(conn, query.portal_id, ids, with_events=with_events)
 
@@ -192,7 +201,8 @@ def create(
     lead = obj_store.insert(conn, portal_id, ct.LEADS, lead_props, change, object_id=lead_id)
     obj_store.set_unique(conn, lead, F.GUID_PROP, guid)
     assoc_store.add(
-        conn, portal_id, ct.LEADS, lead.id, ct.CONTACTS, contact.id, PRIMARY_CONTACT, change.timestamp
+        conn, portal_id, ct.LEADS, lead.id, ct.CONTACTS, contact.id, PRIMARY_CONTACT,
+        change.timestamp,
     )
     return LeadView(lead=lead, contact=contact, events=[], logs=[])
 
@@ -277,174 +287,6 @@ def split_props(values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, st
     return lead, contact
 
 
-# ---------------------------------------------------------------- updating
-
-
-def update(
-    conn: Connection,
-    portal_id: int,
-    guid: str,
-    body: Any,
-    change: Change,
-    render: Any,
-) -> None:
-    """Apply a v1 PUT body; all-or-nothing.
-
-    ``render`` turns a LeadView into its v1 JSON so that non-editable
-    fields sent back unchanged (a GET, modify, PUT round trip) are accepted.
-    """
-    if not isinstance(body, dict):
-        raise ValidationError("the request body must be a JSON object")
-    body_guid = body.get("guid")
-    if not isinstance(body_guid, str) or body_guid.strip().lower() != guid.strip().lower():
-        raise ValidationError(
-            "the body must carry the lead's guid, the same as in the URL "
-            f"(URL: {guid}, body: {body_guid!r})"
-        )
-    lead_id = lead_id_for_guid(conn, portal_id, guid)
-    lead = (
-        obj_store.get(conn, portal_id, ct.LEADS, lead_id, include_archived=True, for_update=True)
-        if lead_id is not None
-        else None
-    )
-    if lead is None:
-        raise NotFound(f"lead {guid} does not exist")
-    view = load(conn, portal_id, [lead.id])[0]
-    view.lead = lead
-    current = render(view)
-    plan = _plan_update(body, current)
-    _apply(conn, view, plan, change)
-
-
-@dataclass
-class _Plan:
-    lead: dict[str, str | None]
-    contact: dict[str, str | None]
-    closed_at: int | None | bool  # False: untouched; None: reopen; int: close at
-    deleted: bool | None
-
-
-def _plan_update(body: dict[str, Any], current: dict[str, Any]) -> _Plan:
-    errors: list[str] = []
-    plan = _Plan(lead={}, contact={}, closed_at=False, deleted=None)
-    for raw_key, value in body.items():
-        key = F.ALIASES.get(raw_key, raw_key)
-        if key == "guid":
-            continue
-        if key == "closedAt":
-            plan.closed_at = _parse_closed_at(value, errors)
-        elif key == "isDeleted":
-            flag = to_v1_bool(value)
-            if flag is None:
-                errors.append("isDeleted must be true or false")
-            else:
-                plan.deleted = flag
-        elif key in F.BY_NAME and F.BY_NAME[key].editable:
-            field = F.BY_NAME[key]
-            try:
-                stored = from_v1(field, value)
-            except ValueError as exc:
-                errors.append(f"{raw_key}: {exc}")
-                continue
-            (plan.lead if field.owner == "lead" else plan.contact)[field.prop] = stored
-        elif key in current:
-            if not _same(value, current[key]):
-                errors.append(f"{raw_key} is not editable")
-        else:
-            errors.append(f"{raw_key} is not a lead field")
-    if errors:
-        raise ValidationError("invalid lead update: " + "; ".join(errors))
-    return plan
-
-
-def to_v1_bool(value: Any) -> bool | None:
-    """A JSON boolean or its text form."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _parse_closed_at(value: Any, errors: list[str]) -> int | None | bool:
-    if value is None or value == "" or value == 0 or value == "0":
-        return None
-    if isinstance(value, bool):
-        errors.append("closedAt must be a timestamp in milliseconds or \"\"")
-        return False
-    if isinstance(value, int) and value > 0:
-        return value
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    errors.append("closedAt must be a timestamp in milliseconds or \"\"")
-    return False
-
-
-def _same(sent: Any, current: Any) -> bool:
-    """Whether a value sent for a non-editable field equals the current one."""
-    if isinstance(current, bool):
-        return to_v1_bool(sent) == current
-    if isinstance(current, (int, float)) and not isinstance(sent, bool):
-        try:
-            return float(sent) == current
-        except (TypeError, ValueError):
-            return False
-    return bool(sent == current)
-
-
-def _apply(conn: Connection, view: LeadView, plan: _Plan, change: Change) -> None:
-    lead, portal_id, now = view.lead, view.lead.portal_id, change.timestamp
-    lead_changes = dict(plan.lead)
-    was_customer = bool(lead.props.get("leadhub_closed_at"))
-    if plan.closed_at is not False:
-        closed = plan.closed_at
-        lead_changes["leadhub_closed_at"] = (
-            to_stored_ms(closed) if isinstance(closed, int) else None
-        )
-        is_customer = closed is not None
-        if is_customer != was_customer:
-            lead_changes["leadhub_customer_status_modified_at"] = to_stored_ms(now)
-            event_store.add_log(conn, portal_id, lead.id, event_store.CUSTOMER, now, was_customer)
-    contact_changes = dict(plan.contact)
-    if view.contact is not None or contact_changes:
-        contact_changes = _apply_contact(conn, view, contact_changes, change)
-    changed = obj_store.update_props(conn, lead, lead_changes, change, touch=False)
-    if plan.deleted is not None and plan.deleted != lead.archived:
-        event_store.add_log(conn, portal_id, lead.id, event_store.DELETE, now, lead.archived)
-        obj_store.set_archived(conn, lead, plan.deleted, now)
-    elif contact_changes and not changed:
-        obj_store.touch(conn, lead, now)
-
-
-def _apply_contact(
-    conn: Connection, view: LeadView, changes: dict[str, str | None], change: Change
-) -> dict[str, str | None]:
-    contact = view.contact
-    portal_id = view.lead.portal_id
-    if contact is None:
-        contact = obj_store.insert(conn, portal_id, ct.CONTACTS, {}, change)
-        assoc_store.add(
-            conn, portal_id, ct.LEADS, view.lead.id, ct.CONTACTS, contact.id,
-            PRIMARY_CONTACT, change.timestamp,
-        )
-        view.contact = contact
-    else:
-        contact = obj_store.get(conn, portal_id, ct.CONTACTS, contact.id, for_update=True) or contact
-    if EMAIL_PROP in changes and changes[EMAIL_PROP] != contact.props.get(EMAIL_PROP):
-        new = changes[EMAIL_PROP]
-        holder = obj_store.set_unique(
-            conn, contact, EMAIL_PROP, normalize_email(new) if new else None
-        )
-        if holder is not None:
-            raise Conflict(f"another contact already has the email {new}")
-    source_keys = ("hs_analytics_source", "hs_analytics_source_data_1", "hs_analytics_source_data_2")
-    if any(k in changes and changes[k] != contact.props.get(k) for k in source_keys):
-        changes["leadhub_source_modified_at"] = to_stored_ms(change.timestamp)
-    return obj_store.update_props(conn, contact, changes, change, touch=False)
-
-
 def to_stored_ms(ms: int) -> str:
     """A millisecond timestamp in the stored datetime form."""
     return from_v1(F.MS_FIELD, ms) or ""
@@ -458,5 +300,4 @@ __all__ = [
     "list_leads",
     "load",
     "add_conversion_event",
-    "update",
 ]

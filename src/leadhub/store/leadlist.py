@@ -17,7 +17,8 @@ from leadhub.crm_types import LEAD_TO_PRIMARY_CONTACT, LEADS
 from leadhub.store.schema import associations, objects
 
 Owner = Literal["lead", "contact", "created", "updated"]
-SortKind = Literal["text", "number"]
+# "folded": text compared in lower case (names, emails); "text": as stored.
+SortKind = Literal["text", "folded", "number"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class LeadListQuery:
     portal_id: int
     limit: int
     offset: int = 0
-    search: str = ""
+    # Words that must each appear in the first name, last name, email or company.
+    search: list[str] = field(default_factory=list)
     sort: Column = field(default_factory=lambda: Column("updated"))
     descending: bool = True
     pivot: Column | None = None
@@ -49,6 +51,9 @@ class LeadListQuery:
     include_deleted: bool = False
     lead_ids: list[int] | None = None
 
+
+# Contact properties the v1 ``search`` parameter looks in (seed 001).
+SEARCHED_PROPS = ("firstname", "lastname", "email", "company")
 
 L = objects.alias("l")
 C = objects.alias("c")
@@ -64,6 +69,8 @@ def _expr(col: Column) -> sa.ColumnElement:
     text = table.c.props[col.prop].as_string()
     if col.kind == "number":
         return sa.func.coalesce(sa.cast(text, sa.Float), 0.0)
+    if col.kind == "folded":
+        return sa.func.lower(sa.func.coalesce(text, ""))
     return sa.func.coalesce(text, "")
 
 
@@ -84,12 +91,12 @@ def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
         query = query.where(L.c.archived == sa.false())
     if q.lead_ids is not None:
         query = query.where(L.c.id.in_(q.lead_ids))
-    if q.search:
+    for word in q.search:
         query = query.where(
             sa.or_(
                 *(
-                    C.c.props[p].as_string().icontains(q.search, autoescape=True)
-                    for p in ("firstname", "lastname", "email", "company")
+                    C.c.props[p].as_string().icontains(word, autoescape=True)
+                    for p in SEARCHED_PROPS
                 )
             )
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from leadhub.auth import Authenticator
 from leadhub.config import Settings
 from leadhub.errors import LeadhubError, NotFound
+from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.store import Database
@@ -78,6 +80,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Exception: _unexpected,
         },
         lifespan=lifespan,
+        middleware=[
+            Middleware(RequestGuard),
+        ],
     )
     app.state.leadhub = ctx
     return app

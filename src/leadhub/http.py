@@ -79,6 +79,26 @@ async def read_json(request: Request) -> Any:
         )
     raw = await read_body(request)
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValidationError(f"the request body is not valid JSON: {exc}") from None
+    # JSON can only spell NUL as an escape; no store can hold it (see leadhub/guard.py).
+    if b"\\u0000" in raw and _has_nul(body):
+        raise ValidationError("the request body must not contain NUL characters (\\u0000)")
+    return body
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a parsed JSON value holds a NUL character in any string or key."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

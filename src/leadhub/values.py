@@ -11,9 +11,17 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+# The datetimes ISO 8601 text can hold: years 0001 to 9999.
+MIN_MS = -62_135_596_800_000
+MAX_MS = 253_402_300_799_999
+# Whole numbers are kept within a signed 64-bit integer, what JSON clients and SQL can hold.
+MAX_INT = 2**63 - 1
+
 
 def ms_to_iso(ms: int) -> str:
-    """Epoch milliseconds to the canonical ISO 8601 form."""
+    """Epoch milliseconds to the canonical ISO 8601 form; ValueError outside years 1-9999."""
+    if not MIN_MS <= ms <= MAX_MS:
+        raise ValueError(f"timestamp {ms} is outside the years 0001 to 9999")
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
@@ -49,10 +57,11 @@ def str_to_number(value: str) -> int | float:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError("not a finite number")
-    if number.is_integer() and "e" not in value.lower() and "." not in value:
-        return int(value)
-    if number.is_integer():
+    if number.is_integer() and abs(number) < 2**63:
+        if "e" not in value.lower() and "." not in value:
+            return int(value)
         return int(number)
+    # Integral values past 64 bits stay floats: JSON clients cannot hold them as integers.
     return number
 
 

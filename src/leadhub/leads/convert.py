@@ -11,13 +11,15 @@ from leadhub.leads.fields import SOURCE_ID_BY_ENUM, SOURCES, Field
 def _as_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a whole number, got a boolean")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise ValueError(f"expected a whole number, got {value!r}")
+        value = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if not -V.MAX_INT - 1 <= value <= V.MAX_INT:
+        raise ValueError(f"expected a whole number within 64 bits, got {value}")
+    return value
 
 
 def from_v1(field: Field, value: Any) -> str | None:
@@ -44,8 +46,8 @@ def from_v1(field: Field, value: Any) -> str | None:
         if isinstance(value, bool):
             raise ValueError("expected a number, got a boolean")
         try:
-            return V.number_to_str(float(value) if isinstance(value, str) else value)
-        except (TypeError, ValueError):
+            return V.number_to_str(float(value))
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(f"expected a number, got {value!r}") from None
     if kind == "ms":
         ms = _as_int(value)
@@ -73,7 +75,9 @@ def to_v1(field: Field, stored: str | None) -> Any:
         return 0
     try:
         if kind == "int":
-            return int(float(stored))
+            # int(), not int(float()): float rounds 2**63 - 1 up past 64 bits.
+            text = stored.strip()
+            return int(text) if text.lstrip("-").isdigit() else int(float(text))
         if kind == "float":
             return V.str_to_number(stored)
         if kind == "ms":

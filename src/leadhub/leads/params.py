@@ -10,7 +10,7 @@ from leadhub.errors import PayloadTooLarge, ValidationError
 from leadhub.leads import fields as F
 from leadhub.store.leadlist import Column, LeadListQuery
 from leadhub.util import parse_bool
-from leadhub.values import ms_to_iso
+from leadhub.values import MAX_INT, ms_to_iso
 
 DEFAULT_MAX = 10
 MAX_MAX = 100
@@ -74,6 +74,8 @@ def _int(params: Mapping[str, str], name: str, default: int, minimum: int) -> in
         raise ValidationError(f"parameter {name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ValidationError(f"parameter {name} must be at least {minimum}, got {value}")
+    if value > MAX_INT:
+        raise ValidationError(f"parameter {name} must be at most {MAX_INT}, got {value}")
     return value
 
 

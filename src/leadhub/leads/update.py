@@ -32,6 +32,7 @@ from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
 from leadhub.store.objects import Change
+from leadhub.values import MAX_MS
 
 Render = Callable[[LeadView], dict[str, Any]]
 
@@ -116,7 +117,9 @@ def plan_update(
         if key == "closedAt":
             plan.closed_at = parse_closed_at(value)
             if plan.closed_at is False:
-                errors.append((raw_key, 'closedAt must be a timestamp in milliseconds or ""'))
+                errors.append(
+                    (raw_key, f'closedAt must be a timestamp in milliseconds up to {MAX_MS} or ""')
+                )
         elif key == "isDeleted":
             flag = to_bool(value)
             if flag is None:
@@ -156,12 +159,16 @@ def parse_closed_at(value: Any) -> int | None | bool:
         return None
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return value if value > 0 else (None if value == 0 else False)
     if isinstance(value, float) and value.is_integer():
-        return int(value) if value > 0 else (None if value == 0 else False)
+        value = int(value)
+    if isinstance(value, int):
+        # Past year 9999 no datetime can hold it.
+        if value > MAX_MS:
+            return False
+        return value if value > 0 else (None if value == 0 else False)
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip()) or None
+        ms = int(value.strip())
+        return (ms if ms <= MAX_MS else False) or None
     return False
 
 

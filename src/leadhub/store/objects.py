@@ -9,8 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history, unique_values
 from leadhub.store.sql import insert_or_ignore
+
+# HubSpot caps a text property value at 65,536 characters.
+MAX_VALUE_CHARS = 65_536
+# Unique values are index keys; PostgreSQL's btree takes at most ~2.7 kB per key.
+MAX_UNIQUE_VALUE_BYTES = 1_000
 
 
 @dataclass
@@ -60,6 +66,7 @@ def insert(
 ) -> ObjectRow:
     """Create an object with the given non-null properties and record their history."""
     clean = {k: v for k, v in props.items() if v is not None}
+    check_values(clean)
     explicit = {"id": object_id} if object_id is not None else {}
     new_id = conn.execute(
         objects.insert()
@@ -141,6 +148,7 @@ def update_props(
     PostgreSQL) so that concurrent writers cannot lose each other's changes.
     """
     changed = {k: v for k, v in changes.items() if row.props.get(k) != v}
+    check_values(changed)
     if not changed and not touch:
         return {}
     for key, value in changed.items():
@@ -156,6 +164,20 @@ def update_props(
     )
     _record_history(conn, row.portal_id, row.id, changed, change)
     return changed
+
+
+def check_values(values: Mapping[str, str | None]) -> None:
+    """Refuse values no store can hold: NUL characters, over-long text."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        if "\x00" in value or "\x00" in key:
+            raise ValidationError(f"the value of {key} must not contain NUL characters")
+        if len(value) > MAX_VALUE_CHARS:
+            raise ValidationError(
+                f"the value of {key} is {len(value)} characters long; "
+                f"at most {MAX_VALUE_CHARS} are allowed"
+            )
 
 
 def set_archived(conn: Connection, row: ObjectRow, archived: bool, at: int) -> None:
@@ -298,6 +320,11 @@ def set_unique(
     old value is already released: the caller must fail its transaction.
     """
     if value is not None:
+        if len(value.encode()) > MAX_UNIQUE_VALUE_BYTES:
+            raise ValidationError(
+                f"the value of {prop} is too long for a unique property "
+                f"(at most {MAX_UNIQUE_VALUE_BYTES} bytes)"
+            )
         holder = find_unique(conn, row.portal_id, row.object_type, prop, value)
         if holder is not None and holder != row.id:
             return holder

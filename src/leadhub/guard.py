@@ -1,0 +1,32 @@
+"""ASGI middleware refusing request targets that no store can hold: NUL characters.
+
+PostgreSQL text cannot contain NUL and SQLite cuts strings at it, so a path
+or query parameter carrying one (``%00``) could never match anything and
+would only reach the database as an error. It gets a 400 in HubSpot's error
+envelope before any face sees it, the same on both stores.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from leadhub.errors import ValidationError
+from leadhub.http import error_response
+
+
+class RequestGuard:
+    """Answer 400 to HTTP requests whose path or query string holds a NUL character."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+                response = error_response(
+                    ValidationError("the URL must not contain NUL characters (%00)")
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -227,7 +227,8 @@ def test_bad_input_never_poisons_later_reads(db, lead):
         "lastName": "\u202e\ufeff\U0001f600 ' OR 1=1 --",
     }
     with portal.client() as c:
-        assert c.put(f"/leads/v1/lead/{guid}", json=edge).status_code == 200
+        r = c.put(f"/leads/v1/lead/{guid}", json=edge)
+        assert r.status_code == 200, r.text
         got = c.get(f"/leads/v1/lead/{guid}").json()[0]
         assert got["rawScore"] == 2**63 - 1
         assert got["closedAt"] == 253402300799999

@@ -271,7 +271,8 @@ def lead_name(contact_props: Mapping[str, str]) -> str:
     name = " ".join(
         p for p in (contact_props.get("firstname"), contact_props.get("lastname")) if p
     )
-    return name or contact_props.get(EMAIL_PROP) or "Lead"
+    # A derived value must never fail the length check its parts passed.
+    return (name or contact_props.get(EMAIL_PROP) or "Lead")[: obj_store.MAX_VALUE_CHARS]
 
 
 def split_props(values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

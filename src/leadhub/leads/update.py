@@ -168,7 +168,9 @@ def parse_closed_at(value: Any) -> int | None | bool:
         return value if value > 0 else (None if value == 0 else False)
     if isinstance(value, str) and value.strip().isdigit():
         ms = int(value.strip())
-        return (ms if ms <= MAX_MS else False) or None
+        if ms > MAX_MS:
+            return False
+        return ms or None
     return False
 
 

@@ -133,3 +133,8 @@ def token_list(portal_id: int | None, database_url: str | None) -> None:
     """List access tokens (portal, name, token)."""
     for t in _open(database_url).read_call(portal_store.list_tokens, portal_id):
         click.echo(f"{t.portal_id}\t{t.name}\t{t.token}")
+
+
+from leadhub.importcmd import import_leads  # noqa: E402
+
+main.add_command(import_leads)

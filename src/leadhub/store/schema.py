@@ -114,3 +114,29 @@ lead_logs = sa.Table(
     sa.Column("inserted_at", sa.BigInteger, nullable=False),
     sa.Column("previous_state", sa.Boolean, nullable=False),
 )
+
+# Custom property definitions, and overrides of default ones (e.g. added
+# options), as HubSpot's property JSON; defaults themselves live in code.
+crm_property_defs = sa.Table(
+    "crm_property_defs",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("object_type", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("definition", Json, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("archived_at", sa.BigInteger, nullable=True),
+)
+
+crm_property_groups = sa.Table(
+    "crm_property_groups",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("object_type", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("display_order", sa.Integer, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False),
+)

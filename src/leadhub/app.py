@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from leadhub.auth import Authenticator
 from leadhub.config import Settings
+from leadhub.crm.property_routes import routes as crm_property_routes
+from leadhub.crm.routes import routes as crm_object_routes
 from leadhub.errors import LeadhubError, NotFound
 from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
@@ -73,7 +75,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             database.dispose()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"]), *v1_routes],
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            *v1_routes,
+            *crm_object_routes,
+            *crm_property_routes,
+        ],
         exception_handlers={
             LeadhubError: _domain_error,
             HTTPException: _http_error,

@@ -1,0 +1,145 @@
+"""The SQL behind the v3 object list and search: filters, sorts, paging, counts.
+
+Filters arrive already in store terms (``Cond``): which value to look at
+(a stored property as text or as a number, or a row column) and the values in
+their stored form. Text comparisons ignore case, as HubSpot's search does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.store.schema import objects
+
+Kind = Literal["text", "number", "column"]
+Op = Literal[
+    "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
+    "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
+]
+
+
+@dataclass(frozen=True)
+class Cond:
+    """One filter: ``prop`` is a property name, or a column name when kind is "column"."""
+
+    kind: Kind
+    prop: str
+    op: Op
+    values: tuple[str | int | float, ...] = ()
+
+
+@dataclass
+class SearchQuery:
+    """A search in store terms: OR of AND-groups, one sort, an offset page."""
+
+    portal_id: int
+    object_type: str
+    groups: list[list[Cond]] = field(default_factory=list)
+    text: str = ""
+    text_props: tuple[str, ...] = ()
+    sort: tuple[Kind, str] | None = None
+    descending: bool = False
+    offset: int = 0
+    limit: int = 10
+
+
+def _value_expr(kind: Kind, prop: str) -> sa.ColumnElement:
+    if kind == "column":
+        return objects.c[prop]
+    text = objects.c.props[prop].as_string()
+    if kind == "number":
+        return sa.cast(text, sa.Float)
+    return text
+
+
+def _cond(c: Cond) -> sa.ColumnElement[bool]:
+    expr = _value_expr(c.kind, c.prop)
+    raw = objects.c.props[c.prop].as_string() if c.kind != "column" else expr
+    is_text = c.kind == "text"
+    cmp = sa.func.lower(expr) if is_text else expr
+    vals = [v.lower() if is_text and isinstance(v, str) else v for v in c.values]
+    op = c.op
+    if op == "HAS_PROPERTY":
+        return raw.is_not(None)
+    if op == "NOT_HAS_PROPERTY":
+        return raw.is_(None)
+    if op == "EQ":
+        return cmp == vals[0]
+    if op == "NEQ":
+        return sa.or_(raw.is_(None), cmp != vals[0])
+    if op == "LT":
+        return cmp < vals[0]
+    if op == "LTE":
+        return cmp <= vals[0]
+    if op == "GT":
+        return cmp > vals[0]
+    if op == "GTE":
+        return cmp >= vals[0]
+    if op == "BETWEEN":
+        return sa.and_(cmp >= vals[0], cmp <= vals[1])
+    if op == "IN":
+        return cmp.in_(vals)
+    if op == "NOT_IN":
+        return sa.or_(raw.is_(None), cmp.not_in(vals))
+    pattern = _token_pattern(str(vals[0]))
+    text = sa.func.lower(objects.c.props[c.prop].as_string() if c.kind != "column"
+                         else sa.cast(expr, sa.Text))
+    if op == "CONTAINS_TOKEN":
+        return text.like(pattern, escape="\\")
+    return sa.or_(raw.is_(None), text.not_like(pattern, escape="\\"))
+
+
+def _token_pattern(token: str) -> str:
+    escaped = token.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped.replace("*", "%") + "%"
+
+
+def _base(portal_id: int, object_type: str, archived: bool) -> sa.Select:
+    return sa.select(objects.c.id).where(
+        objects.c.portal_id == portal_id,
+        objects.c.object_type == object_type,
+        objects.c.archived == (sa.true() if archived else sa.false()),
+    )
+
+
+def page_ids(
+    conn: Connection, portal_id: int, object_type: str, *, archived: bool, after: int, limit: int
+) -> list[int]:
+    """Ids after a cursor id, in id order, at most ``limit``."""
+    query = _base(portal_id, object_type, archived).where(objects.c.id > after)
+    query = query.order_by(objects.c.id).limit(limit)
+    return [r[0] for r in conn.execute(query)]
+
+
+def search_ids(conn: Connection, q: SearchQuery) -> tuple[list[int], int]:
+    """One page of matching ids in order, and the total number of matches."""
+    query = _base(q.portal_id, q.object_type, False)
+    if q.groups:
+        query = query.where(sa.or_(*(sa.and_(*(_cond(c) for c in g)) for g in q.groups)))
+    if q.text and q.text_props:
+        pattern = _token_pattern(q.text)
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.func.lower(objects.c.props[p].as_string()).like(pattern, escape="\\")
+                    for p in q.text_props
+                )
+            )
+        )
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    if q.sort is not None:
+        expr = _value_expr(*q.sort)
+        if q.sort[0] == "text":
+            expr = sa.func.lower(expr)
+        if q.descending:
+            query = query.order_by(expr.desc().nulls_last(), objects.c.id.desc())
+        else:
+            query = query.order_by(expr.asc().nulls_last(), objects.c.id)
+    else:
+        query = query.order_by(objects.c.id)
+    rows = conn.execute(query.offset(q.offset).limit(q.limit))
+    return [r[0] for r in rows], int(total)

@@ -43,8 +43,8 @@ def from_v1(field: Field, value: Any) -> str | None:
     if kind == "int":
         return str(_as_int(value))
     if kind == "float":
-        if isinstance(value, bool):
-            raise ValueError("expected a number, got a boolean")
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected a number, got {value!r}")
         try:
             return V.number_to_str(float(value))
         except (TypeError, ValueError, OverflowError):

@@ -21,6 +21,8 @@ from leadhub.crm.routes import routes as crm_object_routes
 from leadhub.errors import LeadhubError, NotFound
 from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
+from leadhub.ingest.face import routes as ingest_routes
+from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.store import Database
 
@@ -67,10 +69,13 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """Build the ASGI application over a migrated store."""
     database = db or Database(settings.database_url)
     ctx = AppContext(settings=settings, db=database, auth=Authenticator(database))
+    ingest = IngestRuntime(settings, database)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ingest.start()
         yield
+        ingest.stop()
         if db is None:
             database.dispose()
 
@@ -80,6 +85,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *v1_routes,
             *crm_object_routes,
             *crm_property_routes,
+            *ingest_routes,
         ],
         exception_handlers={
             LeadhubError: _domain_error,
@@ -92,4 +98,5 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         ],
     )
     app.state.leadhub = ctx
+    app.state.ingest = ingest
     return app

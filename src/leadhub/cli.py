@@ -39,8 +39,16 @@ def main() -> None:
 @click.option(
     "--public-url", default=None, help="Base URL used in links (default http://host:port)."
 )
+@click.option(
+    "--no-worker", is_flag=True, help="Do not process the form queue here (run `leadhub worker`)."
+)
 def serve(
-    host: str, port: int, database_url: str | None, demo: bool, public_url: str | None
+    host: str,
+    port: int,
+    database_url: str | None,
+    demo: bool,
+    public_url: str | None,
+    no_worker: bool,
 ) -> None:
     """Serve the APIs (migrating the store first)."""
     import uvicorn
@@ -53,6 +61,7 @@ def serve(
         host=host,
         port=port,
         public_url=public_url,
+        embedded_worker=not no_worker,
     )
     db = _open(settings.database_url)
     created = db.write_call(portals.ensure_default)
@@ -136,5 +145,9 @@ def token_list(portal_id: int | None, database_url: str | None) -> None:
 
 
 from leadhub.importcmd import import_leads  # noqa: E402
+from leadhub.ingest.cli import form, queue, worker  # noqa: E402
 
 main.add_command(import_leads)
+main.add_command(form)
+main.add_command(queue)
+main.add_command(worker)

@@ -116,6 +116,11 @@ def _first_converted(conn: Connection, portal_id: int, lead_ids: list[int]) -> i
     return min(rows, key=key).id
 
 
+def lead_of_contact(conn: Connection, portal_id: int, contact_id: int) -> int | None:
+    """The live lead whose primary contact this is (the first converted, if several)."""
+    return _first_converted(conn, portal_id, leads_of_contacts(conn, portal_id, [contact_id]))
+
+
 def leads_of_contacts(conn: Connection, portal_id: int, contact_ids: list[int]) -> list[int]:
     """Leads whose primary contact is one of these contacts."""
     links = assoc_store.targets(conn, portal_id, contact_ids, type_id=ct.PRIMARY_CONTACT_TO_LEAD)
@@ -186,13 +191,17 @@ def create(
     guid: str | None = None,
     extra_lead_props: Mapping[str, str] | None = None,
     lead_id: int | None = None,
+    contact: ObjectRow | None = None,
 ) -> LeadView:
     """Create a lead and its primary contact (or reuse the contact with that email).
 
-    ``values`` are v1 field values (``firstName``, ``email``, ...).
+    ``values`` are v1 field values (``firstName``, ``email``, ...). A given
+    ``contact`` (locked by the caller, its properties already written)
+    becomes the primary contact instead.
     """
     lead_props, contact_props = split_props(values)
-    contact = contact_for(conn, portal_id, contact_props, change)
+    if contact is None:
+        contact = contact_for(conn, portal_id, contact_props, change)
     guid = (guid or new_guid()).lower()
     lead_props.setdefault(F.LEAD_NAME_PROP, lead_name(contact.props))
     lead_props[F.GUID_PROP] = guid

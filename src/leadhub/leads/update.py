@@ -31,7 +31,7 @@ from leadhub.leads.service import (
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
-from leadhub.store.objects import Change
+from leadhub.store.objects import Change, ObjectRow
 from leadhub.values import MAX_MS
 
 Render = Callable[[LeadView], dict[str, Any]]
@@ -190,14 +190,9 @@ def apply(conn: Connection, view: LeadView, plan: Plan, change: Change) -> None:
     """Write a checked plan: properties, customer status, deletion, and their logs."""
     lead, portal_id, now = view.lead, view.lead.portal_id, change.timestamp
     lead_changes = dict(plan.lead)
-    was_customer = bool(lead.props.get(F.CLOSED_AT.prop))
     if plan.closed_at is not False:
-        closed = plan.closed_at
-        lead_changes[F.CLOSED_AT.prop] = to_stored_ms(closed) if isinstance(closed, int) else None
-        is_customer = closed is not None
-        if is_customer != was_customer:
-            lead_changes["leadhub_customer_status_modified_at"] = to_stored_ms(now)
-            event_store.add_log(conn, portal_id, lead.id, event_store.CUSTOMER, now, was_customer)
+        closed = plan.closed_at if isinstance(plan.closed_at, int) else None
+        lead_changes.update(close_changes(conn, lead, closed, now))
     contact_changes: dict[str, str | None] = {}
     if plan.contact:
         old_name = lead_name(view.contact.props) if view.contact is not None else None
@@ -213,6 +208,21 @@ def apply(conn: Connection, view: LeadView, plan: Plan, change: Change) -> None:
         obj_store.set_archived(conn, lead, plan.deleted, now)
     elif contact_changes and not changed:
         obj_store.touch(conn, lead, now)
+
+
+def close_changes(
+    conn: Connection, lead: ObjectRow, closed_at: int | None, now: int
+) -> dict[str, str | None]:
+    """The lead property changes that close it as a customer at ``closed_at`` (ms), or
+    reopen it (None); logs the customer status change when there is one."""
+    was_customer = bool(lead.props.get(F.CLOSED_AT.prop))
+    changes: dict[str, str | None] = {
+        F.CLOSED_AT.prop: to_stored_ms(closed_at) if closed_at is not None else None
+    }
+    if (closed_at is not None) != was_customer:
+        changes["leadhub_customer_status_modified_at"] = to_stored_ms(now)
+        event_store.add_log(conn, lead.portal_id, lead.id, event_store.CUSTOMER, now, was_customer)
+    return changes
 
 
 def _apply_contact(

@@ -140,3 +140,94 @@ crm_property_groups = sa.Table(
     sa.Column("display_order", sa.Integer, nullable=False),
     sa.Column("archived", sa.Boolean, nullable=False),
 )
+
+# ---------------------------------------------------------------- form insert
+
+# A portal's named forms (the ``FormName`` of ``POST /?app=leaddirector``).
+forms = sa.Table(
+    "forms",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    # lower-cased name: form names are matched case-insensitively
+    sa.Column("name_key", sa.Text, nullable=False),
+    sa.Column("guid", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("portal_id", "name_key", name="uq_forms_portal_name"),
+    sqlite_autoincrement=True,
+)
+
+# Host names that identify a portal on a form post (``Host:`` header).
+portal_hosts = sa.Table(
+    "portal_hosts",
+    metadata,
+    sa.Column("host", sa.Text, primary_key=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+)
+
+# The durable queue of accepted form posts. ``status`` is pending, processing,
+# done or failed; ``available_at`` is when a pending row may be claimed, or
+# when a processing row's lease runs out.
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("guid", sa.Text, nullable=False, unique=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("form_id", sa.BigInteger, nullable=False),
+    sa.Column("form_name", sa.Text, nullable=False),
+    sa.Column("form_guid", sa.Text, nullable=False),
+    # [[name, value], ...] as posted, in order
+    sa.Column("fields", Json, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("available_at", sa.BigInteger, nullable=False),
+    sa.Column("claimed_by", sa.Text, nullable=True),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.Column("processed_at", sa.BigInteger, nullable=True),
+    sa.Column("lead_id", sa.BigInteger, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# A portal's lead callback URL (``/leads/v1/callback-url``).
+callback_urls = sa.Table(
+    "callback_urls",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+# The outbox of lead callbacks: written with the new lead, delivered and
+# retried by its own loop. Same status / available_at / lease scheme as
+# ``submissions``.
+callbacks = sa.Table(
+    "callbacks",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("portal_id", sa.BigInteger, nullable=False),
+    sa.Column("lead_id", sa.BigInteger, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("available_at", sa.BigInteger, nullable=False),
+    sa.Column("claimed_by", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("delivered_at", sa.BigInteger, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# Only rows that can still be claimed are indexed for claiming.
+_CLAIMABLE = "status IN ('pending', 'processing')"
+sa.Index(
+    "ix_submissions_claim", submissions.c.available_at, submissions.c.id,
+    sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
+)
+sa.Index("ix_submissions_status", submissions.c.status, submissions.c.received_at)
+sa.Index(
+    "ix_callbacks_claim", callbacks.c.available_at, callbacks.c.id,
+    sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
+)

@@ -1,0 +1,1 @@
+"""The form-post lead insert: face, durable queue, worker, de-duplication, callbacks."""

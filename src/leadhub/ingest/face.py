@@ -1,0 +1,122 @@
+"""The form insert face: ``POST /?app=leaddirector&FormName=X`` (seed 004) and the
+v1 callback URL routes.
+
+A post is validated, stored durably (group commit) and answered with the
+submission guid; a worker turns it into a lead later. Answers and errors are
+plain text, as HubSpot's form insert answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from leadhub.errors import LeadhubError, NotFound, UnsupportedMediaType, ValidationError
+from leadhub.http import JSONResponse, media_type, read_body
+from leadhub.ingest import service
+from leadhub.ingest.fields import validate
+from leadhub.util import new_guid, now_ms
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+SUCCESS = "Lead has been successfully added to HubSpot"
+
+
+def _error(exc: LeadhubError) -> Response:
+    return PlainTextResponse(f"Error: {exc.message}\n", status_code=exc.status)
+
+
+async def form_post(request: Request) -> Response:
+    """Accept one form post: validate, store durably, answer with its submission guid."""
+    try:
+        return await _accept(request)
+    except LeadhubError as exc:
+        return _error(exc)
+
+
+async def _accept(request: Request) -> Response:
+    ctx = request.app.state.leadhub
+    params = request.query_params
+    app_name = params.get("app")
+    if app_name != "leaddirector":
+        raise NotFound(
+            f"unknown app {app_name!r}: form posts go to /?app=leaddirector&FormName=X"
+        )
+    if media_type(request) != FORM_MEDIA_TYPE:
+        raise UnsupportedMediaType(
+            f"the body must be sent as Content-Type: {FORM_MEDIA_TYPE} "
+            f"(got {request.headers.get('content-type') or 'none'})"
+        )
+    form_name = service.check_form_name(params.get("FormName") or params.get("formName") or "")
+    raw = await read_body(request)
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=10_000)
+    except ValueError as exc:
+        raise ValidationError(f"the body is not a valid form post: {exc}") from None
+    fields = validate(pairs)
+    target = await ctx.db.aread(
+        service.resolve_target, request.headers.get("host"), params.get("portalId"), form_name
+    )
+    form = target.form
+    if form is None:
+        if not target.accept_new_forms:
+            raise NotFound(
+                f"form {form_name!r} is not configured for portal {target.portal_id}; "
+                f"create it with: leadhub form create --portal {target.portal_id} "
+                f"--name {form_name!r}"
+            )
+        form = await ctx.db.awrite(service.ensure_form, target.portal_id, form_name)
+    guid = new_guid()
+    row: dict[str, Any] = {
+        "guid": guid,
+        "portal_id": target.portal_id,
+        "form_id": form.id,
+        "form_name": form.name,
+        "form_guid": form.guid,
+        "fields": [[name, value] for name, value in fields],
+        "received_at": now_ms(),
+    }
+    await request.app.state.ingest.committer.enqueue(row)
+    return PlainTextResponse(f"{SUCCESS}\nsubmissionGuid={guid}\n")
+
+
+async def _callback_url_from(request: Request) -> str | None:
+    url = request.query_params.get("url")
+    if url:
+        return url
+    if media_type(request) == "application/json":
+        import orjson
+
+        try:
+            body = orjson.loads(await read_body(request) or b"{}")
+        except orjson.JSONDecodeError:
+            raise ValidationError("the request body is not valid JSON") from None
+        if isinstance(body, dict) and isinstance(body.get("url"), str):
+            return str(body["url"])
+    return None
+
+
+async def callback_url(request: Request) -> Response:
+    """GET, POST (register) and DELETE /leads/v1/callback-url."""
+    ctx = request.app.state.leadhub
+    portal_id = await ctx.auth.portal_id(request)
+    if request.method == "GET":
+        url = await ctx.db.aread(service.get_callback_url, portal_id)
+    elif request.method == "DELETE":
+        await ctx.db.awrite(service.remove_callback_url, portal_id)
+        return Response(status_code=204)
+    else:
+        given = await _callback_url_from(request)
+        url = await ctx.db.awrite(service.register_callback_url, portal_id, given)
+    return JSONResponse({"url": url, "portalId": portal_id})
+
+
+routes = [
+    Route("/", form_post, methods=["POST"]),
+    Route("/leads/v1/callback-url", callback_url, methods=["GET", "POST", "DELETE"]),
+    Route("/leads/v1/callback-url/", callback_url, methods=["GET", "POST", "DELETE"]),
+]

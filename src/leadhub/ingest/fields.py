@@ -1,0 +1,135 @@
+"""The fields of a form post (seed 004): names, labels, validation, v1 values.
+
+Field names are matched case-insensitively (the documents themselves write
+both ``Email`` and ``email``). Empty values count as not submitted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from leadhub.errors import ValidationError
+
+# lower-cased form field -> (v1 lead field, label shown in formSubmissionValues)
+KNOWN: dict[str, tuple[str, str]] = {
+    "firstname": ("firstName", "First Name"),
+    "lastname": ("lastName", "Last Name"),
+    "email": ("email", "Email Address"),
+    "twitterhandle": ("twitterHandle", "Twitter Handle"),
+    "phone": ("phone", "Phone"),
+    "fax": ("fax", "Fax"),
+    "company": ("company", "Company"),
+    "address": ("address", "Address"),
+    "jobtitle": ("jobTitle", "Job Title"),
+    "city": ("city", "City"),
+    "state": ("state", "State"),
+    "zipcode": ("zip", "Zip Code"),
+    "zip": ("zip", "Zip Code"),
+    "country": ("country", "Country"),
+    "message": ("message", "Message"),
+    "website": ("website", "Website"),
+    "industry": ("industry", "Industry"),
+    "salutation": ("salutation", "Salutation"),
+    "numberemployees": ("numEmployees", "Number of Employees"),
+    "annualrevenue": ("annualRevenue", "Annual Revenue"),
+    "ipaddress": ("ipAddress", "IP Address"),
+    "usertoken": ("userToken", "User Token"),
+}
+CLOSE_DATE = "closedate"
+PAGE_FIELDS = {"pageurl": "page_url", "pagename": "page_name", "pagetype": "page_type"}
+LABELS = {
+    **{key: label for key, (_, label) in KNOWN.items()},
+    CLOSE_DATE: "Close Date",
+    "pageurl": "Page URL",
+    "pagename": "Page Name",
+    "pagetype": "Page Type",
+}
+REQUIRED = ("UserToken", "IPAddress")
+MAX_FIELDS = 500
+
+
+@dataclass
+class FormValues:
+    """A submission's fields interpreted: v1 lead values, close date, page fields."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    closed_at: int | None = None
+    page: dict[str, str] = field(default_factory=dict)
+    # (fieldName, fieldValue, fieldLabel) for every submitted non-empty field
+    submitted: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def email(self) -> str | None:
+        return self.values.get("email")
+
+    @property
+    def user_token(self) -> str | None:
+        return self.values.get("userToken")
+
+
+def parse_close_date(text: str) -> int:
+    """``MM/DD/YYYY`` to epoch milliseconds at midnight UTC; ValueError otherwise."""
+    parts = text.split("/")
+    if len(parts) != 3 or [len(p) for p in parts] != [2, 2, 4] or not all(
+        p.isdigit() for p in parts
+    ):
+        raise ValueError("expected a date as MM/DD/YYYY")
+    month, day, year = (int(p) for p in parts)
+    return int(datetime(year, month, day, tzinfo=UTC).timestamp() * 1000)
+
+
+def _check_number(text: str, integer: bool) -> None:
+    if integer:
+        if not text.lstrip("-").isdigit():
+            raise ValueError("expected a whole number, e.g. 123")
+        return
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError("expected a number, e.g. 1234.56") from None
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number, e.g. 1234.56")
+
+
+def validate(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Check a post's fields; returns them (blank values dropped) or raises ValidationError
+    naming every missing or malformed field."""
+    kept = [(name.strip(), value.strip()) for name, value in pairs if name.strip()]
+    if len(kept) > MAX_FIELDS:
+        raise ValidationError(f"a form post can have at most {MAX_FIELDS} fields")
+    present = {name.lower() for name, value in kept if value}
+    problems = [f"{name} is required" for name in REQUIRED if name.lower() not in present]
+    for name, value in kept:
+        if not value:
+            continue
+        key = name.lower()
+        try:
+            if key == "numberemployees":
+                _check_number(value, integer=True)
+            elif key == "annualrevenue":
+                _check_number(value, integer=False)
+            elif key == CLOSE_DATE:
+                parse_close_date(value)
+        except ValueError as exc:
+            problems.append(f"{name} {value!r} is invalid: {exc}")
+    if problems:
+        raise ValidationError("; ".join(problems))
+    return [(name, value) for name, value in kept if value]
+
+
+def interpret(pairs: Iterable[tuple[str, str]]) -> FormValues:
+    """Turn validated fields into lead values; a repeated field's last value wins."""
+    out = FormValues()
+    for name, value in pairs:
+        key = name.lower()
+        out.submitted.append((name, value, LABELS.get(key, name)))
+        if key in KNOWN:
+            out.values[KNOWN[key][0]] = value
+        elif key == CLOSE_DATE:
+            out.closed_at = parse_close_date(value)
+        elif key in PAGE_FIELDS:
+            out.page[PAGE_FIELDS[key]] = value
+    return out

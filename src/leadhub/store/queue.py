@@ -1,0 +1,298 @@
+"""Repository of the durable work queues: form submissions and lead callbacks.
+
+Both tables share one claim scheme, written for several workers in several
+processes:
+
+- a row is ``pending`` (``available_at`` = when it may run), ``processing``
+  (``available_at`` = when its lease runs out), ``done`` or ``failed``;
+- ``claim`` moves due rows to ``processing`` in one short transaction:
+  ``attempts + 1``, ``claimed_by`` = the worker, lease = now + lease. On
+  PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED``, so
+  concurrent claimers take disjoint rows without waiting; on SQLite the
+  write transaction (``BEGIN IMMEDIATE``) serializes claimers;
+- a ``processing`` row whose lease ran out is due again: the worker holding
+  it died. A row out of attempts is moved to ``failed`` with its error;
+- the work and the move to ``done`` commit in ONE transaction, which first
+  re-reads the row ``FOR UPDATE`` (``lock``) and proceeds only while this
+  worker still holds it; done rows are never processed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.store.schema import callbacks, submissions
+
+PENDING = "pending"
+PROCESSING = "processing"
+DONE = "done"
+FAILED = "failed"
+STATUSES = (PENDING, PROCESSING, FAILED, DONE)
+
+
+@dataclass
+class Submission:
+    """One accepted form post."""
+
+    id: int
+    guid: str
+    portal_id: int
+    form_id: int
+    form_name: str
+    form_guid: str
+    fields: list[tuple[str, str]]
+    status: str
+    attempts: int
+    claimed_by: str | None
+    received_at: int
+    last_error: str | None = None
+
+
+def _submission(r: Any) -> Submission:
+    return Submission(
+        id=r.id,
+        guid=r.guid,
+        portal_id=r.portal_id,
+        form_id=r.form_id,
+        form_name=r.form_name,
+        form_guid=r.form_guid,
+        fields=[(str(k), str(v)) for k, v in r.fields],
+        status=r.status,
+        attempts=r.attempts,
+        claimed_by=r.claimed_by,
+        received_at=r.received_at,
+        last_error=r.last_error,
+    )
+
+
+def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert accepted submissions (keys: guid, portal_id, form_id, form_name, form_guid,
+    fields, received_at) as pending."""
+    if not rows:
+        return
+    conn.execute(
+        submissions.insert(),
+        [
+            {
+                **row,
+                "status": PENDING,
+                "attempts": 0,
+                "available_at": row["received_at"],
+                "claimed_by": None,
+                "processed_at": None,
+                "lead_id": None,
+                "last_error": None,
+            }
+            for row in rows
+        ],
+    )
+
+
+# ---------------------------------------------------------------- claiming (both queues)
+
+
+def _due(table: sa.Table, now: int) -> sa.ColumnElement[bool]:
+    return sa.and_(table.c.status.in_((PENDING, PROCESSING)), table.c.available_at <= now)
+
+
+def expire_exhausted(conn: Connection, table: sa.Table, now: int, max_attempts: int) -> int:
+    """Fail rows whose lease ran out on their last attempt; returns how many."""
+    result = conn.execute(
+        table.update()
+        .where(
+            table.c.status == PROCESSING,
+            table.c.available_at <= now,
+            table.c.attempts >= max_attempts,
+        )
+        .values(
+            status=FAILED,
+            claimed_by=None,
+            last_error=sa.func.coalesce(table.c.last_error, "")
+            + f"[the worker processing it stopped {max_attempts} times]",
+        )
+    )
+    return result.rowcount or 0
+
+
+def claim_ids(
+    conn: Connection, table: sa.Table, worker: str, now: int, lease_ms: int, limit: int
+) -> list[int]:
+    """Claim up to ``limit`` due rows for ``worker``; returns their ids, oldest first."""
+    candidates = (
+        sa.select(table.c.id)
+        .where(_due(table, now))
+        .order_by(table.c.available_at, table.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = [r[0] for r in conn.execute(candidates)]
+    if ids:
+        conn.execute(
+            table.update()
+            .where(table.c.id.in_(ids))
+            .values(
+                status=PROCESSING,
+                attempts=table.c.attempts + 1,
+                available_at=now + lease_ms,
+                claimed_by=worker,
+            )
+        )
+    return sorted(ids)
+
+
+def release_for_retry(
+    conn: Connection,
+    table: sa.Table,
+    row_id: int,
+    error: str,
+    *,
+    retry_at: int | None,
+    refund_attempt: bool = False,
+) -> None:
+    """Record a failed attempt: pending again from ``retry_at``, or failed for good (None)."""
+    values: dict[str, Any] = {"claimed_by": None, "last_error": error[:4000]}
+    if refund_attempt:
+        values["attempts"] = table.c.attempts - 1
+    if retry_at is None:
+        values["status"] = FAILED
+    else:
+        values.update(status=PENDING, available_at=retry_at)
+    conn.execute(table.update().where(table.c.id == row_id).values(**values))
+
+
+def status_counts(
+    conn: Connection, table: sa.Table, age_column: str, portal_id: int | None = None
+) -> tuple[dict[str, int], int | None]:
+    """Rows per status and the oldest pending row's timestamp (``age_column``)."""
+    where = [table.c.portal_id == portal_id] if portal_id is not None else []
+    rows = conn.execute(
+        sa.select(table.c.status, sa.func.count()).where(*where).group_by(table.c.status)
+    )
+    counts = {status: 0 for status in STATUSES}
+    counts.update({r[0]: int(r[1]) for r in rows})
+    oldest = conn.execute(
+        sa.select(sa.func.min(table.c[age_column])).where(table.c.status == PENDING, *where)
+    ).scalar()
+    return counts, oldest
+
+
+def requeue_failed(conn: Connection, table: sa.Table, now: int, portal_id: int | None) -> int:
+    """Give failed rows a fresh set of attempts; returns how many."""
+    where = [table.c.status == FAILED]
+    if portal_id is not None:
+        where.append(table.c.portal_id == portal_id)
+    result = conn.execute(
+        table.update().where(*where).values(status=PENDING, attempts=0, available_at=now)
+    )
+    return result.rowcount or 0
+
+
+# ---------------------------------------------------------------- submissions
+
+
+def claim_submissions(
+    conn: Connection, worker: str, now: int, lease_ms: int, limit: int, max_attempts: int
+) -> list[int]:
+    """Fail exhausted leases, then claim due submissions (see the module docstring)."""
+    expire_exhausted(conn, submissions, now, max_attempts)
+    return claim_ids(conn, submissions, worker, now, lease_ms, limit)
+
+
+def lock_submission(conn: Connection, submission_id: int) -> Submission | None:
+    """Re-read a submission inside the processing transaction, locking its row."""
+    r = conn.execute(
+        sa.select(submissions).where(submissions.c.id == submission_id).with_for_update()
+    ).first()
+    return _submission(r) if r is not None else None
+
+
+def mark_done(conn: Connection, submission_id: int, lead_id: int, at: int) -> None:
+    """Record a processed submission (in the transaction that processed it)."""
+    conn.execute(
+        submissions.update()
+        .where(submissions.c.id == submission_id)
+        .values(status=DONE, processed_at=at, lead_id=lead_id, claimed_by=None, last_error=None)
+    )
+
+
+def get_submission(conn: Connection, guid: str) -> Submission | None:
+    """A submission by guid."""
+    r = conn.execute(sa.select(submissions).where(submissions.c.guid == guid)).first()
+    return _submission(r) if r is not None else None
+
+
+def failed_submissions(
+    conn: Connection, limit: int, portal_id: int | None = None
+) -> list[Submission]:
+    """The most recent failed submissions with their errors."""
+    query = (
+        sa.select(submissions)
+        .where(submissions.c.status == FAILED)
+        .order_by(submissions.c.id.desc())
+        .limit(limit)
+    )
+    if portal_id is not None:
+        query = query.where(submissions.c.portal_id == portal_id)
+    return [_submission(r) for r in conn.execute(query)]
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One lead callback to deliver."""
+
+    id: int
+    portal_id: int
+    lead_id: int
+    url: str
+    attempts: int
+    claimed_by: str | None
+    status: str
+
+
+def add_callback(conn: Connection, portal_id: int, lead_id: int, url: str, at: int) -> None:
+    """Queue a callback for a new lead (in the transaction that stored the lead)."""
+    conn.execute(
+        callbacks.insert().values(
+            portal_id=portal_id,
+            lead_id=lead_id,
+            url=url,
+            status=PENDING,
+            attempts=0,
+            available_at=at,
+            claimed_by=None,
+            created_at=at,
+        )
+    )
+
+
+def claim_callbacks(
+    conn: Connection, worker: str, now: int, lease_ms: int, limit: int, max_attempts: int
+) -> list[Callback]:
+    """Fail exhausted leases, then claim due callbacks."""
+    expire_exhausted(conn, callbacks, now, max_attempts)
+    ids = claim_ids(conn, callbacks, worker, now, lease_ms, limit)
+    if not ids:
+        return []
+    rows = conn.execute(
+        sa.select(callbacks).where(callbacks.c.id.in_(ids)).order_by(callbacks.c.id)
+    )
+    return [
+        Callback(r.id, r.portal_id, r.lead_id, r.url, r.attempts, r.claimed_by, r.status)
+        for r in rows
+    ]
+
+
+def finish_callback(conn: Connection, callback_id: int, worker: str, at: int) -> None:
+    """Record a delivered callback (if this worker still holds it)."""
+    conn.execute(
+        callbacks.update()
+        .where(callbacks.c.id == callback_id, callbacks.c.claimed_by == worker)
+        .values(status=DONE, delivered_at=at, claimed_by=None, last_error=None)
+    )

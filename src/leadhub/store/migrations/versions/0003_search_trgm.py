@@ -10,8 +10,8 @@ planner still walks the list's sort index and stops after one page.
 SQLite has no such index (its FTS5 trigram tables would need their own
 copy of the data): there this migration does nothing.
 
-Revision ID: 0002_search_trgm
-Revises: 0001_core
+Revision ID: 0003_search_trgm
+Revises: 0002_crm_properties
 Create Date: 2026-11-23
 """
 
@@ -19,8 +19,8 @@ import logging
 
 from alembic import op
 
-revision = "0002_search_trgm"
-down_revision = "0001_core"
+revision = "0003_search_trgm"
+down_revision = "0002_crm_properties"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ SQLite has no such index (its FTS5 trigram tables would need their own
 copy of the data): there this migration does nothing.
 
 Revision ID: 0003_search_trgm
-Revises: 0002_crm_properties
+Revises: 0003_ingest
 Create Date: 2026-11-23
 """
 
@@ -20,7 +20,7 @@ import logging
 from alembic import op
 
 revision = "0003_search_trgm"
-down_revision = "0002_crm_properties"
+down_revision = "0003_ingest"
 branch_labels = None
 depends_on = None
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy.exc
 
-from leadhub import portals
+from leadhub import ops, portals
 from leadhub.config import DATABASE_URL_ENV, Settings, database_url_from_env
+from leadhub.errors import LeadhubError
 from leadhub.store import Database
 from leadhub.store import portals as portal_store
 from leadhub.store.migrate import upgrade
@@ -20,8 +22,14 @@ database_option = click.option(
 
 
 def _open(database_url: str | None) -> Database:
-    db = Database(database_url_from_env(database_url))
-    upgrade(db)
+    url = database_url_from_env(database_url)
+    try:
+        db = Database(url)
+        upgrade(db)
+    except LeadhubError as exc:
+        raise click.ClickException(exc.message) from None
+    except sqlalchemy.exc.OperationalError as exc:
+        raise click.ClickException(f"cannot open the store at {url}: {exc.orig}") from None
     return db
 
 
@@ -151,3 +159,5 @@ main.add_command(import_leads)
 main.add_command(form)
 main.add_command(queue)
 main.add_command(worker)
+main.add_command(ops.backup_command)
+main.add_command(ops.restore_command)

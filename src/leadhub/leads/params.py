@@ -156,7 +156,9 @@ def parse_list(
             query.start = ms_to_iso(0)
         if stop is not None:
             query.stop = ms_to_iso(stop) if as_text else stop
-    if _flag(params, "optOut") or _flag(params, "emailOptOut"):
+    # The document's name and the real clients' name; both are checked.
+    opt_out = [_flag(params, "optOut"), _flag(params, "emailOptOut")]
+    if any(opt_out):
         query.equals.append((Column("contact", "hs_email_optout"), "true"))
     if _flag(params, "eligibleForEmail"):
         query.equals.append((Column("contact", "leadhub_eligible_for_email"), "true"))

@@ -178,7 +178,9 @@ def same(sent: Any, current: Any) -> bool:
     """Whether a value sent for a read-only field equals the lead's value."""
     if isinstance(current, bool):
         return to_bool(sent) == current
-    if isinstance(current, (int, float)) and not isinstance(sent, bool):
+    if isinstance(sent, bool):
+        return False  # JSON true is not the number 1
+    if isinstance(current, (int, float)):
         try:
             return float(sent) == current
         except (TypeError, ValueError):

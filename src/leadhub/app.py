@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from leadhub.auth import Authenticator
 from leadhub.config import Settings
+from leadhub.crm.association_routes import routes as association_routes
 from leadhub.crm.property_routes import routes as crm_property_routes
 from leadhub.crm.routes import routes as crm_object_routes
 from leadhub.errors import LeadhubError, NotFound
@@ -86,6 +87,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *crm_object_routes,
             *crm_property_routes,
             *ingest_routes,
+            *association_routes,
         ],
         exception_handlers={
             LeadhubError: _domain_error,

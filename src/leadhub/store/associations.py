@@ -7,11 +7,12 @@ type id of that direction, and the row from B to A with the reverse type id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.store.schema import associations
+from leadhub.store.schema import associations, objects
 from leadhub.store.sql import insert_or_ignore
 
 
@@ -109,3 +110,117 @@ def targets(
         AssociationRow(r.from_id, r.from_type, r.to_id, r.to_type, r.type_id, r.category)
         for r in conn.execute(query)
     ]
+
+
+def _row(r: Any) -> AssociationRow:
+    return AssociationRow(r.from_id, r.from_type, r.to_id, r.to_type, r.type_id, r.category)
+
+
+def between(conn: Connection, portal_id: int, from_id: int, to_id: int) -> list[AssociationRow]:
+    """Every association type from one object to another (one direction), by type id."""
+    rows = conn.execute(
+        sa.select(associations)
+        .where(
+            associations.c.portal_id == portal_id,
+            associations.c.from_id == from_id,
+            associations.c.to_id == to_id,
+        )
+        .order_by(associations.c.type_id)
+    )
+    return [_row(r) for r in rows]
+
+
+def remove_pair(conn: Connection, portal_id: int, a: int, b: int) -> int:
+    """Remove every association between two objects, both directions; rows removed."""
+    result = conn.execute(
+        associations.delete().where(
+            associations.c.portal_id == portal_id,
+            sa.or_(
+                sa.and_(associations.c.from_id == a, associations.c.to_id == b),
+                sa.and_(associations.c.from_id == b, associations.c.to_id == a),
+            ),
+        )
+    )
+    return int(result.rowcount)
+
+
+def remove_type_everywhere(conn: Connection, portal_id: int, type_ids: list[int]) -> list[int]:
+    """Remove every association of these types; returns the from ids that had one."""
+    if not type_ids:
+        return []
+    had = conn.execute(
+        sa.select(associations.c.from_id)
+        .where(associations.c.portal_id == portal_id, associations.c.type_id.in_(type_ids))
+        .distinct()
+    ).scalars().all()
+    conn.execute(
+        associations.delete().where(
+            associations.c.portal_id == portal_id, associations.c.type_id.in_(type_ids)
+        )
+    )
+    return list(had)
+
+
+def count_of_type(conn: Connection, portal_id: int, from_id: int, type_id: int) -> int:
+    """How many associations of one type leave an object."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                associations.c.portal_id == portal_id,
+                associations.c.from_id == from_id,
+                associations.c.type_id == type_id,
+            )
+        ).scalar_one()
+    )
+
+
+def page(
+    conn: Connection,
+    portal_id: int,
+    from_id: int,
+    to_type: str,
+    *,
+    after: int | None,
+    limit: int,
+) -> tuple[dict[int, list[AssociationRow]], int | None]:
+    """One page of an object's live associated objects of one type, by target id.
+
+    Returns the rows of at most ``limit`` targets keyed by target id (in id
+    order), and the last target id when more targets follow (the cursor).
+    """
+    live = sa.select(objects.c.id).where(
+        objects.c.portal_id == portal_id,
+        objects.c.id == associations.c.to_id,
+        objects.c.archived == sa.false(),
+    )
+    query = (
+        sa.select(associations.c.to_id)
+        .where(
+            associations.c.portal_id == portal_id,
+            associations.c.from_id == from_id,
+            associations.c.to_type == to_type,
+            live.exists(),
+        )
+        .distinct()
+        .order_by(associations.c.to_id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        query = query.where(associations.c.to_id > after)
+    ids = list(conn.execute(query).scalars())
+    more = len(ids) > limit
+    ids = ids[:limit]
+    out: dict[int, list[AssociationRow]] = {i: [] for i in ids}
+    if ids:
+        rows = conn.execute(
+            sa.select(associations)
+            .where(
+                associations.c.portal_id == portal_id,
+                associations.c.from_id == from_id,
+                associations.c.to_id.in_(ids),
+            )
+            .order_by(associations.c.to_id, associations.c.type_id)
+        )
+        for r in rows:
+            out[r.to_id].append(_row(r))
+    return out, (ids[-1] if more and ids else None)

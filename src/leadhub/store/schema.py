@@ -231,3 +231,17 @@ sa.Index(
     "ix_callbacks_claim", callbacks.c.available_at, callbacks.c.id,
     sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
 )
+
+# Custom association labels (USER_DEFINED types), one row per direction.
+association_labels = sa.Table(
+    "association_labels",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("type_id", sa.Integer, primary_key=True),
+    sa.Column("from_type", sa.Text, nullable=False),
+    sa.Column("to_type", sa.Text, nullable=False),
+    sa.Column("reverse_type_id", sa.Integer, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("label", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,111 @@
+"""Repository of custom association labels (USER_DEFINED association types).
+
+A label between two object types is stored once per direction: the row for
+``from -> to`` and the row for ``to -> from``, each naming the other as its
+reverse. Type ids are allocated per portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.store.schema import association_labels
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One direction of a custom association type."""
+
+    type_id: int
+    from_type: str
+    to_type: str
+    reverse_type_id: int
+    name: str
+    label: str | None
+
+
+def _row(r: Any) -> LabelRow:
+    return LabelRow(r.type_id, r.from_type, r.to_type, r.reverse_type_id, r.name, r.label)
+
+
+def between(conn: Connection, portal_id: int, from_type: str, to_type: str) -> list[LabelRow]:
+    """The custom types from one object type to another, by type id."""
+    rows = conn.execute(
+        sa.select(association_labels)
+        .where(
+            association_labels.c.portal_id == portal_id,
+            association_labels.c.from_type == from_type,
+            association_labels.c.to_type == to_type,
+        )
+        .order_by(association_labels.c.type_id)
+    )
+    return [_row(r) for r in rows]
+
+
+def get(conn: Connection, portal_id: int, type_id: int) -> LabelRow | None:
+    """One custom type of this portal, or None."""
+    r = conn.execute(
+        sa.select(association_labels).where(
+            association_labels.c.portal_id == portal_id,
+            association_labels.c.type_id == type_id,
+        )
+    ).first()
+    return _row(r) if r is not None else None
+
+
+def used_ids(conn: Connection, portal_id: int) -> set[int]:
+    """Every custom type id this portal has allocated."""
+    return set(
+        conn.execute(
+            sa.select(association_labels.c.type_id).where(
+                association_labels.c.portal_id == portal_id
+            )
+        ).scalars()
+    )
+
+
+def insert(conn: Connection, portal_id: int, rows: Iterable[LabelRow], at: int) -> None:
+    """Store custom types (normally both directions of one label)."""
+    conn.execute(
+        association_labels.insert(),
+        [
+            {
+                "portal_id": portal_id,
+                "type_id": r.type_id,
+                "from_type": r.from_type,
+                "to_type": r.to_type,
+                "reverse_type_id": r.reverse_type_id,
+                "name": r.name,
+                "label": r.label,
+                "created_at": at,
+            }
+            for r in rows
+        ],
+    )
+
+
+def set_label(conn: Connection, portal_id: int, type_id: int, label: str | None) -> None:
+    """Rename one direction of a custom type."""
+    conn.execute(
+        association_labels.update()
+        .where(
+            association_labels.c.portal_id == portal_id,
+            association_labels.c.type_id == type_id,
+        )
+        .values(label=label)
+    )
+
+
+def delete(conn: Connection, portal_id: int, type_ids: Iterable[int]) -> None:
+    """Remove custom types."""
+    conn.execute(
+        association_labels.delete().where(
+            association_labels.c.portal_id == portal_id,
+            association_labels.c.type_id.in_(list(type_ids)),
+        )
+    )

@@ -128,9 +128,8 @@ def test_custom_label_lifecycle(db, portal):
             association_type_id=forward, label="Boss", inverse_label="Firm"
         ),
     )
-    labels = [
-        t.label for t in basic.get_page("contacts", contact, "companies").results[0].association_types
-    ]
+    page = basic.get_page("contacts", contact, "companies")
+    labels = [t.label for t in page.results[0].association_types]
     assert "Boss" in labels
 
     defs.remove("contacts", "companies", forward)
@@ -197,3 +196,291 @@ def _label_routes(portal, http, theirs_http) -> None:
     with portal.server.client() as anonymous:
         r = anonymous.get("/crm/associations/v4/leads/companies/labels")
     assert r.status_code == 401
+
+
+# ---------------------------------------------------------------- v4 basic
+
+
+def test_v4_put_get_and_delete_between_lead_and_company(db, portal):
+    lead, _contact, guid = new_lead(db, portal)
+    company = new_object(db, portal, ct.COMPANIES, name="Acme")
+    basic = api(portal).crm.associations.v4.basic_api
+    pair = basic.create("leads", lead, "companies", company, association_spec=[spec(610)])
+    assert (pair.from_object_type_id, pair.from_object_id) == ("0-136", lead)
+    assert (pair.to_object_type_id, pair.to_object_id, pair.labels) == ("0-2", company, [])
+    assert types_of(basic.get_page("0-136", lead, "0-2")) == {company: [610]}
+    assert types_of(basic.get_page("companies", company, "leads")) == {lead: [609]}
+    basic.archive("leads", lead, "companies", company)
+    assert basic.get_page("leads", lead, "companies").results == []
+    # Removing a non-primary association leaves the lead alone.
+    assert v1_lead(portal, guid)["isDeleted"] is False
+
+
+def test_v4_default_route_creates_the_unlabeled_type_both_ways(db, portal):
+    contact, company = new_object(db, portal, ct.CONTACTS), new_object(db, portal, ct.COMPANIES)
+    basic = api(portal).crm.associations.v4.basic_api
+    made = basic.create_default("contact", contact, "company", company)
+    assert made.status == "COMPLETE"
+    got = {(r._from.id, r.to.id, r.association_spec.association_type_id) for r in made.results}
+    assert got == {(contact, company, 279), (company, contact, 280)}
+    assert types_of(basic.get_page("contacts", contact, "companies")) == {company: [279]}
+
+
+def test_v4_labels_on_put_replace_custom_labels_and_keep_primary(db, portal):
+    contact, company = new_object(db, portal, ct.CONTACTS), new_object(db, portal, ct.COMPANIES)
+    defs = api(portal).crm.associations.v4.schema.definitions_api
+    ids = []
+    for name in ("billing", "decision"):
+        made = defs.create(
+            "contacts", "companies",
+            public_association_definition_create_request=PublicAssociationDefinitionCreateRequest(
+                label=name.title(), name=name
+            ),
+        )
+        ids.append(made.results[0].type_id)
+    basic = api(portal).crm.associations.v4.basic_api
+    basic.create("contacts", contact, "companies", company,
+                 association_spec=[spec(1), spec(ids[0], "USER_DEFINED")])
+    pair = basic.create("contacts", contact, "companies", company,
+                        association_spec=[spec(ids[1], "USER_DEFINED")])
+    assert pair.labels == ["Primary", "Decision"]
+    assert types_of(basic.get_page("contacts", contact, "companies")) == {
+        company: sorted([1, 279, ids[1]])
+    }
+
+
+def test_v4_get_pages_through_targets(db, portal):
+    lead, _contact, _guid = new_lead(db, portal)
+    companies = [new_object(db, portal, ct.COMPANIES) for _ in range(5)]
+    basic = api(portal).crm.associations.v4.basic_api
+    for company in companies:
+        basic.create_default("leads", lead, "companies", company)
+    seen, after = [], None
+    while True:
+        page = basic.get_page("leads", lead, "companies", limit=2, after=after)
+        seen += [r.to_object_id for r in page.results]
+        if page.paging is None:
+            break
+        assert "after=" in page.paging.next.link
+        after = page.paging.next.after
+    assert seen == companies
+    with portal.client() as http:
+        r = http.get(f"/crm/v4/objects/leads/{lead}/associations/companies", params={"limit": 0})
+    assert r.status_code == 400
+
+
+def test_v4_errors_carry_hubspots_body_and_change_nothing(db, portal, other_portal):
+    lead, contact, _guid = new_lead(db, portal)
+    theirs = new_object(db, other_portal, ct.COMPANIES)
+    basic = api(portal).crm.associations.v4.basic_api
+    for target in ("999999999", theirs, "abc"):
+        with pytest.raises(ApiException) as e:
+            basic.create("leads", lead, "companies", target, association_spec=[spec(610)])
+        assert e.value.status == 404
+        assert error_of(e.value)["category"] == "OBJECT_NOT_FOUND"
+    with pytest.raises(ApiException) as e:  # 279 is contact -> company, not lead -> contact
+        basic.create("leads", lead, "contacts", contact, association_spec=[spec(279)])
+    assert e.value.status == 400
+    assert error_of(e.value)["category"] == "VALIDATION_ERROR"
+    with pytest.raises(ApiException) as e:  # right id, wrong category
+        basic.create("leads", lead, "contacts", contact,
+                     association_spec=[spec(608, "USER_DEFINED")])
+    assert e.value.status == 400
+    with pytest.raises(ApiException) as e:
+        basic.create("widgets", lead, "contacts", contact, association_spec=[spec(608)])
+    assert e.value.status == 400
+    with pytest.raises(ApiException) as e:
+        basic.get_page("leads", "424242424", "contacts")
+    assert e.value.status == 404
+    assert types_of(basic.get_page("leads", lead, "contacts")) == {contact: [578, 608]}
+    assert basic.get_page("leads", lead, "companies").results == []
+
+
+# ---------------------------------------------------------------- lead rules
+
+
+def test_a_lead_has_one_primary_contact_and_v1_follows_it(db, portal):
+    lead, first, guid = new_lead(db, portal, email="first@example.com")
+    second = new_object(db, portal, ct.CONTACTS, email="second@example.com")
+    basic = api(portal).crm.associations.v4.basic_api
+    # From the contact's side: 579 is "primary contact to lead".
+    basic.create("contacts", second, "leads", lead, association_spec=[spec(579)])
+    assert types_of(basic.get_page("leads", lead, "contacts")) == {
+        first: [608], second: [578, 608]
+    }
+    assert v1_lead(portal, guid)["email"] == "second@example.com"
+
+
+def test_removing_the_last_primary_association_archives_the_lead(db, portal):
+    lead, contact, guid = new_lead(db, portal)
+    basic = api(portal).crm.associations.v4.basic_api
+    company = new_object(db, portal, ct.COMPANIES)
+    basic.create("leads", lead, "companies", company, association_spec=[spec(610)])
+    # Removing only the unlabeled lead -> company type keeps the lead.
+    assert v1_lead(portal, guid)["isDeleted"] is False
+    basic.archive("leads", lead, "contacts", contact)
+    view = v1_lead(portal, guid)
+    assert view["isDeleted"] is True
+    assert len(view["leadDeleteLogs"]) == 1
+    with pytest.raises(ApiException) as e:  # an archived lead is gone for associations
+        basic.get_page("leads", lead, "companies")
+    assert e.value.status == 404
+
+
+def test_v3_delete_of_the_primary_type_archives_the_lead(db, portal):
+    lead, contact, guid = new_lead(db, portal)
+    with portal.client() as http:
+        r = http.delete(f"/crm/v3/objects/leads/{lead}/associations/contacts/{contact}/578")
+        assert r.status_code == 204
+        assert v1_lead(portal, guid)["isDeleted"] is True
+        # The pair itself stays associated, unlabeled.
+        r = http.get(f"/crm/v3/objects/contacts/{contact}/associations/leads")
+        assert r.json()["results"] == []  # the lead is archived, so it is not listed
+
+
+def test_removing_a_label_keeps_the_lead_when_a_primary_remains(db, portal):
+    lead, contact, guid = new_lead(db, portal)
+    company = new_object(db, portal, ct.COMPANIES)
+    batch = api(portal).crm.associations.v4.batch_api
+    batch.create_default(
+        "leads", "companies",
+        batch_input_public_default_association_multi_post=BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[PublicDefaultAssociationMultiPost(
+                _from=PublicObjectId(id=lead), to=PublicObjectId(id=company))]
+        ),
+    )
+    batch.archive(
+        "leads", "companies",
+        batch_input_public_association_multi_archive=BatchInputPublicAssociationMultiArchive(
+            inputs=[PublicAssociationMultiArchive(
+                _from=PublicObjectId(id=lead), to=[PublicObjectId(id=company)])]
+        ),
+    )
+    assert v1_lead(portal, guid)["isDeleted"] is False
+    batch.archive_labels(
+        "leads", "contacts",
+        batch_input_public_association_multi_post=BatchInputPublicAssociationMultiPost(
+            inputs=[PublicAssociationMultiPost(
+                _from=PublicObjectId(id=lead), to=PublicObjectId(id=contact), types=[spec(578)])]
+        ),
+    )
+    assert v1_lead(portal, guid)["isDeleted"] is True
+
+
+# ---------------------------------------------------------------- v4 batch
+
+
+def test_batch_create_and_read(db, portal):
+    lead, contact, _guid = new_lead(db, portal)
+    companies = [new_object(db, portal, ct.COMPANIES) for _ in range(2)]
+    batch = api(portal).crm.associations.v4.batch_api
+    made = batch.create(
+        "leads", "companies",
+        batch_input_public_association_multi_post=BatchInputPublicAssociationMultiPost(
+            inputs=[
+                PublicAssociationMultiPost(
+                    _from=PublicObjectId(id=lead), to=PublicObjectId(id=c), types=[spec(610)])
+                for c in companies
+            ]
+        ),
+    )
+    assert made.status == "COMPLETE"
+    assert sorted(r.to_object_id for r in made.results) == companies
+    read = batch.get_page(
+        "leads", "companies",
+        batch_input_public_fetch_associations_batch_request=(
+            BatchInputPublicFetchAssociationsBatchRequest(
+                inputs=[PublicFetchAssociationsBatchRequest(id=lead)])
+        ),
+    )
+    assert [r._from.id for r in read.results] == [lead]
+    assert [t.to_object_id for t in read.results[0].to] == companies
+    assert not hasattr(read, "errors") or not read.errors
+
+
+def test_batch_partial_failures_are_207_with_standard_errors(db, portal):
+    lead, contact, _guid = new_lead(db, portal)
+    company = new_object(db, portal, ct.COMPANIES)
+    batch = api(portal).crm.associations.v4.batch_api
+    made = batch.create(
+        "leads", "companies",
+        batch_input_public_association_multi_post=BatchInputPublicAssociationMultiPost(
+            inputs=[
+                PublicAssociationMultiPost(
+                    _from=PublicObjectId(id=lead), to=PublicObjectId(id=c), types=[spec(610)])
+                for c in (company, "888888888")
+            ]
+        ),
+    )
+    assert [r.to_object_id for r in made.results] == [company]
+    assert made.num_errors == 1 and made.errors[0].category == "OBJECT_NOT_FOUND"
+    read = batch.get_page(
+        "companies", "leads",
+        batch_input_public_fetch_associations_batch_request=(
+            BatchInputPublicFetchAssociationsBatchRequest(
+                inputs=[PublicFetchAssociationsBatchRequest(id=company),
+                        PublicFetchAssociationsBatchRequest(id=contact)])
+        ),
+    )
+    assert [r._from.id for r in read.results] == [company]
+    assert read.num_errors == 1
+
+
+def test_batch_bad_bodies_are_400_and_write_nothing(db, portal):
+    lead, _contact, _guid = new_lead(db, portal)
+    company = new_object(db, portal, ct.COMPANIES)
+    with portal.client() as http:
+        url = "/crm/v4/associations/leads/companies/batch/create"
+        good = {"from": {"id": lead}, "to": {"id": company},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 610}]}
+        bad = {**good, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                  "associationTypeId": 578}]}
+        for body in ({"inputs": [good, bad]}, {"inputs": "x"}, [good],
+                     {"inputs": [good] * 2001}):
+            r = http.post(url, json=body)
+            assert r.status_code == 400, r.text
+            assert r.json()["category"] == "VALIDATION_ERROR"
+        r = http.get(f"/crm/v4/objects/leads/{lead}/associations/companies")
+        assert r.json()["results"] == []
+
+
+# ---------------------------------------------------------------- v3 routes
+
+
+def test_v3_put_get_delete_by_id_and_by_name(db, portal, other_portal):
+    lead, contact, _guid = new_lead(db, portal)
+    company = new_object(db, portal, ct.COMPANIES)
+    with portal.client() as http:
+        base = f"/crm/v3/objects/leads/{lead}/associations"
+        r = http.put(f"{base}/companies/{company}/lead_to_company")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["id"] == lead and body["archived"] is False
+        assert {"createdAt", "updatedAt", "properties"} <= set(body)
+        assert body["associations"]["companies"]["results"] == [
+            {"id": company, "type": "lead_to_company"}
+        ]
+        r = http.get(f"{base}/contacts")
+        assert r.json() == {"results": [
+            {"id": contact, "type": "lead_to_primary_contact"},
+            {"id": contact, "type": "lead_to_contact"},
+        ]}
+        r = http.get(f"/crm/v3/objects/0-2/{company}/associations/0-136")
+        assert r.json()["results"] == [{"id": lead, "type": "company_to_lead"}]
+        r = http.delete(f"{base}/companies/{company}/610")
+        assert r.status_code == 204
+        assert http.get(f"{base}/companies").json() == {"results": []}
+        for path, status in (
+            (f"{base}/companies/{company}/1", 400),
+            (f"{base}/companies/{company}/no_such_type", 400),
+            (f"{base}/companies/77777777/610", 404),
+            (f"/crm/v3/objects/leads/77777777/associations/companies/{company}/610", 404),
+            (f"{base}/gadgets/{company}/610", 400),
+        ):
+            r = http.put(path)
+            assert r.status_code == status, (path, r.text)
+            assert r.json()["status"] == "error" and r.json()["correlationId"]
+        with other_portal.client() as theirs:
+            r = theirs.get(f"{base}/contacts")
+            assert r.status_code == 404
+        assert http.get(f"{base}/companies").json() == {"results": []}

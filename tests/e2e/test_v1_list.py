@@ -93,10 +93,10 @@ def test_sort_by_times_and_conversion_dates(db, portal):
         assert order("lastModifiedAt") == "bca"
 
 
-def test_sort_by_closed_at_and_score(db, portal):
-    a = make_lead(db, portal.id, score=5.5, closedAt=3_000)
-    b = make_lead(db, portal.id, score=40)
-    c = make_lead(db, portal.id, score=10.25, closedAt=2_000)
+def test_sort_by_closed_at_score_and_source(db, portal):
+    a = make_lead(db, portal.id, score=5.5, closedAt=3_000, sourceId=7)
+    b = make_lead(db, portal.id, score=40, sourceId=1)
+    c = make_lead(db, portal.id, score=10.25, closedAt=2_000, sourceId=4)
     names = {a.guid: "a", b.guid: "b", c.guid: "c"}
     with portal.client() as http:
         def order(sort: str, direction: str = "asc") -> str:
@@ -106,6 +106,7 @@ def test_sort_by_closed_at_and_score(db, portal):
         assert order("closedAt") == "bca"  # not closed sorts as 0
         assert order("score") == "acb"  # numerically, not as text
         assert order("score", "desc") == "bca"
+        assert order("sourceId") == "bca"  # by id: 1 Organic Search ... 7 Other Campaigns
 
 
 def test_max_defaults_to_10_clamps_at_100_and_offset_pages(db, portal):

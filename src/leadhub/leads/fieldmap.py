@@ -50,11 +50,11 @@ DERIVED = """\
 | `isCustomer` | `closedAt` is set |
 | `foundVia` | the name of `sourceId` (1 Organic Search ... 7 Other Campaigns) |
 | `fullFoundViaString` | `foundVia`, `sourceValue1` and `sourceValue2` joined by ` - ` |
-| `leadJsonLink`, `leadLink`, `publicLeadLink` | this server's public base URL, the guid and lead property `{token}` |
+| `leadJsonLink`, `leadLink`, `publicLeadLink` | the public base URL, guid, lead prop `{token}` |
 | `analyticsDetails.id`, `.leadGuid`, `crmDetails.id` | the guid |
 | `analyticsDetails.leadId`, `.portalId`, `.userToken` | as the top-level fields |
 | `leadConversionEvents` | table `conversion_events` (one row per form submission) |
-| `leadCustomerStatusModifyLogs`, `leadDeleteLogs` | table `lead_logs` (`customer` / `delete` entries) |
+| `leadCustomerStatusModifyLogs`, `leadDeleteLogs` | table `lead_logs` (`customer`, `delete`) |
 
 Lead properties kept for v1 queries without a v1 field of their own:
 `{first}` (first conversion date: `fce.convertDate`, `timePivot=firstConvertedAt`)

@@ -46,7 +46,10 @@ def _sort_column(field: F.Field) -> Column:
 # documents' misspelling "insteredAt", and any other stored top-level field.
 SORTS: dict[str, Column] = {
     **{f.name: _sort_column(f) for f in F.FIELDS if f.kind != "source"},
-    "sourceId": Column("contact", "hs_analytics_source"),
+    # By source id (1 Organic Search ... 7 Other Campaigns), as v1 shows it.
+    "sourceId": Column(
+        "contact", "hs_analytics_source", "ranked", tuple(e for _, e in F.SOURCES.values())
+    ),
     "insertedAt": _CREATED,
     "insteredAt": _CREATED,
     "lastModifiedAt": _UPDATED,

@@ -17,8 +17,9 @@ from leadhub.crm_types import LEAD_TO_PRIMARY_CONTACT, LEADS
 from leadhub.store.schema import associations, objects
 
 Owner = Literal["lead", "contact", "created", "updated"]
-# "folded": text compared in lower case (names, emails); "text": as stored.
-SortKind = Literal["text", "folded", "number"]
+# "folded": text compared in lower case (names, emails); "text": as stored;
+# "ranked": a value's position in ``Column.ranks`` (1, 2, ...; others 0).
+SortKind = Literal["text", "folded", "number", "ranked"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Column:
     owner: Owner
     prop: str = ""
     kind: SortKind = "text"
+    ranks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -69,6 +71,8 @@ def _expr(col: Column) -> sa.ColumnElement:
     text = table.c.props[col.prop].as_string()
     if col.kind == "number":
         return sa.func.coalesce(sa.cast(text, sa.Float), 0.0)
+    if col.kind == "ranked":
+        return sa.case({v: i for i, v in enumerate(col.ranks, 1)}, value=text, else_=0)
     if col.kind == "folded":
         return sa.func.lower(sa.func.coalesce(text, ""))
     return sa.func.coalesce(text, "")

@@ -59,14 +59,14 @@ SAMPLE_VALUES = {
     "status": "Open",
 }
 
-FORM = {"formGuid": "fcbd0c1834a14534adfc1f0197801048", "formId": 25349, "formName": "Contact Us"}
+FORM_GUID = "fcbd0c1834a14534adfc1f0197801048"
 SAMPLE_EVENT = ConversionEvent(
     guid="15e857315cce44448c8abd9fb33aa651",
     lead_id=0,
     convert_date=1275718058000,
-    form_guid=FORM["formGuid"],
-    form_id=FORM["formId"],
-    form_name=FORM["formName"],
+    form_guid=FORM_GUID,
+    form_id=25349,
+    form_name="Contact Us",
     page_name="Landing Pages",
     page_type="Form",
     page_url="http://demohubapi.web6.hubspot.com/landing-pages/Default.aspx?RewriteStatus=1",

@@ -61,7 +61,7 @@ def load(
     """The leads with these ids, in the given order, with their contacts."""
     rows = obj_store.get_many(conn, portal_id, lead_ids)
     links = assoc_store.targets(conn, portal_id, lead_ids, type_id=ct.LEAD_TO_PRIMARY_CONTACT)
-    contact_of = {}
+    contact_of: dict[int, int] = {}
     for link in links:
         contact_of.setdefault(link.from_id, link.to_id)
     contacts = obj_store.get_many(conn, portal_id, contact_of.values())

@@ -147,6 +147,8 @@ def test_read_only_fields_consistent_with_the_update_are_accepted(db, portal):
         {"lastConvertedAt": 5},
         {"leadNurturingActive": True},
         {"sourceValueModifiedAt": 5},
+        {"lastModifiedAt": 5},
+        {"lastModifiedAt": 4_102_444_800_000},
         {"portalId": 1},
         {"leadJsonLink": "http://elsewhere/"},
         {"analyticsDetails": {"visitCount": 99}},

@@ -99,7 +99,8 @@ def test_closed_at_parsing(sent, parsed):
 
 
 CURRENT = {"guid": "g", "leadId": 5, "isCustomer": False, "score": 40, "foundVia": "",
-           "analyticsDetails": {"visitCount": 2}, "lastModifiedAt": 100, "city": "Oslo"}
+           "analyticsDetails": {"visitCount": 2}, "insertedAt": 50, "lastModifiedAt": 100,
+           "city": "Oslo"}
 
 
 def plan(body):  # type: ignore[no-untyped-def]
@@ -117,10 +118,18 @@ def test_plan_splits_editable_fields_by_owner():
     assert p.closed_at is False and p.deleted is None and p.read_only == {}
 
 
-def test_plan_accepts_unchanged_read_only_fields_and_ignores_last_modified():
+def test_plan_accepts_unchanged_read_only_fields():
     p, errors = plan({"leadId": "5", "isCustomer": "false", "analyticsDetails": {"visitCount": 2},
-                      "lastModifiedAt": 1})
+                      "lastModifiedAt": 100})
     assert errors == [] and p.read_only == {}
+
+
+@pytest.mark.parametrize(("stamp", "stale"), [(50, True), (75, True), ("99", True), (49, False),
+                                              (101, False), ("soon", False), (True, False)])
+def test_last_modified_at_may_be_a_stale_copy_but_not_a_new_value(stamp, stale):
+    p, errors = plan({"lastModifiedAt": stamp})
+    assert errors == []
+    assert p.read_only == ({} if stale else {"lastModifiedAt": stamp})
 
 
 def test_plan_defers_changed_read_only_fields_to_the_result_check():

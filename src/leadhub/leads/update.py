@@ -36,9 +36,6 @@ from leadhub.values import MAX_MS
 
 Render = Callable[[LeadView], dict[str, Any]]
 
-# The server's own modification stamp: a read-modify-write client carries a
-# stale copy after its first write, so a sent value is ignored, never compared.
-IGNORED_ON_WRITE = frozenset({"lastModifiedAt"})
 
 SOURCE_PROPS = ("hs_analytics_source", "hs_analytics_source_data_1", "hs_analytics_source_data_2")
 
@@ -112,7 +109,7 @@ def plan_update(
     plan = Plan()
     for raw_key, value in body.items():
         key = F.ALIASES.get(raw_key, raw_key)
-        if key == "guid" or key in IGNORED_ON_WRITE:
+        if key == "guid" or (key == "lastModifiedAt" and _stale_stamp(value, current)):
             continue
         if key == "closedAt":
             plan.closed_at = parse_closed_at(value)
@@ -142,6 +139,22 @@ def plan_update(
     if errors:
         errors.extend((k, f"{k} is not editable") for k in plan.read_only)
     return plan
+
+
+def _stale_stamp(value: Any, current: dict[str, Any]) -> bool:
+    """Whether ``value`` is a lastModifiedAt the lead may have had (insertedAt..now).
+
+    A client that PUTs the copy it read twice carries a stale stamp after its
+    first write; that is not an attempt to change the field, so it is let
+    through, while a stamp the lead never had is refused like any read-only value.
+    """
+    if isinstance(value, bool):
+        return False
+    try:
+        stamp = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(current.get("insertedAt", 0) <= stamp <= current.get("lastModifiedAt", 0))
 
 
 def to_bool(value: Any) -> bool | None:

@@ -138,21 +138,18 @@ def test_concurrent_posts_for_one_email_make_one_lead(db, portal):
     url = make_form(db, portal)
     n = 40
 
+    start = threading.Barrier(n)
+
     def post(i: int) -> str:
         email = ["dup@example.com", "DUP@example.com", " dup@Example.com "][i % 3]
-        r = httpx.post(url, data={"Email": email, "IPAddress": "1.1.1.1",
-                                  "UserToken": f"utk-{i}", "FirstName": f"N{i}"}, timeout=30)
+        start.wait()
+        r = http.post(url, data={"Email": email, "IPAddress": "1.1.1.1",
+                                 "UserToken": f"utk-{i}", "FirstName": f"N{i}"})
         assert r.status_code == 200, r.text
         return submission_guid(r.text)
 
-    start = threading.Barrier(n)
-
-    def synced(i: int) -> str:
-        start.wait()
-        return post(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        guids = list(pool.map(synced, range(n)))
+    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(n) as pool:
+        guids = list(pool.map(post, range(n)))
     with portal.client() as client:
         leads = {g: wait_for_lead(client, g) for g in guids}
         assert len({lead["guid"] for lead in leads.values()}) == 1

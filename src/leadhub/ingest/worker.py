@@ -32,7 +32,7 @@ def _env_float(name: str, default: float) -> float:
 class WorkerConfig:
     """Tuning of a worker; defaults suit one server, the environment may override them."""
 
-    batch: int = 50
+    batch: int = 10
     lease_seconds: float = 30.0
     poll_seconds: float = 0.5
     policy: Policy = field(default_factory=Policy)

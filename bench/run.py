@@ -1,0 +1,306 @@
+"""The benchmark run: data sets, ceiling, peers, every scenario, then docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench import dataset, plainsql, procs, wrk
+from bench.procs import ROOT, Server
+
+PORTAL = 1
+# HubSpot's OpenAPI files sit beside the repository, in shared/spec/hubspot.
+SPEC_DIR = Path(os.environ.get("LEADHUB_SPEC_DIR", ROOT.parent / "shared" / "spec" / "hubspot"))
+
+
+@dataclass
+class Config:
+    """How big and how long."""
+
+    sizes: list[int]
+    runs: int = 3
+    seconds: float = 3.0
+    warmup: float = 2.0
+    connections: int = 32
+    sample: int = 2000
+    peers: bool = True
+    work: Path = ROOT / "bench" / ".data"
+    out: Path | None = ROOT / "docs" / "benchmarks.md"
+
+
+@dataclass
+class Row:
+    """One measured scenario."""
+
+    size: int | None
+    scenario: str
+    rps: float
+    p99_ms: float
+    errors: int
+    of_ceiling: float | None = None
+    plain_ms: float | None = None
+    p99_c1_ms: float | None = None
+    same_rows: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    config: Config
+    rows: list[Row] = field(default_factory=list)
+    ceilings: dict[int, float] = field(default_factory=dict)
+    peers: dict[str, float] = field(default_factory=dict)
+    loads: dict[int, tuple[float, float]] = field(default_factory=dict)
+    memory: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def measure(cfg: Config, url: str, reqs: Path, token: str, connections: int | None = None) -> Row:
+    """Warm up, then the median of several bounded wrk runs."""
+    conns = connections or cfg.connections
+    if cfg.warmup:
+        wrk.run(url, reqs, connections=conns, seconds=cfg.warmup, token=token)
+    runs = [
+        wrk.run(url, reqs, connections=conns, seconds=cfg.seconds, token=token)
+        for _ in range(cfg.runs)
+    ]
+    return Row(
+        size=None, scenario="",
+        rps=statistics.median(r.rps for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors + r.bad_status for r in runs),
+    )
+
+
+def _leadhub(*args: str) -> str:
+    argv = [sys.executable, "-m", "leadhub", *args]
+    return subprocess.run(
+        argv, check=True, capture_output=True, text=True, env=procs.python_env()
+    ).stdout.strip()
+
+
+def new_store(path: Path) -> str:
+    """A fresh migrated SQLite store with portal 1; returns its URL."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    _leadhub("portal", "create", "--id", str(PORTAL), "--database-url", url)
+    return url
+
+
+def build_store(cfg: Config, size: int, res: Results) -> tuple[str, Path, Path]:
+    """Scenario 7 as a side effect: load the data set by import and by plain executemany."""
+    csv_path = dataset.write_csv(cfg.work / f"leads-{size}.csv", size)
+    store = cfg.work / f"store-{size}.db"
+    url = new_store(store)
+    start = time.perf_counter()
+    subprocess.run(
+        procs.pinned(procs.SERVER_CPU, [
+            sys.executable, "-m", "leadhub", "import", "--portal", str(PORTAL), str(csv_path),
+            "--database-url", url,
+        ]),
+        check=True, env=procs.python_env(), stdout=subprocess.DEVNULL,
+    )
+    imported = time.perf_counter() - start
+    plain = cfg.work / f"plain-{size}.db"
+    new_store(plain)
+    out = subprocess.run(
+        procs.pinned(procs.SERVER_CPU, [sys.executable, "-m", "bench.plainload", str(plain),
+                                        str(csv_path)]),
+        check=True, capture_output=True, text=True, env=procs.python_env(), cwd=ROOT,
+    ).stdout
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{plain}{suffix}").unlink(missing_ok=True)
+    res.loads[size] = (imported, float(out.strip()))
+    print(f"  load {size}: import {imported:.1f}s, plain executemany {float(out):.1f}s", flush=True)
+    token = _leadhub("token", "create", "--portal", str(PORTAL), "--database-url", url)
+    (cfg.work / f"token-{size}").write_text(token)
+    return url, csv_path, store
+
+
+def sample(csv_path: Path, size: int, k: int) -> list[dict[str, str]]:
+    """A fixed random sample of the data set's rows."""
+    picked = set(random.Random(7).sample(range(size), min(k, size)))
+    with csv_path.open(newline="") as f:
+        return [r for n, r in enumerate(csv.DictReader(f)) if n in picked]
+
+
+def list_cases() -> dict[str, dict[str, str]]:
+    """The v1 list requests measured (scenario 2)."""
+    week = 7 * 86_400_000
+    middle = dataset.START_MS + dataset.SPAN_MS // 2
+    return {
+        "v1 list: search rare term, sort lastName": {
+            "search": dataset.RARE_TERM, "sort": "lastName", "dir": "asc"},
+        "v1 list: search common term, sort insertedAt": {
+            "search": dataset.COMMON_TERM, "sort": "insertedAt", "dir": "desc"},
+        "v1 list: search two-letter term, sort lastModifiedAt": {
+            "search": dataset.SHORT_TERM, "sort": "lastModifiedAt", "dir": "desc"},
+        "v1 list: one-week insertedAt window": {
+            "timePivot": "insertedAt", "startTime": str(middle), "stopTime": str(middle + week),
+            "sort": "insertedAt", "dir": "asc"},
+        "v1 list: offset 10,000": {"offset": "10000", "sort": "lastModifiedAt"},
+    }
+
+
+def _fetch(url: str, token: str) -> bytes:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return bytes(r.read())
+
+
+def run_size(cfg: Config, size: int, res: Results) -> Path:
+    """Every scenario on one data set size; returns the lead body used by ceiling and peers."""
+    print(f"data set of {size:,} leads", flush=True)
+    url, csv_path, store = build_store(cfg, size, res)
+    token = (cfg.work / f"token-{size}").read_text().strip()
+    rows = sample(csv_path, size, cfg.sample)
+    logs = cfg.work / "logs"
+    logs.mkdir(exist_ok=True)
+    srv = procs.leadhub(url, logs)
+    try:
+        body = cfg.work / "lead.json"
+        body.write_bytes(_fetch(f"{srv.url}/leads/v1/lead/{rows[0]['guid']}", token))
+        ceiling = procs.ceiling(body, logs)
+        try:
+            reqs = wrk.write_requests(cfg.work / "ceiling.txt", [("GET", "/", "")])
+            res.ceilings[size] = measure(cfg, ceiling.url, reqs, token).rps
+        finally:
+            ceiling.stop()
+        print(f"  ceiling {res.ceilings[size]:,.0f} rps", flush=True)
+        _point_reads(cfg, size, srv, token, rows, res)
+        _lists(cfg, size, srv, token, store, res)
+        _writes_and_mix(cfg, size, srv, token, rows, res)
+        res.memory[size] = srv.rss_kib()
+    finally:
+        srv.stop()
+    return body
+
+
+def _record(res: Results, size: int, name: str, row: Row) -> Row:
+    row.size, row.scenario = size, name
+    row.of_ceiling = row.rps / res.ceilings[size] if res.ceilings.get(size) else None
+    res.rows.append(row)
+    print(f"  {name}: {row.rps:,.0f} rps, p99 {row.p99_ms:.1f} ms, errors {row.errors}", flush=True)
+    return row
+
+
+def _point_reads(cfg: Config, size: int, srv: Server, token: str, rows, res: Results) -> None:
+    by_guid = wrk.write_requests(
+        cfg.work / "get-guid.txt", [("GET", f"/leads/v1/lead/{r['guid']}", "") for r in rows]
+    )
+    by_email = wrk.write_requests(
+        cfg.work / "get-email.txt",
+        [("GET", "/leads/v1/lead?" + urlencode({"email": r["email"]}), "") for r in rows],
+    )
+    # One pass over every sampled lead first, so the scenario measures reads of known leads.
+    wrk.run(srv.url, by_guid, connections=4, seconds=max(2.0, cfg.warmup), token=token)
+    _record(res, size, "v1 get lead by guid", measure(cfg, srv.url, by_guid, token))
+    _record(res, size, "v1 get lead by email", measure(cfg, srv.url, by_email, token))
+
+
+def _lists(cfg: Config, size: int, srv: Server, token: str, store: Path, res: Results) -> None:
+    for name, params in list_cases().items():
+        target = "/leads/v1/list?" + urlencode(params)
+        reqs = wrk.write_requests(cfg.work / "list.txt", [("GET", target, "")])
+        row = measure(cfg, srv.url, reqs, token)
+        latency = measure(cfg, srv.url, reqs, token, connections=1)
+        row.p99_c1_ms = latency.p99_ms
+        row.errors += latency.errors
+        sql, args = plainsql.list_sql(params, PORTAL)
+        row.plain_ms, guids = plainsql.time_query(str(store), sql, args, cfg.seconds)
+        served = json.loads(_fetch(srv.url + target, token))
+        row.same_rows = [x["guid"] for x in served] == guids
+        _record(res, size, name, row)
+
+
+def _writes_and_mix(cfg: Config, size: int, srv: Server, token: str, rows, res: Results) -> None:
+    rng = random.Random(11)
+    updates = [
+        ("PUT", f"/leads/v1/lead/{r['guid']}",
+         json.dumps({"guid": r["guid"], "rawScore": rng.randrange(1000)}, separators=(",", ":")))
+        for r in rows
+    ]
+    reqs = wrk.write_requests(cfg.work / "update.txt", updates)
+    _record(res, size, "v1 update lead", measure(cfg, srv.url, reqs, token))
+    lists = ["/leads/v1/list?" + urlencode(p) for p in list_cases().values()]
+    mix = []
+    for n in range(2000):
+        roll = rng.random()
+        if roll < 0.80:
+            mix.append(("GET", f"/leads/v1/lead/{rows[n % len(rows)]['guid']}", ""))
+        elif roll < 0.95:
+            mix.append(("GET", lists[n % len(lists)], ""))
+        else:
+            mix.append(updates[n % len(updates)])
+    reqs = wrk.write_requests(cfg.work / "mix.txt", mix)
+    _record(res, size, "mix: 80% reads, 15% lists, 5% updates", measure(cfg, srv.url, reqs, token))
+
+
+def run_peers(cfg: Config, body: Path, res: Results) -> None:
+    """json-server and Prism serving the same lead, measured like the ceiling."""
+    from bench import tools
+
+    logs = cfg.work / "logs"
+    lead = json.loads(body.read_bytes())[0]
+    db_json = cfg.work / "json-server-db.json"
+    db_json.write_text(json.dumps({"leads": [{**lead, "id": lead["guid"]}]}))
+    reqs = wrk.write_requests(cfg.work / "peer-json.txt", [("GET", f"/leads/{lead['guid']}", "")])
+    srv = procs.json_server(tools.NODE_BIN, db_json, logs)
+    try:
+        res.peers["json-server"] = measure(cfg, srv.url, reqs, "bench").rps
+    finally:
+        srv.stop()
+    spec_file = SPEC_DIR / "crm-leads-v3.json"
+    if not spec_file.exists():
+        print(f"  Prism skipped: {spec_file} is missing", flush=True)
+        return
+    spec_path = _prism_spec(cfg, json.loads(spec_file.read_text()), lead)
+    path = "/crm/v3/objects/leads/1"
+    srv = procs.prism(tools.NODE_BIN, spec_path, logs, path)
+    try:
+        reqs = wrk.write_requests(cfg.work / "peer-prism.txt", [("GET", path, "")])
+        res.peers["Prism"] = measure(cfg, srv.url, reqs, "bench").rps
+    finally:
+        srv.stop()
+    for name, rps in res.peers.items():
+        print(f"  {name}: {rps:,.0f} rps", flush=True)
+
+
+def _prism_spec(cfg: Config, spec: dict, lead: dict) -> Path:
+    from bench.spec import leads_spec
+
+    path = cfg.work / "crm-leads-v3.json"
+    path.write_text(json.dumps(leads_spec(spec, lead)))
+    return path
+
+
+def main(cfg: Config) -> Results:
+    """Run everything and write the report."""
+    from bench import report, tools
+
+    tools.ensure(peers=cfg.peers)
+    cfg.work.mkdir(parents=True, exist_ok=True)
+    os.sched_setaffinity(0, {procs.LOAD_CPU})
+    res = Results(cfg)
+    body = None
+    for size in cfg.sizes:
+        body = run_size(cfg, size, res)
+    if cfg.peers and body is not None:
+        run_peers(cfg, body, res)
+    if cfg.out is not None:
+        cfg.out.parent.mkdir(parents=True, exist_ok=True)
+        cfg.out.write_text(report.render(res))
+        print(f"wrote {cfg.out}")
+    return res

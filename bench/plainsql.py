@@ -52,7 +52,9 @@ def list_sql(params: Mapping[str, str], portal_id: int) -> tuple[str, dict[str, 
     return sql, args
 
 
-def time_query(path: str, sql: str, args: Mapping[str, object], seconds: float) -> tuple[float, list[str]]:
+def time_query(
+    path: str, sql: str, args: Mapping[str, object], seconds: float
+) -> tuple[float, list[str]]:
     """Median milliseconds of the query over about ``seconds`` of runs, and the guids it returns."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:

@@ -92,7 +92,8 @@ def start(
             pass
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"{name} did not answer {ready_path} in {timeout}s:\n{log.read_text()[-3000:]}")
+    tail = log.read_text()[-3000:]
+    raise RuntimeError(f"{name} did not answer {ready_path} in {timeout}s:\n{tail}")
 
 
 def leadhub(database_url: str, log_dir: Path) -> Server:

@@ -24,6 +24,7 @@ from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
 from leadhub.ingest.face import routes as ingest_routes
 from leadhub.ingest.runtime import IngestRuntime
+from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.store import Database
 
@@ -37,6 +38,7 @@ class AppContext:
     settings: Settings
     db: Database
     auth: Authenticator
+    docs: LeadDocuments
 
 
 async def healthz(request: Request) -> Response:
@@ -69,7 +71,12 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """Build the ASGI application over a migrated store."""
     database = db or Database(settings.database_url)
-    ctx = AppContext(settings=settings, db=database, auth=Authenticator(database))
+    ctx = AppContext(
+        settings=settings,
+        db=database,
+        auth=Authenticator(database),
+        docs=LeadDocuments(database, settings.base_url),
+    )
     ingest = IngestRuntime(settings, database)
 
     @asynccontextmanager

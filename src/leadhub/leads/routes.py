@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from leadhub.errors import ValidationError
 from leadhub.http import JSONResponse, read_json
-from leadhub.leads import service, update
+from leadhub.leads import update
 from leadhub.leads.params import parse_list
 from leadhub.leads.render import render
 from leadhub.store.objects import Change
@@ -39,7 +39,7 @@ async def get_lead(request: Request) -> Response:
     guid = _path_guid(request)
     params = request.query_params
     if guid:
-        view = await ctx.db.aread(service.get, portal_id, guid)
+        body = await ctx.docs.by_guid(portal_id, guid)
     else:
         criteria = {
             "email": params.get("email"),
@@ -50,8 +50,8 @@ async def get_lead(request: Request) -> Response:
             raise ValidationError(
                 "give a lead guid in the URL, or one of email, conversionEventGuid, userToken"
             )
-        view = await ctx.db.aread(service.find, portal_id, **criteria)
-    return JSONResponse([render(view, ctx.settings.base_url)], sort_keys=True)
+        body = await ctx.docs.find(portal_id, **criteria)
+    return Response(body, media_type=JSONResponse.media_type)
 
 
 async def list_leads(request: Request) -> Response:
@@ -59,11 +59,8 @@ async def list_leads(request: Request) -> Response:
     ctx = _ctx(request)
     portal_id = await ctx.auth.portal_id(request)
     req, guids = parse_list(portal_id, request.query_params, request.query_params.multi_items())
-    views = await ctx.db.aread(
-        service.list_leads, req.query, with_events=not req.exclude_events, guids=guids
-    )
-    base = ctx.settings.base_url
-    return JSONResponse([render(v, base) for v in views], sort_keys=True)
+    body = await ctx.docs.page(req.query, with_events=not req.exclude_events, guids=guids)
+    return Response(body, media_type=JSONResponse.media_type)
 
 
 async def put_lead(request: Request) -> Response:

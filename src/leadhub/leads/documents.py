@@ -1,0 +1,137 @@
+"""v1 lead JSON served from pre-rendered documents, rendered and stored on a miss.
+
+A v1 GET is the hottest call: on SQLite it is answered by one indexed lookup
+of the lead's stored document (store/leaddocs.py) with the server's base URL
+spliced into its three links. A lead without a stored document is built the
+ordinary way (service.load + render) and its document is stored shortly after
+by a background write, in one transaction per batch, from data read inside
+that write transaction. Triggers delete a document whenever its lead
+changes, so what is stored is always current. PostgreSQL goes the ordinary
+way every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy.engine import Connection
+
+from leadhub.leads import service
+from leadhub.leads.render import render
+from leadhub.leads.service import LeadView
+from leadhub.store import Database, leaddocs
+from leadhub.store.leadlist import LeadListQuery, list_lead_ids
+
+log = logging.getLogger("leadhub")
+
+LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
+FILL_BATCH = 500
+
+
+def to_document(view: LeadView) -> bytes:
+    """A lead's v1 JSON with links relative to the server, keys sorted."""
+    return orjson.dumps(render(view, ""), option=orjson.OPT_SORT_KEYS)
+
+
+def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
+    """Render and store the documents of these leads from this write transaction's data."""
+    views = service.load(conn, portal_id, list(lead_ids))
+    leaddocs.put_many(conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views))
+
+
+class LeadDocuments:
+    """The v1 JSON bodies of leads, from stored documents when there are some."""
+
+    def __init__(self, db: Database, base_url: str) -> None:
+        self.db = db
+        self.enabled = db.fast_path is not None
+        # The base URL as it appears inside a JSON string.
+        self._base = orjson.dumps(base_url.rstrip("/"))[1:-1]
+        self._pending: dict[int, set[int]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def body(self, docs: Sequence[bytes]) -> bytes:
+        """A JSON array of documents with this server's links."""
+        out = []
+        for doc in docs:
+            for key in LINK_KEYS:
+                doc = doc.replace(key + b"/", key + self._base + b"/", 1)
+            out.append(doc)
+        return b"[" + b",".join(out) + b"]"
+
+    async def by_guid(self, portal_id: int, guid: str) -> bytes:
+        """``[lead]`` for a guid, deleted or not; NotFound otherwise."""
+        if self.enabled:
+            rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, guid.strip().lower()))
+            if rows:
+                return self.body([rows[0][0]])
+        view = await self.db.aread(service.get, portal_id, guid)
+        return self.body([self._missed(view)])
+
+    async def find(self, portal_id: int, **criteria: str | None) -> bytes:
+        """``[lead]`` for an email, conversion event guid or user token; NotFound otherwise."""
+        email = criteria.get("email")
+        if self.enabled and email and not criteria.get("conversion_event_guid"):
+            rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
+            # One lead for the person: it is the answer. Several: the rules decide.
+            if len(rows) == 1 and rows[0][1] is not None:
+                return self.body([rows[0][1]])
+        view = await self.db.aread(service.find, portal_id, **criteria)
+        return self.body([self._missed(view)])
+
+    async def page(
+        self, query: LeadListQuery, *, with_events: bool, guids: list[str] | None
+    ) -> bytes:
+        """One page of a v1 list as a JSON array."""
+        if not (self.enabled and with_events):
+            views = await self.db.aread(
+                service.list_leads, query, with_events=with_events, guids=guids
+            )
+            return self.body([to_document(v) for v in views])
+        docs, missed = await self.db.aread(_page, query, guids)
+        for view in missed:
+            self._schedule(view)
+        return self.body(docs)
+
+    def _missed(self, view: LeadView) -> bytes:
+        if self.enabled:
+            self._schedule(view)
+        return to_document(view)
+
+    def _schedule(self, view: LeadView) -> None:
+        self._pending.setdefault(view.lead.portal_id, set()).add(view.lead.id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0.01)  # let a burst of misses gather into one write
+        while self._pending:
+            portal_id, ids = next(iter(self._pending.items()))
+            batch = [ids.pop() for _ in range(min(FILL_BATCH, len(ids)))]
+            if not ids:
+                del self._pending[portal_id]
+            try:
+                await self.db.awrite(fill, portal_id, batch)
+            except Exception:  # noqa: BLE001 - a cache fill must never break serving
+                log.exception("storing %d lead documents failed", len(batch))
+
+
+def _page(
+    conn: Connection, query: LeadListQuery, guids: list[str] | None
+) -> tuple[list[bytes], list[LeadView]]:
+    """Documents of one list page in order, rendering (and returning) the missing ones."""
+    if guids:
+        query.lead_ids = service.guids_to_ids(conn, query.portal_id, guids)
+    ids = list_lead_ids(conn, query)
+    stored = leaddocs.get_many(conn, query.portal_id, ids)
+    missing = [i for i in ids if i not in stored]
+    missed = service.load(conn, query.portal_id, missing) if missing else []
+    for view in missed:
+        stored[view.lead.id] = to_document(view)
+    return [stored[i] for i in ids if i in stored], missed
+
+
+__all__ = ["LeadDocuments", "fill", "to_document"]

@@ -1,0 +1,60 @@
+"""Repository of pre-rendered v1 lead documents (table ``lead_documents``).
+
+A document is a lead's v1 JSON with its links relative to the server (the
+face puts the base URL in front). Triggers (migration 0003) delete a
+document whenever anything it was made of changes; documents are only ever
+written from data read in the same write transaction, so a stored one is
+current. Point reads use the two statements below through
+``Database.fast_rows``: one indexed lookup, no ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from leadhub.crm_types import CONTACTS, PRIMARY_CONTACT_TO_LEAD
+from leadhub.store.schema import lead_documents
+
+BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
+
+# The leads of the contact holding an email, with their documents if stored.
+BY_EMAIL = (
+    "SELECT a.to_id, d.doc FROM unique_values u "
+    "JOIN associations a ON a.portal_id = u.portal_id AND a.from_id = u.object_id "
+    f"AND a.type_id = {PRIMARY_CONTACT_TO_LEAD} "
+    "LEFT JOIN lead_documents d ON d.lead_id = a.to_id AND d.portal_id = u.portal_id "
+    f"WHERE u.portal_id = ? AND u.object_type = '{CONTACTS}' AND u.property = 'email' "
+    "AND u.value = ? LIMIT 2"
+)
+
+
+def get_many(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored documents of these leads (missing ones are absent)."""
+    if not lead_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(lead_documents.c.lead_id, lead_documents.c.doc).where(
+            lead_documents.c.portal_id == portal_id,
+            lead_documents.c.lead_id.in_(list(lead_ids)),
+        )
+    )
+    return {r.lead_id: bytes(r.doc) for r in rows}
+
+
+def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, bytes]]) -> None:
+    """Store (lead id, guid, document) rows, replacing older ones."""
+    rows = [
+        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc}
+        for lead_id, guid, doc in docs
+    ]
+    if not rows:
+        return
+    conn.execute(
+        lead_documents.delete().where(
+            lead_documents.c.lead_id.in_([r["lead_id"] for r in rows])
+        )
+    )
+    conn.execute(lead_documents.insert(), rows)

@@ -230,12 +230,13 @@ sa.Index("ix_submissions_status", submissions.c.status, submissions.c.received_a
 sa.Index(
     "ix_callbacks_claim", callbacks.c.available_at, callbacks.c.id,
     sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
+)
 
-# Each lead's rendered v1 JSON, a cache kept correct by triggers (migration 0003).
+# Each lead's rendered v1 JSON, a cache kept correct by triggers (migration 0004).
 lead_documents = sa.Table(
     "lead_documents",
     metadata,
-    sa.Column("lead_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("lead_id", BigId, primary_key=True, autoincrement=False),
     sa.Column("portal_id", sa.BigInteger, nullable=False),
     sa.Column("guid", sa.Text, nullable=False),
     sa.Column("doc", sa.LargeBinary, nullable=False),

@@ -11,18 +11,22 @@ makes the write, so a stored document is never stale.
 The triggers are SQLite's; on PostgreSQL the table stays empty and unused
 (reads there go through the query path in a worker thread).
 
-Revision ID: 0003_lead_documents
-Revises: 0002_search_trgm
+Revision ID: 0004_lead_documents
+Revises: 0003_ingest, 0003_search_trgm
 Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_lead_documents"
-down_revision = "0002_search_trgm"
+revision = "0004_lead_documents"
+# Also joins the two revisions that both followed 0002 into one head.
+down_revision = ("0003_ingest", "0003_search_trgm")
 branch_labels = None
 depends_on = None
+
+# A rowid alias on SQLite: the document is found by the table's own key.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 # 578/579: lead -> primary contact and back (crm_types).
 # Statements run for a changed row (NEW or OLD), per table.
@@ -52,7 +56,7 @@ def _name(table: str, event: str) -> str:
 def upgrade() -> None:
     op.create_table(
         "lead_documents",
-        sa.Column("lead_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("lead_id", BigId, primary_key=True, autoincrement=False),
         sa.Column("portal_id", sa.BigInteger, nullable=False),
         sa.Column("guid", sa.Text, nullable=False),
         sa.Column("doc", sa.LargeBinary, nullable=False),

@@ -1,0 +1,180 @@
+"""Stored v1 lead documents: a read stores one, and every write through any face is seen.
+
+On SQLite a v1 GET is answered from a lead's stored document once one exists;
+these tests fill the store's documents first, then change the lead in every
+way the store allows and check the next read shows the change. On
+PostgreSQL no documents are stored and the same reads must hold.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from leadhub import crm_types as ct
+from leadhub.leads import service
+from leadhub.store import events as event_store
+from leadhub.store.events import ConversionEvent
+from leadhub.store.objects import Change
+from leadhub.store.schema import associations, lead_documents
+from tests.factories import make_lead
+
+
+def stored(db, lead_id: int) -> bytes | None:
+    with db.read() as conn:
+        doc = conn.execute(
+            sa.select(lead_documents.c.doc).where(lead_documents.c.lead_id == lead_id)
+        ).scalar_one_or_none()
+    return bytes(doc) if doc is not None else None
+
+
+def warm(db, portal, guid: str, lead_id: int) -> dict:
+    """Read the lead until its document is stored (SQLite); return the read lead."""
+    with portal.client() as c:
+        lead = c.get(f"/leads/v1/lead/{guid}").json()[0]
+    if db.is_sqlite:
+        deadline = time.monotonic() + 10
+        while stored(db, lead_id) is None:
+            assert time.monotonic() < deadline, "the document was never stored"
+            time.sleep(0.02)
+    return lead
+
+
+def get(portal, guid: str) -> dict:
+    with portal.client() as c:
+        r = c.get(f"/leads/v1/lead/{guid}")
+    assert r.status_code == 200, r.text
+    return r.json()[0]
+
+
+def contact_id(db, lead_id: int) -> int:
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(associations.c.to_id).where(
+                associations.c.from_id == lead_id,
+                associations.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT,
+            )
+        ).scalar_one()
+
+
+def test_document_has_relative_links_and_the_response_absolute_ones(db, server, portal):
+    made = make_lead(db, portal.id, firstName="Doc")
+    first = warm(db, portal, made.guid, made.lead_id)
+    again = get(portal, made.guid)
+    assert again == first
+    assert again["leadJsonLink"] == f"{server.url}/leads/v1/lead/{made.guid}"
+    assert again["publicLeadLink"].startswith(f"{server.url}/leads/public/leadDetails?")
+    if db.is_sqlite:
+        doc = stored(db, made.lead_id)
+        assert doc is not None and b'"leadJsonLink":"/leads/v1/lead/' in doc
+        assert server.url.encode() not in doc
+
+
+def test_v1_put_is_seen_by_the_next_read(db, server, portal):
+    made = make_lead(db, portal.id, company="Before")
+    warm(db, portal, made.guid, made.lead_id)
+    with portal.client() as c:
+        r = c.put(f"/leads/v1/lead/{made.guid}", json={"guid": made.guid, "company": "After"})
+    assert r.status_code == 200, r.text
+    assert get(portal, made.guid)["company"] == "After"
+
+
+def test_v3_patch_of_the_contact_is_seen_by_v1_reads(db, server, portal):
+    made = make_lead(db, portal.id, firstName="Old", email="doc-v3@example.com")
+    warm(db, portal, made.guid, made.lead_id)
+    cid = contact_id(db, made.lead_id)
+    with portal.client() as c:
+        r = c.patch(f"/crm/v3/objects/contacts/{cid}", json={"properties": {"firstname": "New"}})
+        assert r.status_code == 200, r.text
+        by_email = c.get("/leads/v1/lead", params={"email": "doc-v3@example.com"}).json()[0]
+    assert get(portal, made.guid)["firstName"] == "New"
+    assert by_email["firstName"] == "New"
+
+
+def test_v3_archive_of_the_lead_is_seen(db, server, portal):
+    made = make_lead(db, portal.id)
+    warm(db, portal, made.guid, made.lead_id)
+    with portal.client() as c:
+        assert c.delete(f"/crm/v3/objects/leads/{made.lead_id}").status_code == 204
+    assert get(portal, made.guid)["isDeleted"] is True
+
+
+def test_conversion_events_and_logs_are_seen(db, server, portal):
+    made = make_lead(db, portal.id)
+    warm(db, portal, made.guid, made.lead_id)
+
+    def convert(conn):  # type: ignore[no-untyped-def]
+        lead = service.load(conn, portal.id, [made.lead_id])[0].lead
+        event = ConversionEvent(
+            guid="ab" * 16, lead_id=0, convert_date=1_700_000_000_000, form_guid="f" * 32,
+            form_id=1, form_name="Docs form",
+        )
+        service.add_conversion_event(conn, lead, event, Change(1_700_000_000_000, "FORM"))
+
+    db.write_call(convert)
+    lead = get(portal, made.guid)
+    assert [e["formName"] for e in lead["leadConversionEvents"]] == ["Docs form"]
+    warm(db, portal, made.guid, made.lead_id)
+    db.write_call(
+        event_store.add_log, portal.id, made.lead_id, event_store.DELETE, 1_700_000_000_001, False
+    )
+    assert len(get(portal, made.guid)["leadDeleteLogs"]) == 1
+
+
+def test_removing_the_primary_contact_is_seen(db, server, portal):
+    made = make_lead(db, portal.id, firstName="Linked")
+    warm(db, portal, made.guid, made.lead_id)
+    cid = contact_id(db, made.lead_id)
+
+    def unlink(conn):  # type: ignore[no-untyped-def]
+        conn.execute(
+            associations.delete().where(
+                associations.c.portal_id == portal.id,
+                associations.c.from_id.in_([made.lead_id, cid]),
+            )
+        )
+
+    db.write_call(unlink)
+    assert get(portal, made.guid)["firstName"] == ""
+
+
+def test_list_pages_are_the_leads_a_get_returns(db, server, portal):
+    made = [make_lead(db, portal.id, lastName=f"Listed{n}", inserted_at=1_600_000_000_000 + n)
+            for n in range(3)]
+    params = {"search": "listed", "sort": "insertedAt", "dir": "asc"}
+    with portal.client() as c:
+        cold = c.get("/leads/v1/list", params=params).json()
+    for m in made:
+        warm(db, portal, m.guid, m.lead_id)
+    with portal.client() as c:
+        hot = c.get("/leads/v1/list", params=params).json()
+        quiet = c.get("/leads/v1/list", params={**params, "excludeConversionEvents": "true"})
+    assert [x["guid"] for x in hot] == [m.guid for m in made]
+    assert hot == cold == [get(portal, m.guid) for m in made]
+    assert [x["guid"] for x in quiet.json()] == [m.guid for m in made]
+
+
+def test_email_shared_by_two_leads_follows_the_lookup_rules(db, server, portal):
+    late = make_lead(db, portal.id, email="twice@example.com", conversions=(1_700_000_000_000,))
+    early = make_lead(db, portal.id, email="twice@example.com", conversions=(1_600_000_000_000,))
+    for m in (late, early):
+        warm(db, portal, m.guid, m.lead_id)
+    with portal.client() as c:
+        found = c.get("/leads/v1/lead", params={"email": "Twice@example.com"}).json()[0]
+    assert found["guid"] == early.guid
+
+
+@pytest.mark.parametrize("path", ["/leads/v1/lead/nope", "/leads/v1/lead?email=nobody@x.org"])
+def test_unknown_leads_are_404_and_store_nothing(db, server, portal, path):
+    with portal.client() as c:
+        r = c.get(path)
+    assert r.status_code == 404
+    with db.read() as conn:
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(lead_documents).where(
+                lead_documents.c.portal_id == portal.id
+            )
+        ).scalar_one()
+    assert count == 0

@@ -12,7 +12,7 @@ The triggers are SQLite's; on PostgreSQL the table stays empty and unused
 (reads there go through the query path in a worker thread).
 
 Revision ID: 0004_lead_documents
-Revises: 0003_ingest, 0003_search_trgm
+Revises: 0003_search_trgm
 Create Date: 2026-11-23
 """
 
@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_lead_documents"
-# Also joins the two revisions that both followed 0002 into one head.
-down_revision = ("0003_ingest", "0003_search_trgm")
+down_revision = "0003_search_trgm"
 branch_labels = None
 depends_on = None
 

@@ -232,7 +232,7 @@ sa.Index(
     sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
 )
 
-# Each lead's rendered v1 JSON, a cache kept correct by triggers (migration 0004).
+# Each lead's rendered v1 JSON, a cache kept correct by triggers (migration 0005).
 lead_documents = sa.Table(
     "lead_documents",
     metadata,

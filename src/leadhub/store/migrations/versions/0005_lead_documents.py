@@ -11,16 +11,16 @@ makes the write, so a stored document is never stale.
 The triggers are SQLite's; on PostgreSQL the table stays empty and unused
 (reads there go through the query path in a worker thread).
 
-Revision ID: 0004_lead_documents
-Revises: 0003_search_trgm
+Revision ID: 0005_lead_documents
+Revises: 0004_association_labels
 Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_lead_documents"
-down_revision = "0003_search_trgm"
+revision = "0005_lead_documents"
+down_revision = "0004_association_labels"
 branch_labels = None
 depends_on = None
 

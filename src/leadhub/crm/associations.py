@@ -79,6 +79,23 @@ def load_object(
     return row
 
 
+def load_pair(
+    conn: Connection, portal_id: int, from_type: str, from_id: object, to_type: str, to_id: object
+) -> tuple[ObjectRow, ObjectRow]:
+    """Both objects of an association, locked in id order.
+
+    Two writers touching the same pair from opposite sides (lead -> contact
+    and contact -> lead) then queue instead of deadlocking on PostgreSQL.
+    """
+    src = load_object(conn, portal_id, from_type, from_id)
+    dst = load_object(conn, portal_id, to_type, to_id)
+    locked = {
+        row.id: load_object(conn, portal_id, row.object_type, row.id, lock=True)
+        for row in sorted((src, dst), key=lambda r: r.id)
+    }
+    return locked[src.id], locked[dst.id]
+
+
 def _kind(t: AssocType) -> AssociationType:
     return AssociationType(t.type_id, t.reverse_id, t.category)
 
@@ -119,8 +136,7 @@ def associate(
     ``kinds`` (v4 PUT: "to replace the existing label, only include the new
     label"); HubSpot-defined types are only removed by the delete routes.
     """
-    src = load_object(conn, portal_id, from_type, from_id, lock=True)
-    dst = load_object(conn, portal_id, to_type, to_id, lock=True)
+    src, dst = load_pair(conn, portal_id, from_type, from_id, to_type, to_id)
     return associate_rows(conn, src, dst, kinds, at, replace_labels=replace_labels)
 
 
@@ -189,8 +205,7 @@ def disassociate(
 ) -> None:
     """Remove the given types between two objects (None or the unlabeled type: all)."""
     types.require_pair(from_type, to_type)
-    src = load_object(conn, portal_id, from_type, from_id, lock=True)
-    dst = load_object(conn, portal_id, to_type, to_id, lock=True)
+    src, dst = load_pair(conn, portal_id, from_type, from_id, to_type, to_id)
     disassociate_rows(conn, src, dst, kinds, at)
 
 
@@ -333,6 +348,7 @@ __all__ = [
     "disassociate",
     "disassociate_rows",
     "load_object",
+    "load_pair",
     "parse_id",
     "with_unlabeled",
 ]

@@ -20,7 +20,7 @@ from leadhub.errors import ValidationError
 from leadhub.store import crm_query
 from leadhub.store import objects as obj_store
 from leadhub.store.crm_query import Cond, SearchQuery
-from leadhub.values import iso_to_ms
+from leadhub.values import MAX_INT, iso_to_ms
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -100,6 +100,8 @@ def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
             vals = tuple(int(str(v)) if column == "id" else iso_to_ms(str(v)) for v in raw)
         except ValueError:
             raise _bad(f"filter value for {name} must be a number or a datetime") from None
+        if any(abs(v) > MAX_INT for v in vals):
+            raise _bad(f"filter value for {name} is out of range")
         return Cond("column", column, op, vals)
     if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
         return Cond("text", name, op, tuple(str(v) for v in raw))

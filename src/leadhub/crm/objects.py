@@ -94,7 +94,12 @@ def views(
     object_type = rows[0].object_type
     defs = defs if defs is not None else definitions(conn, portal_id, object_type)
     names = _names(defs, object_type, want.properties, extra)
-    out = [ObjectView(row, {n: value_of(row, n) for n in names}) for row in rows]
+    if want.properties:
+        out = [ObjectView(row, {n: value_of(row, n) for n in names}) for row in rows]
+    else:
+        # Unset values are shown as null only when asked for by name (the leads
+        # guide); the default set leaves them out, as the leads schema wants strings.
+        out = [ObjectView(row, _set_values(row, names)) for row in rows]
     history_names = [n for n in dict.fromkeys(want.history) if n in defs]
     if history_names:
         for view in out:
@@ -110,6 +115,11 @@ def views(
                 assert assocs is not None
                 assocs.setdefault(ct.NAME_BY_TYPE[to_type], []).append(link)
     return out
+
+
+def _set_values(row: ObjectRow, names: list[str]) -> dict[str, str | None]:
+    values = {n: value_of(row, n) for n in names}
+    return {n: v for n, v in values.items() if v is not None}
 
 
 def _history(

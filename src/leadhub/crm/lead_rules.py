@@ -1,7 +1,8 @@
 """Associations given when an object is created, and the lead's creation rule.
 
-HubSpot's leads guide: a new lead needs ``hs_lead_name`` and an association to
-an existing contact (``HUBSPOT_DEFINED`` 578, lead to primary contact; 608 is
+The associations themselves are made by ``crm.associations`` (types, labels,
+single primaries). HubSpot's leads guide: a new lead needs ``hs_lead_name``
+and an association to an existing contact (``HUBSPOT_DEFINED`` 578, lead to primary contact; 608 is
 lead to contact and 610 lead to company). If only a 608 contact is given, the
 first such contact also becomes the primary one, so that the lead has the
 primary contact the v1 view and the "last primary removed" rule rely on.
@@ -15,22 +16,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
-from leadhub.errors import ValidationError
-from leadhub.store import associations as assoc_store
-from leadhub.store import objects as obj_store
-from leadhub.store.associations import AssociationType
-
-# HUBSPOT_DEFINED type id -> (from type, to type, reverse type id).
-HUBSPOT_DEFINED: dict[int, tuple[str, str, int]] = {
-    ct.LEAD_TO_PRIMARY_CONTACT: (ct.LEADS, ct.CONTACTS, ct.PRIMARY_CONTACT_TO_LEAD),
-    ct.LEAD_TO_CONTACT: (ct.LEADS, ct.CONTACTS, ct.CONTACT_TO_LEAD),
-    ct.LEAD_TO_COMPANY: (ct.LEADS, ct.COMPANIES, ct.COMPANY_TO_LEAD),
-    1: (ct.CONTACTS, ct.COMPANIES, 2),
-    279: (ct.CONTACTS, ct.COMPANIES, 280),
-}
-HUBSPOT_DEFINED.update(
-    {rev: (to, frm, fwd) for fwd, (frm, to, rev) in list(HUBSPOT_DEFINED.items())}
-)
+from leadhub.crm import associations
+from leadhub.errors import NotFound, ValidationError
+from leadhub.store.objects import ObjectRow
 
 
 @dataclass(frozen=True)
@@ -75,17 +63,6 @@ def parse(raw: Any) -> list[AssociationInput]:
     return out
 
 
-def _resolve(from_type: str, item: AssociationInput) -> tuple[str, AssociationType]:
-    known = HUBSPOT_DEFINED.get(item.type_id)
-    if item.category != "HUBSPOT_DEFINED" or known is None or known[0] != from_type:
-        raise _bad(
-            f"association type {item.category} {item.type_id} is not valid from "
-            f"{ct.NAME_BY_TYPE[from_type]}",
-            "INVALID_ASSOCIATION_TYPE",
-        )
-    return known[1], AssociationType(item.type_id, known[2], item.category)
-
-
 def check_lead(props: dict[str, str | None], items: list[AssociationInput]) -> None:
     """A new lead needs hs_lead_name and a contact association (578 or 608)."""
     if not props.get("hs_lead_name"):
@@ -102,28 +79,27 @@ def check_lead(props: dict[str, str | None], items: list[AssociationInput]) -> N
         )
 
 
-def attach(
-    conn: Connection,
-    portal_id: int,
-    from_type: str,
-    from_id: int,
-    items: list[AssociationInput],
-    at: int,
-) -> None:
-    """Store the associations of a new object; every target must exist in this portal."""
-    resolved = [(item, *_resolve(from_type, item)) for item in items]
-    for item, to_type, _ in resolved:
-        if obj_store.get(conn, portal_id, to_type, item.to_id) is None:
-            raise _bad(
-                f"{ct.NAME_BY_TYPE[to_type][:-1] if to_type != ct.COMPANIES else 'company'} "
-                f"{item.to_id} does not exist",
-                "ASSOCIATION_TARGET_NOT_FOUND",
-            )
-    if from_type == ct.LEADS and not any(
-        i.type_id == ct.LEAD_TO_PRIMARY_CONTACT for i, _, _ in resolved
+def attach(conn: Connection, row: ObjectRow, raw: Any, items: list[AssociationInput],
+           at: int) -> None:
+    """Store the associations of a just-created object through the associations service.
+
+    A new lead without a 578 association gets its first 608 contact as the
+    primary one too. A target that does not exist is a bad request (400).
+    """
+    if raw is None:
+        return
+    inputs = list(raw)
+    if row.object_type == ct.LEADS and not any(
+        i.type_id == ct.LEAD_TO_PRIMARY_CONTACT for i in items
     ):
-        first = next(i for i, _, _ in resolved if i.type_id == ct.LEAD_TO_CONTACT)
-        primary = AssociationInput(first.to_id, "HUBSPOT_DEFINED", ct.LEAD_TO_PRIMARY_CONTACT)
-        resolved.append((primary, *_resolve(from_type, primary)))
-    for item, to_type, kind in resolved:
-        assoc_store.add(conn, portal_id, from_type, from_id, to_type, item.to_id, kind, at)
+        first = next(i for i in items if i.type_id == ct.LEAD_TO_CONTACT)
+        inputs.append({"to": {"id": str(first.to_id)}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED",
+             "associationTypeId": ct.LEAD_TO_PRIMARY_CONTACT}]})
+    try:
+        associations.associate_new_object(conn, row, inputs, at)
+    except NotFound as exc:
+        raise ValidationError(
+            f"cannot associate with an object that does not exist: {exc.message}",
+            errors=[{"message": exc.message, "code": "ASSOCIATION_TARGET_NOT_FOUND"}],
+        ) from None

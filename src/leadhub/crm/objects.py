@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
-from leadhub.crm import lead_rules, validate
+from leadhub.crm import associations, lead_rules, validate
 from leadhub.crm.properties import definitions
 from leadhub.crm.property_defaults import (
     COMPUTED,
@@ -27,9 +27,7 @@ from leadhub.crm.types import singular
 from leadhub.errors import Conflict, NotFound, ValidationError
 from leadhub.leads import fields as F
 from leadhub.leads.service import PUBLIC_TOKEN_PROP, new_public_token
-from leadhub.store import associations as assoc_store
 from leadhub.store import objects as obj_store
-from leadhub.store.associations import AssociationRow
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.util import new_guid
 from leadhub.values import ms_to_iso
@@ -53,7 +51,7 @@ class ObjectView:
     row: ObjectRow
     properties: dict[str, str | None]
     history: dict[str, list[dict[str, Any]]] | None = None
-    associations: dict[str, list[AssociationRow]] | None = None
+    associations: dict[str, Any] | None = None
     new: bool | None = None
 
 
@@ -105,15 +103,11 @@ def views(
         for view in out:
             view.history = _history(conn, portal_id, view.row, history_names)
     if want.associations:
-        ids = [r.id for r in rows]
+        linked = associations.associated_ids(
+            conn, portal_id, object_type, [r.id for r in rows], want.associations
+        )
         for view in out:
-            view.associations = {}
-        by_id = {v.row.id: v for v in out}
-        for to_type in dict.fromkeys(want.associations):
-            for link in assoc_store.targets(conn, portal_id, ids, to_type=to_type):
-                assocs = by_id[link.from_id].associations
-                assert assocs is not None
-                assocs.setdefault(ct.NAME_BY_TYPE[to_type], []).append(link)
+            view.associations = linked.get(view.row.id) or None
     return out
 
 
@@ -251,7 +245,7 @@ def create_row(
     if object_type == ct.LEADS:
         obj_store.set_unique(conn, row, F.GUID_PROP, clean[F.GUID_PROP])
     _claim_uniques(conn, row, clean, defs)
-    lead_rules.attach(conn, portal_id, object_type, row.id, items, change.timestamp)
+    lead_rules.attach(conn, row, body.get("associations"), items, change.timestamp)
     return row
 
 

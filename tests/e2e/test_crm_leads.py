@@ -139,6 +139,10 @@ def test_read_only_v1_property_is_refused(db, portal):
     hs = client(portal)
     with pytest.raises(ApiError) as info:
         hs.crm.objects.leads.basic_api.update(
+            str(made.lead_id), SimplePublicObjectInput(properties={"hs_lead_name": ""}))
+    assert error_of(info.value)["errors"][0]["code"] == "REQUIRED_PROPERTY"
+    with pytest.raises(ApiError) as info:
+        hs.crm.objects.leads.basic_api.update(
             str(made.lead_id),
             SimplePublicObjectInput(properties={"leadhub_num_conversion_events": "4"}),
         )

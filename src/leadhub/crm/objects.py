@@ -263,6 +263,8 @@ def update_row(
 ) -> ObjectRow:
     """Validate and apply a ``properties`` object to a row read for update."""
     props = validate.check(defs, properties)
+    if row.object_type == ct.LEADS and "hs_lead_name" in props and not props["hs_lead_name"]:
+        lead_rules.check_lead(props, [])
     _claim_uniques(conn, row, props, defs)
     obj_store.update_props(conn, row, props, change)
     return row

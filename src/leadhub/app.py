@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ async def healthz(request: Request) -> Response:
     """200 once the server is up and its store answers."""
     ctx: AppContext = request.app.state.leadhub
     await ctx.db.aread(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
-    return JSONResponse({"status": "ok"})
+    # The pid tells apart the API processes of `serve --workers N`.
+    return JSONResponse({"status": "ok", "pid": os.getpid()})
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:

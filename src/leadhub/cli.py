@@ -50,6 +50,10 @@ def main() -> None:
 @click.option(
     "--no-worker", is_flag=True, help="Do not process the form queue here (run `leadhub worker`)."
 )
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="API processes sharing the port (see docs/scaling.md).",
+)
 def serve(
     host: str,
     port: int,
@@ -57,6 +61,7 @@ def serve(
     demo: bool,
     public_url: str | None,
     no_worker: bool,
+    workers: int,
 ) -> None:
     """Serve the APIs (migrating the store first)."""
     import uvicorn
@@ -83,6 +88,12 @@ def serve(
     click.echo(f"leadhub serving on {settings.base_url}")
     if tokens:
         click.echo(f"Access token for portal {tokens[0].portal_id}: {tokens[0].token}")
+    if workers > 1:
+        from leadhub.processes import serve_processes
+
+        db.dispose()
+        serve_processes(settings, workers)
+        return
     app = create_app(settings, db)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 

@@ -147,6 +147,10 @@ def queue_retry(portal_id: int | None, database_url: str | None) -> None:
 @click.option("--lease-seconds", type=float, default=None, help="How long a claim is held.")
 @click.option("--poll-seconds", type=float, default=None, help="Idle wait between polls.")
 @click.option("--no-callbacks", is_flag=True, help="Do not deliver lead callbacks here.")
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Worker processes to run (and restart when one dies).",
+)
 def worker(
     database_url: str | None,
     public_url: str,
@@ -154,12 +158,23 @@ def worker(
     lease_seconds: float | None,
     poll_seconds: float | None,
     no_callbacks: bool,
+    concurrency: int,
 ) -> None:
     """Process queued form posts (and deliver callbacks) until stopped."""
     from leadhub.ingest.worker import Worker, WorkerConfig
 
     url = database_url_from_env(database_url)
     _open(url).dispose()
+    if concurrency > 1:
+        from leadhub.processes import supervise, worker_command
+
+        args = ["--database-url", url, "--public-url", public_url]
+        for name, value in (("batch", batch), ("lease-seconds", lease_seconds),
+                            ("poll-seconds", poll_seconds)):
+            if value is not None:
+                args += [f"--{name}", str(value)]
+        args += ["--no-callbacks"] if no_callbacks else []
+        raise SystemExit(supervise(worker_command(args), concurrency, click.echo))
     cfg = WorkerConfig.from_env()
     cfg = replace(
         cfg,

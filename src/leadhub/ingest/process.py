@@ -204,16 +204,34 @@ def _is_conflict(exc: Exception) -> bool:
     )
 
 
+def _person_key(sub: Submission) -> tuple[str, str]:
+    """The person a submission is from, as a sort key.
+
+    A batch is one transaction that keeps the row lock of every contact it
+    touched until it commits. Batches of different workers that share people
+    take those locks in one global order (by email, then user token), so
+    they wait for each other instead of deadlocking.
+    """
+    try:
+        form = interpret(sub.fields)
+    except Exception:  # noqa: BLE001 - a bad submission fails later, with its error recorded
+        return ("", "")
+    return (normalize_email(form.email) if form.email else "", form.user_token or "")
+
+
 def process_claimed(
     conn: Connection, ids: list[int], worker: str, policy: Policy
 ) -> list[Outcome]:
     """Process claimed submissions and mark each done, all in the caller's transaction."""
     now = now_ms()
     outcomes: list[Outcome] = []
-    for submission_id in ids:
-        sub = queue_store.lock_submission(conn, submission_id)
-        if sub is None or sub.status != queue_store.PROCESSING or sub.claimed_by != worker:
-            continue  # done already, or our lease ran out and another worker has it
+    locked = (queue_store.lock_submission(conn, submission_id) for submission_id in ids)
+    # Skip what is done already, or whose lease ran out and another worker has.
+    ours = [
+        sub for sub in locked
+        if sub is not None and sub.status == queue_store.PROCESSING and sub.claimed_by == worker
+    ]
+    for sub in sorted(ours, key=_person_key):
         error: Exception | None = None
         conflict = False
         for _ in range(IN_PLACE_TRIES):

@@ -132,6 +132,23 @@ def test_label_routes_conform(portal):
                  http.delete("/crm/associations/v4/contacts/companies/labels/424242"), 404)
 
 
+
+def test_limit_routes_conform(portal):
+    base = "/crm/v4/associations/definitions/configurations"
+    one = {"category": HS, "typeId": 610, "maxToObjectIds": 3}
+    with portal.client() as http:
+        conforms(SCHEMA, "BatchResponsePublicAssociationDefinitionUserConfiguration",
+                 http.post(f"{base}/leads/companies/batch/create", json={"inputs": [one]}), 201)
+        conforms(SCHEMA, "BatchResponsePublicAssociationDefinitionUserConfigurationWithErrors",
+                 http.post(f"{base}/leads/companies/batch/create", json={"inputs": [one]}), 207)
+        conforms(SCHEMA, "BatchResponsePublicAssociationDefinitionConfigurationUpdateResult",
+                 http.post(f"{base}/leads/companies/batch/update", json={"inputs": [one]}), 200)
+        for path in (f"{base}/all", f"{base}/leads/companies",
+                     "/crm/associations/v4/definitions/configurations/all"):
+            collection = "CollectionResponsePublicAssociationDefinitionUserConfigurationNoPaging"
+            conforms(SCHEMA, collection, http.get(path), 200)
+        conforms(SCHEMA, "Error", http.get(f"{base}/leads/widgets"), 400)
+
 def test_v3_routes_conform(db, portal):
     lead, contact, _ = new_lead(db, portal)
     base = f"/crm/v3/objects/leads/{lead}/associations"

@@ -484,3 +484,85 @@ def test_v3_put_get_delete_by_id_and_by_name(db, portal, other_portal):
             r = theirs.get(f"{base}/contacts")
             assert r.status_code == 404
         assert http.get(f"{base}/companies").json() == {"results": []}
+
+
+# ---------------------------------------------------------------- limits (configurations)
+
+
+def test_association_limits_are_configured_and_enforced(db, portal):
+    from hubspot.crm.associations.v4.schema import (
+        BatchInputPublicAssociationDefinitionConfigurationCreateRequest as CreateBatch,
+    )
+    from hubspot.crm.associations.v4.schema import (
+        BatchInputPublicAssociationDefinitionConfigurationUpdateRequest as UpdateBatch,
+    )
+    from hubspot.crm.associations.v4.schema import (
+        BatchInputPublicAssociationSpec,
+        PublicAssociationDefinitionConfigurationCreateRequest,
+        PublicAssociationDefinitionConfigurationUpdateRequest,
+        PublicAssociationSpec,
+    )
+
+    configs = api(portal).crm.associations.v4.schema.definition_configurations_api
+    made = configs.batch_create(
+        "contacts", "companies",
+        batch_input_public_association_definition_configuration_create_request=CreateBatch(
+            inputs=[PublicAssociationDefinitionConfigurationCreateRequest(
+                category="HUBSPOT_DEFINED", type_id=279, max_to_object_ids=1)]
+        ),
+    )
+    assert [(r.type_id, r.user_enforced_max_to_object_ids) for r in made.results] == [(279, 1)]
+    assert [(r.type_id, r.user_enforced_max_to_object_ids) for r in configs.get_all().results] \
+        == [(279, 1)]
+    pair = configs.get_all_between_two_object_types("contacts", "companies").results
+    assert {(r.type_id, r.user_enforced_max_to_object_ids) for r in pair} == {(1, None), (279, 1)}
+
+    contact = new_object(db, portal, ct.CONTACTS)
+    first, second = (new_object(db, portal, ct.COMPANIES) for _ in range(2))
+    basic = api(portal).crm.associations.v4.basic_api
+    basic.create_default("contacts", contact, "companies", first)
+    with pytest.raises(ApiException) as e:
+        basic.create_default("contacts", contact, "companies", second)
+    assert e.value.status == 400
+    assert types_of(basic.get_page("contacts", contact, "companies")) == {first: [279]}
+    # Creating a limit twice is a per-input error; update raises it.
+    again = configs.batch_create(
+        "contacts", "companies",
+        batch_input_public_association_definition_configuration_create_request=CreateBatch(
+            inputs=[PublicAssociationDefinitionConfigurationCreateRequest(
+                category="HUBSPOT_DEFINED", type_id=279, max_to_object_ids=5)]
+        ),
+    )
+    assert again.num_errors == 1 and again.results == []
+    updated = configs.batch_update(
+        "contacts", "companies",
+        batch_input_public_association_definition_configuration_update_request=UpdateBatch(
+            inputs=[PublicAssociationDefinitionConfigurationUpdateRequest(
+                category="HUBSPOT_DEFINED", type_id=279, max_to_object_ids=2)]
+        ),
+    )
+    assert [r.user_enforced_max_to_object_ids for r in updated.results] == [2]
+    basic.create_default("contacts", contact, "companies", second)
+    configs.batch_remove(
+        "contacts", "companies",
+        batch_input_public_association_spec=BatchInputPublicAssociationSpec(
+            inputs=[PublicAssociationSpec(category="HUBSPOT_DEFINED", type_id=279)]
+        ),
+    )
+    assert configs.get_all().results == []
+
+
+def test_association_limit_errors_under_the_spec_paths(portal):
+    base = "/crm/associations/v4/definitions/configurations"
+    with portal.client() as http:
+        r = http.post(f"{base}/contacts/companies/batch/create", json={"inputs": [
+            {"category": "HUBSPOT_DEFINED", "typeId": 610, "maxToObjectIds": 1},
+            {"category": "HUBSPOT_DEFINED", "typeId": 279, "maxToObjectIds": 0},
+        ]})
+        assert r.status_code == 207, r.text
+        assert r.json()["numErrors"] == 2 and r.json()["results"] == []
+        r = http.post(f"{base}/contacts/companies/batch/purge", json={"inputs": 1})
+        assert r.status_code == 400
+        r = http.get(f"{base}/leads/leads")
+        assert r.status_code == 400
+        assert http.get(f"{base}/all").json() == {"results": []}

@@ -131,6 +131,7 @@ def delete_label(
     ids = sorted({row.type_id, row.reverse_type_id})
     assoc_store.remove_type_everywhere(conn, portal_id, ids)
     label_store.delete(conn, portal_id, ids)
+    label_store.delete_limits(conn, portal_id, ids)
 
 
 __all__ = ["create_label", "delete_label", "list_labels", "update_label"]

@@ -19,6 +19,7 @@ from leadhub.crm import association_batch as batch
 from leadhub.crm import association_labels as labels
 from leadhub.crm import association_reads as reads
 from leadhub.crm import association_render as render
+from leadhub.crm.association_limit_routes import routes as limit_routes
 from leadhub.crm.association_types import object_type
 from leadhub.http import JSONResponse, read_json
 from leadhub.util import now_ms
@@ -236,7 +237,9 @@ LABEL_PREFIXES = (
     "/crm/associations/v4/{fromObjectType}/{toObjectType}/labels",
 )
 
+# Limits first: their literal path segments must win over the label routes' parameters.
 routes = [
+    *limit_routes,
     Route(V3, v3_list, methods=["GET"]),
     Route(V3 + "/{toObjectId}/{associationType}", v3_put, methods=["PUT"]),
     Route(V3 + "/{toObjectId}/{associationType}", v3_delete, methods=["DELETE"]),

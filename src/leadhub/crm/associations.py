@@ -9,6 +9,8 @@ Rules (HubSpot's associations v4 guide and the leads guide):
   custom) come on top of it. Removing the unlabeled type removes them all.
 - A lead has at most one primary contact and a contact at most one primary
   company: setting a new primary moves it (the old pair stays associated).
+- A portal's association limits (schema API configurations) are enforced on
+  every new association, in both directions.
 - Removing a lead's last primary association deletes (archives) the lead.
   The v1 view shows the change: the v1 lead is the lead plus its primary
   contact, so moving the primary contact changes the v1 lead.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
+from leadhub.crm import association_limits as limits
 from leadhub.crm import association_types as types
 from leadhub.crm.association_types import AssocType
 from leadhub.errors import NotFound, ValidationError
@@ -164,6 +167,8 @@ def associate_rows(
         added = assoc_store.add(
             conn, portal_id, src.object_type, src.id, dst.object_type, dst.id, _kind(kind), at
         )
+        if added:
+            limits.check(conn, portal_id, src.id, dst.id, kind)
         if added and kind.type_id in (ct.LEAD_TO_PRIMARY_CONTACT, ct.PRIMARY_CONTACT_TO_LEAD):
             lead = src if src.object_type == ct.LEADS else dst
             obj_store.touch(conn, lead, at)

@@ -1,4 +1,4 @@
-"""Repository of custom association labels (USER_DEFINED association types).
+"""Repository of custom association labels (USER_DEFINED types) and association limits.
 
 A label between two object types is stored once per direction: the row for
 ``from -> to`` and the row for ``to -> from``, each naming the other as its
@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.store.schema import association_labels
+from leadhub.store.schema import association_labels, association_limits
 
 
 @dataclass(frozen=True)
@@ -107,5 +107,39 @@ def delete(conn: Connection, portal_id: int, type_ids: Iterable[int]) -> None:
         association_labels.delete().where(
             association_labels.c.portal_id == portal_id,
             association_labels.c.type_id.in_(list(type_ids)),
+        )
+    )
+
+
+def limits(
+    conn: Connection, portal_id: int, type_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """User-enforced limits by type id (all of the portal's, or of these types)."""
+    query = sa.select(association_limits).where(association_limits.c.portal_id == portal_id)
+    if type_ids is not None:
+        query = query.where(association_limits.c.type_id.in_(list(type_ids)))
+    return {r.type_id: r.max_to_object_ids for r in conn.execute(query)}
+
+
+def set_limit(conn: Connection, portal_id: int, type_id: int, most: int, at: int) -> None:
+    """Create or change one type's limit."""
+    where = (association_limits.c.portal_id == portal_id, association_limits.c.type_id == type_id)
+    changed = conn.execute(
+        association_limits.update().where(*where).values(max_to_object_ids=most, updated_at=at)
+    ).rowcount
+    if not changed:
+        conn.execute(
+            association_limits.insert().values(
+                portal_id=portal_id, type_id=type_id, max_to_object_ids=most, updated_at=at
+            )
+        )
+
+
+def delete_limits(conn: Connection, portal_id: int, type_ids: Iterable[int]) -> None:
+    """Remove the limits of these types."""
+    conn.execute(
+        association_limits.delete().where(
+            association_limits.c.portal_id == portal_id,
+            association_limits.c.type_id.in_(list(type_ids)),
         )
     )

@@ -255,3 +255,14 @@ association_labels = sa.Table(
     sa.Column("label", sa.Text, nullable=True),
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
+
+# User-enforced association limits: at most max_to_object_ids targets of one
+# type per source object.
+association_limits = sa.Table(
+    "association_limits",
+    metadata,
+    sa.Column("portal_id", sa.BigInteger, primary_key=True),
+    sa.Column("type_id", sa.Integer, primary_key=True),
+    sa.Column("max_to_object_ids", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)

@@ -23,5 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 
+# Installs wrk (apt-get) and json-server/Prism (npm, into bench/.node) when missing, builds the
+# fixed-seed data sets in bench/.data and writes docs/benchmarks.md. BENCH_ARGS=--help for options.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -61,7 +61,7 @@ def time_query(
         guids = [r[1] for r in con.execute(sql, args)]  # warm the cache
         times = []
         deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline or len(times) < 5:
+        while time.perf_counter() < deadline or len(times) < 3:
             t = time.perf_counter()
             con.execute(sql, args).fetchall()
             times.append((time.perf_counter() - t) * 1000)

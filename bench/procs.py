@@ -74,10 +74,11 @@ def start(
 ) -> Server:
     """Start a server on the server CPU and wait until ``ready_path`` answers."""
     log = log_dir / f"{name}.log"
-    proc = subprocess.Popen(
-        pinned(SERVER_CPU, argv), stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        env=env or python_env(), cwd=ROOT,
-    )
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            pinned(SERVER_CPU, argv), stdout=out, stderr=subprocess.STDOUT,
+            env=env or python_env(), cwd=ROOT,
+        )
     server = Server(name, f"http://127.0.0.1:{port}", proc, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -62,7 +62,7 @@ def render(res: Results) -> str:
         f"a {cfg.warmup:g} s warm-up and then the median of {cfg.runs} runs of {cfg.seconds:g} s "
         f"with {cfg.connections} connections. *Of ceiling* divides by the rate of a raw ASGI "
         "app on the same uvicorn returning the same lead document pre-serialized. Lists are "
-        "also run with one connection: *p99 alone* is that run's 99th percentile, compared with "
+        "run with one connection (*p99 alone* is the same figure), compared with "
         "the median time of the plain SQL query (sqlite3, no HTTP) returning the same rows; "
         "*same rows* says whether they were the same. *x best peer* divides by the faster of "
         "json-server and Prism serving the same lead.",

@@ -26,6 +26,7 @@ from leadhub.http import JSONResponse, error_response
 from leadhub.ingest.face import routes as ingest_routes
 from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
+from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.store import Database
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(RequestGuard),
+            Middleware(V1ReadLane),
         ],
     )
     app.state.leadhub = ctx

@@ -25,6 +25,10 @@ class Authenticator:
         params = request.query_params
         return params.get("access_token") or params.get("hapikey") or None
 
+    def known(self, token: str) -> int | None:
+        """The portal of a credential seen before, without asking the store."""
+        return self._known.get(token)
+
     async def portal_id(self, request: Request) -> int:
         """The portal of the request's credential; Unauthorized if missing or unknown."""
         token = self.credential(request)

@@ -178,3 +178,34 @@ def test_unknown_leads_are_404_and_store_nothing(db, server, portal, path):
             )
         ).scalar_one()
     assert count == 0
+
+
+def test_stored_reads_take_every_credential_and_path_spelling(db, server, portal):
+    made = make_lead(db, portal.id, email="spelling@example.com")
+    expected = warm(db, portal, made.guid, made.lead_id)
+    with server.client() as c:
+        for path, params in (
+            (f"/leads/v1/lead/{made.guid}", {"access_token": portal.token}),
+            (f"/leads/v1/lead/{made.guid}/", {"hapikey": portal.token}),
+            (f"/leads/v1/lead/{made.guid.upper()}", {"access_token": portal.token}),
+            ("/leads/v1/lead", {"email": "SPELLING@example.com", "hapikey": portal.token}),
+            ("/leads/v1/lead/", {"email": "spelling@example.com", "access_token": portal.token}),
+        ):
+            r = c.get(path, params=params)
+            assert r.status_code == 200, (path, r.text)
+            assert r.headers["content-type"].startswith("application/json")
+            assert r.json() == [expected], path
+        assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 401
+        bad = c.get(f"/leads/v1/lead/{made.guid}", params={"access_token": "nope"})
+        assert bad.status_code == 401
+    with portal.client() as c:
+        both = c.get("/leads/v1/lead", params={"email": "x@example.com", "userToken": "t"})
+    assert both.status_code == 404
+
+
+def test_stored_documents_stay_inside_their_portal(db, server, portal, other_portal):
+    made = make_lead(db, portal.id, email="mine@example.com")
+    warm(db, portal, made.guid, made.lead_id)
+    with other_portal.client() as c:
+        assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 404
+        assert c.get("/leads/v1/lead", params={"email": "mine@example.com"}).status_code == 404

@@ -62,23 +62,36 @@ class LeadDocuments:
             out.append(doc)
         return b"[" + b",".join(out) + b"]"
 
+    def stored_by_guid(self, portal_id: int, guid: str) -> bytes | None:
+        """``[lead]`` for a guid if its document is stored, else None."""
+        if not self.enabled:
+            return None
+        rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, guid.strip().lower()))
+        return self.body([rows[0][0]]) if rows else None
+
+    def stored_by_email(self, portal_id: int, email: str) -> bytes | None:
+        """``[lead]`` for an email if it is the only lead of that person and stored, else None."""
+        if not self.enabled:
+            return None
+        rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
+        # One lead for the person: it is the answer. Several: the lookup rules decide.
+        return self.body([rows[0][1]]) if len(rows) == 1 and rows[0][1] is not None else None
+
     async def by_guid(self, portal_id: int, guid: str) -> bytes:
         """``[lead]`` for a guid, deleted or not; NotFound otherwise."""
-        if self.enabled:
-            rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, guid.strip().lower()))
-            if rows:
-                return self.body([rows[0][0]])
+        body = self.stored_by_guid(portal_id, guid)
+        if body is not None:
+            return body
         view = await self.db.aread(service.get, portal_id, guid)
         return self.body([self._missed(view)])
 
     async def find(self, portal_id: int, **criteria: str | None) -> bytes:
         """``[lead]`` for an email, conversion event guid or user token; NotFound otherwise."""
         email = criteria.get("email")
-        if self.enabled and email and not criteria.get("conversion_event_guid"):
-            rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
-            # One lead for the person: it is the answer. Several: the rules decide.
-            if len(rows) == 1 and rows[0][1] is not None:
-                return self.body([rows[0][1]])
+        if email and not criteria.get("conversion_event_guid"):
+            body = self.stored_by_email(portal_id, email)
+            if body is not None:
+                return body
         view = await self.db.aread(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 

@@ -1,0 +1,54 @@
+"""The benchmark harness itself, run on a tiny data set for a second so it cannot rot.
+
+No timing is asserted: only that every stage runs and reports what it measured.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench import dataset, plainsql
+from bench.run import Config, list_cases, main
+
+pytestmark = [
+    pytest.mark.bench,
+    pytest.mark.skipif(
+        shutil.which("wrk") is None or shutil.which("taskset") is None,
+        reason="wrk is not installed (make bench installs it)",
+    ),
+]
+
+
+def test_dataset_is_the_same_for_the_same_seed():
+    first = list(dataset.rows(50))
+    assert first == list(dataset.rows(50))
+    assert first != list(dataset.rows(50, seed=1))
+    assert len({r["email"] for r in first}) == 50
+
+
+def test_plain_sql_of_a_list_case_has_its_filters():
+    sql, args = plainsql.list_sql(list_cases()["v1 list: one-week insertedAt window"], 1)
+    assert "l.created_at BETWEEN :start AND :stop" in sql and "ORDER BY l.created_at ASC" in sql
+    assert args["stop"] > args["start"]
+
+
+def test_harness_measures_a_point_read_and_a_list(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    cfg = Config(
+        sizes=[300], runs=1, seconds=1, warmup=0, connections=2, sample=20, peers=False,
+        only=("v1 get lead by guid", "v1 list: one-week"), work=tmp_path, out=out,
+    )
+    res = main(cfg)
+    assert res.ceilings[300] > 0
+    imported, plain = res.loads[300]
+    assert imported > 0 and plain > 0
+    names = [r.scenario for r in res.rows]
+    assert names == ["v1 get lead by guid", "v1 list: one-week insertedAt window"]
+    read, listed = res.rows
+    assert read.rps > 0 and read.errors == 0
+    assert listed.same_rows is True and listed.plain_ms is not None
+    assert res.memory[300][0] > 0
+    report = out.read_text()
+    assert "| v1 get lead by guid |" in report and "Bulk load" in report

@@ -8,7 +8,7 @@ store with its source (``Change``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,7 +209,7 @@ def unique_props(defs: Defs) -> list[str]:
     return [n for n, d in defs.items() if d.get("hasUniqueValue")]
 
 
-def _claim_uniques(conn: Connection, row: ObjectRow, changes: dict[str, str | None],
+def _claim_uniques(conn: Connection, row: ObjectRow, changes: Mapping[str, str | None],
                    defs: Defs) -> None:
     for name in unique_props(defs):
         if name not in changes or name == F.GUID_PROP:
@@ -282,6 +282,14 @@ def update_object(
     update_row(conn, row, body.get("properties", {}), change, defs)
     written = body.get("properties") or {}
     return views(conn, portal_id, [row], Want(), defs=defs, extra=written)[0]
+
+
+def update_row_unchecked(
+    conn: Connection, row: ObjectRow, props: Mapping[str, str | None], change: Change, defs: Defs
+) -> None:
+    """Apply stored-form values that need no validation (e.g. taken from another record)."""
+    _claim_uniques(conn, row, props, defs)
+    obj_store.update_props(conn, row, props, change)
 
 
 def archive_row(conn: Connection, row: ObjectRow, defs: Defs, at: int) -> None:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from leadhub.crm import batch, render, search
+from leadhub.crm import batch, merge, render, search
 from leadhub.crm import objects as svc
 from leadhub.crm.objects import Want
 from leadhub.crm.params import array, boolean, integer
@@ -148,11 +148,29 @@ async def batch_action(request: Request) -> Response:
     return JSONResponse(out, status_code=status)
 
 
+async def merge_objects(request: Request) -> Response:
+    """POST /crm/v3/objects/{objectType}/merge."""
+    ctx, portal_id, type_id = await _start(request)
+    body = await read_json(request)
+    view = await ctx.db.awrite(merge.merge, portal_id, type_id, body, _change())
+    return JSONResponse(render.obj(view))
+
+
+async def gdpr_delete(request: Request) -> Response:
+    """POST /crm/v3/objects/{objectType}/gdpr-delete (204)."""
+    ctx, portal_id, type_id = await _start(request)
+    body = await read_json(request)
+    await ctx.db.awrite(merge.gdpr_delete, portal_id, type_id, body, _change())
+    return Response(status_code=204)
+
+
 routes = [
     Route(PREFIX, list_objects, methods=["GET"]),
     Route(PREFIX, create_object, methods=["POST"]),
     Route(PREFIX + "/search", search_objects, methods=["POST"]),
     Route(PREFIX + "/batch/{action}", batch_action, methods=["POST"]),
+    Route(PREFIX + "/merge", merge_objects, methods=["POST"]),
+    Route(PREFIX + "/gdpr-delete", gdpr_delete, methods=["POST"]),
     Route(PREFIX + "/{objectId}", get_object, methods=["GET"]),
     Route(PREFIX + "/{objectId}", update_object, methods=["PATCH"]),
     Route(PREFIX + "/{objectId}", archive_object, methods=["DELETE"]),

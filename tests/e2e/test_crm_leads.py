@@ -46,7 +46,8 @@ def test_create_lead_with_primary_contact(portal):
     assert lead.properties["hs_lead_name"] == "Lee's lead"
     assert lead.properties["hs_pipeline_stage"] == "new-stage-id"
     assert lead.properties["hs_object_id"] == lead.id
-    got = hs.crm.objects.leads.basic_api.get_by_id(lead.id, associations=["contacts"])
+    got = hs.crm.objects.leads.basic_api.get_by_id(lead.id, associations=["contacts", "deals"])
+    assert set(got.associations) == {"contacts"}
     links = got.associations["contacts"].results
     assert sorted((a.id, a.type) for a in links) == [
         (contact_id, "lead_to_contact"), (contact_id, "lead_to_primary_contact")]

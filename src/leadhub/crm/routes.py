@@ -14,7 +14,7 @@ from leadhub.crm import objects as svc
 from leadhub.crm.objects import Want
 from leadhub.crm.params import array, boolean, integer
 from leadhub.crm.types import object_type
-from leadhub.crm_types import NAME_BY_TYPE
+from leadhub.crm_types import NAME_BY_TYPE, TYPE_BY_NAME
 from leadhub.errors import NotFound, ValidationError
 from leadhub.http import JSONResponse, read_json
 from leadhub.store.objects import Change
@@ -33,7 +33,9 @@ def _change() -> Change:
 
 def _want(request: Request) -> Want:
     params = request.query_params
-    assoc = [object_type(name) for name in array(params, "associations")]
+    # "Any specified associations that don't exist will not be returned" (leads guide).
+    names = array(params, "associations")
+    assoc = [TYPE_BY_NAME[n.lower()] for n in names if n.lower() in TYPE_BY_NAME]
     return Want(array(params, "properties"), array(params, "propertiesWithHistory"), assoc)
 
 

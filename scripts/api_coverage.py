@@ -87,8 +87,7 @@ def render() -> str:
         lines += [f"### {spec['info']['title']} ({name})", "",
                   "| method | path | summary | state |", "|---|---|---|---|",
                   *(r[2] for r in sorted(rows)), ""]
-    lines.insert(5, f"{done} of {total} operations implemented.")
-    lines.insert(6, "")
+    lines[6:6] = [f"{done} of {total} operations implemented.", ""]
     return "\n".join([*lines, END])
 
 

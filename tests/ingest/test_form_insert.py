@@ -176,6 +176,14 @@ def test_bad_posts_get_clear_errors_and_change_nothing(db, portal):
         (httpx.post(url.replace("FormName=demorequest", "FormName="), data=good), 400, "FormName"),
         (httpx.post(url.replace(f"portalId={portal.id}", "portalId=999999"), data=good), 404,
          "portal 999999"),
+        (httpx.post(url.replace(f"portalId={portal.id}", "portalId=9" * 30), data=good), 400,
+         "portalId"),
+        (httpx.post(url, data={**good, "Message": "a\x00b"}), 400, "NUL"),
+        (httpx.post(url, data={**good, "Company": "x" * 70_000}), 400, "Company is longer"),
+        (httpx.post(url, data={**good, "Email": "e" * 1200 + "@x.com"}), 400, "Email is longer"),
+        (httpx.post(url, data={**good, "NumberEmployees": "9" * 30}), 400, "too large"),
+        (httpx.post(url, data={**good, "AnnualRevenue": "1e999"}), 400, "AnnualRevenue"),
+        (httpx.post(url, data={**good, "CloseDate": "02/30/2020"}), 400, "CloseDate"),
     ]
     for response, status, mention in cases:
         assert response.status_code == status, response.text

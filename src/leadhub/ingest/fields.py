@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from leadhub.errors import ValidationError
+from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
+from leadhub.values import MAX_INT
 
 # lower-cased form field -> (v1 lead field, label shown in formSubmissionValues)
 KNOWN: dict[str, tuple[str, str]] = {
@@ -49,6 +51,7 @@ LABELS = {
 }
 REQUIRED = ("UserToken", "IPAddress")
 MAX_FIELDS = 500
+MAX_NAME_CHARS = 200
 
 
 @dataclass
@@ -85,6 +88,8 @@ def _check_number(text: str, integer: bool) -> None:
     if integer:
         if not text.lstrip("-").isdigit():
             raise ValueError("expected a whole number, e.g. 123")
+        if not -MAX_INT - 1 <= int(text) <= MAX_INT:
+            raise ValueError("the number is too large")
         return
     try:
         number = float(text)
@@ -106,6 +111,18 @@ def validate(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         if not value:
             continue
         key = name.lower()
+        if "\x00" in name or "\x00" in value:
+            problems.append(f"{name[:100]!r} must not contain NUL characters")
+            continue
+        if len(name) > MAX_NAME_CHARS:
+            problems.append(f"the field name {name[:100]!r}... is longer than {MAX_NAME_CHARS}")
+            continue
+        if len(value) > MAX_VALUE_CHARS:
+            problems.append(f"{name} is longer than {MAX_VALUE_CHARS} characters")
+            continue
+        if key in ("email", "usertoken") and len(value.encode()) > MAX_UNIQUE_VALUE_BYTES:
+            problems.append(f"{name} is longer than {MAX_UNIQUE_VALUE_BYTES} bytes")
+            continue
         try:
             if key == "numberemployees":
                 _check_number(value, integer=True)

@@ -107,7 +107,9 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(db, portal, worker
     rng = random.Random(7)
     kills_with_work_left = 0
     for _ in range(4):
-        proc = workers.start("--lease-seconds", "1", "--batch", "8")
+        # Leases far longer than the test: a restarted worker must take over the
+        # claims of the killed one because its process is gone, not by waiting.
+        proc = workers.start("--lease-seconds", "600", "--batch", "8")
         before = _counts(db, portal.id)["done"]
         wait_until(lambda b=before: _counts(db, portal.id)["done"] > b, what="progress")
         time.sleep(rng.uniform(0.0, 0.3))
@@ -116,7 +118,7 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(db, portal, worker
         if _counts(db, portal.id)["done"] < total:
             kills_with_work_left += 1
     assert kills_with_work_left >= 1, "the worker finished before any kill; post more"
-    workers.start("--lease-seconds", "1")
+    workers.start("--lease-seconds", "600")
     wait_until(lambda: _counts(db, portal.id)["done"] == total, timeout=120, what="all processed")
     assert _counts(db, portal.id) == {"pending": 0, "processing": 0, "failed": 0, "done": total}
 

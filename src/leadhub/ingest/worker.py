@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from leadhub.ingest.process import Outcome, Policy, process_claimed
 from leadhub.store import Database
 from leadhub.store import queue as queue_store
+from leadhub.store.schema import callbacks, submissions
 from leadhub.util import now_ms
 
 log = logging.getLogger("leadhub.ingest")
@@ -71,6 +72,32 @@ class WorkerConfig:
 def worker_id() -> str:
     """A name for this worker, unique across hosts, processes and restarts."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_local_claims(db: Database) -> int:
+    """Free the claims of workers on this host whose process is gone (a crash or kill),
+    instead of waiting for their leases. Safe even if wrong: a live worker checks its
+    claim under a row lock before it commits any work."""
+    prefix = f"{socket.gethostname()}:"
+    released = 0
+    for table in (submissions, callbacks):
+        for holder in db.read_call(queue_store.claim_holders, table, prefix):
+            pid = holder[len(prefix):].split(":")[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                released += db.write_call(queue_store.release_claims, table, holder, now_ms())
+    if released:
+        log.warning("took over %d claims of stopped workers on this host", released)
+    return released
 
 
 class Loop:
@@ -160,6 +187,10 @@ class Worker:
 
     def start(self) -> None:
         """Start the loops in background threads."""
+        try:
+            release_dead_local_claims(self.db)
+        except Exception:  # noqa: BLE001 - leases will free them anyway
+            log.exception("could not look for claims of stopped workers")
         for loop in self.loops:
             loop.start()
 

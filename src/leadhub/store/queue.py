@@ -144,6 +144,26 @@ def claim_ids(
     return sorted(ids)
 
 
+def claim_holders(conn: Connection, table: sa.Table, prefix: str) -> list[str]:
+    """The workers whose names start with ``prefix`` that hold claims."""
+    rows = conn.execute(
+        sa.select(table.c.claimed_by)
+        .where(table.c.status == PROCESSING, table.c.claimed_by.startswith(prefix, autoescape=True))
+        .distinct()
+    )
+    return [r[0] for r in rows]
+
+
+def release_claims(conn: Connection, table: sa.Table, worker: str, now: int) -> int:
+    """Make a gone worker's claims due at once (their attempts stay counted)."""
+    result = conn.execute(
+        table.update()
+        .where(table.c.status == PROCESSING, table.c.claimed_by == worker)
+        .values(available_at=now)
+    )
+    return result.rowcount or 0
+
+
 def release_for_retry(
     conn: Connection,
     table: sa.Table,

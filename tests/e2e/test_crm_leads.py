@@ -224,3 +224,30 @@ def test_search_leads(portal):
     by_query = hs.crm.objects.leads.search_api.do_search(
         PublicObjectSearchRequest(query="beta", properties=["hs_lead_name"]))
     assert [r.properties["hs_lead_name"] for r in by_query.results] == ["Beta Two"]
+
+
+def test_search_by_association(portal):
+    hs = client(portal)
+    first, second = _contact(hs, "one@example.com"), _contact(hs, "two@example.com")
+    a, b = _lead(hs, first, "A").id, _lead(hs, second, "B").id
+    _contact(hs, "lonely@example.com")
+
+    def leads(*filters):
+        found = hs.crm.objects.leads.search_api.do_search(PublicObjectSearchRequest(
+            filter_groups=[{"filters": list(filters)}], sorts=["hs_object_id"]))
+        return [r.id for r in found.results]
+
+    assert leads({"propertyName": "associations.contact", "operator": "EQ",
+                  "value": first}) == [a]
+    assert leads({"propertyName": "associations.contacts", "operator": "IN",
+                  "values": [first, second]}) == [a, b]
+    assert leads({"propertyName": "associations.contact", "operator": "NEQ",
+                  "value": first}) == [b]
+    with portal.client() as http:
+        r = http.post("/crm/v3/objects/contacts/search", json={"filterGroups": [{"filters": [
+            {"propertyName": "associations.lead", "operator": "NOT_HAS_PROPERTY"}]}],
+            "properties": ["email"]})
+        assert [c["properties"]["email"] for c in r.json()["results"]] == ["lonely@example.com"]
+        r = http.post("/crm/v3/objects/leads/search", json={"filterGroups": [{"filters": [
+            {"propertyName": "associations.deal", "operator": "EQ", "value": "1"}]}]})
+        assert r.status_code == 400

@@ -16,6 +16,7 @@ from leadhub.crm import validate
 from leadhub.crm.objects import ObjectView, Want
 from leadhub.crm.properties import definitions
 from leadhub.crm.property_defaults import COMPUTED, SEARCHABLE
+from leadhub.crm_types import TYPE_BY_NAME
 from leadhub.errors import ValidationError
 from leadhub.store import crm_query
 from leadhub.store import objects as obj_store
@@ -86,6 +87,8 @@ def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
     if op not in OPERATORS:
         raise _bad(f"unknown operator {op!r}: use one of {', '.join(sorted(OPERATORS))}",
                    "INVALID_OPERATOR")
+    if name.startswith("associations."):
+        return _association_filter(name, op, f)
     definition = defs.get(name)
     if definition is None:
         raise ValidationError(
@@ -109,6 +112,22 @@ def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
     if definition["type"] == "number":
         return Cond("number", name, op, tuple(float(v) for v in canonical))
     return Cond("text", name, op, canonical)
+
+
+def _association_filter(name: str, op: str, f: dict[str, Any]) -> Cond:
+    """HubSpot's ``associations.contact`` (EQ, NEQ, IN, NOT_IN, HAS/NOT_HAS) filters."""
+    to_type = TYPE_BY_NAME.get(name.split(".", 1)[1].lower())
+    if to_type is None:
+        raise _bad(f"cannot filter by {name}: unknown object type", "PROPERTY_DOESNT_EXIST")
+    if op not in ("EQ", "NEQ", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        raise _bad(f"operator {op} does not apply to {name}", "INVALID_OPERATOR")
+    ids = []
+    for value in _values(f, op):
+        text = str(value).strip()
+        if not text.isdigit() or int(text) > MAX_INT:
+            raise _bad(f"{name} filters take object ids, got {value!r}")
+        ids.append(int(text))
+    return Cond("assoc", to_type, op, tuple(ids))  # type: ignore[arg-type]
 
 
 def _sort(object_type: str, defs: dict[str, Any], sorts: Any) -> tuple[Any, bool]:

@@ -13,9 +13,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.store.schema import objects
+from leadhub.store.schema import associations, objects
 
-Kind = Literal["text", "number", "column"]
+Kind = Literal["text", "number", "column", "assoc"]
 Op = Literal[
     "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
     "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
@@ -24,7 +24,7 @@ Op = Literal[
 
 @dataclass(frozen=True)
 class Cond:
-    """One filter: ``prop`` is a property name, or a column name when kind is "column"."""
+    """One filter on ``prop``: a property, a column ("column"), or an object type ("assoc")."""
 
     kind: Kind
     prop: str
@@ -56,7 +56,23 @@ def _value_expr(kind: Kind, prop: str) -> sa.ColumnElement:
     return text
 
 
+def _associated(c: Cond) -> sa.ColumnElement[bool]:
+    """``associations.<type>`` filters: the record is (not) associated with these ids."""
+    linked = sa.select(sa.literal(1)).where(
+        associations.c.portal_id == objects.c.portal_id,
+        associations.c.from_id == objects.c.id,
+        associations.c.to_type == c.prop,
+    )
+    if c.op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        found = sa.exists(linked)
+        return found if c.op == "HAS_PROPERTY" else ~found
+    found = sa.exists(linked.where(associations.c.to_id.in_(c.values)))
+    return ~found if c.op in ("NEQ", "NOT_IN") else found
+
+
 def _cond(c: Cond) -> sa.ColumnElement[bool]:
+    if c.kind == "assoc":
+        return _associated(c)
     expr = _value_expr(c.kind, c.prop)
     raw = objects.c.props[c.prop].as_string() if c.kind != "column" else expr
     is_text = c.kind == "text"

@@ -185,3 +185,23 @@ def test_batch_properties(portal):
     batch.archive("companies", BatchInputPropertyName(inputs=[PropertyName(name="tier")]))
     with pytest.raises(ApiError):
         hs.crm.properties.core_api.get_by_name("companies", "tier")
+
+
+def test_property_type_change_keeps_search_working(portal):
+    with portal.client() as http:
+        r = http.post("/crm/v3/properties/companies", json={
+            "name": "size_text", "label": "Size", "type": "string", "fieldType": "text",
+            "groupName": "companyinformation"})
+        assert r.status_code == 201
+        for value in ("big", "12", "3.5"):
+            assert http.post("/crm/v3/objects/companies",
+                             json={"properties": {"size_text": value}}).status_code == 201
+        r = http.patch("/crm/v3/properties/companies/size_text",
+                       json={"type": "number", "fieldType": "number"})
+        assert r.status_code == 200
+        r = http.post("/crm/v3/objects/companies/search", json={
+            "filterGroups": [{"filters": [
+                {"propertyName": "size_text", "operator": "GT", "value": "3"}]}],
+            "sorts": ["-size_text"], "properties": ["size_text"]})
+        assert r.status_code == 200, r.text
+        assert [c["properties"]["size_text"] for c in r.json()["results"]] == ["12", "3.5"]

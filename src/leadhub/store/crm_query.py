@@ -22,6 +22,9 @@ Op = Literal[
 ]
 
 
+NUMBER_RE = r"^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
 @dataclass(frozen=True)
 class Cond:
     """One filter on ``prop``: a property, a column ("column"), or an object type ("assoc")."""
@@ -52,7 +55,9 @@ def _value_expr(kind: Kind, prop: str) -> sa.ColumnElement:
         return objects.c[prop]
     text = objects.c.props[prop].as_string()
     if kind == "number":
-        return sa.cast(text, sa.Float)
+        # Text that is not a number (a property whose type was changed) is no value,
+        # rather than a cast error on PostgreSQL.
+        return sa.case((text.regexp_match(NUMBER_RE), sa.cast(text, sa.Float)), else_=None)
     return text
 
 

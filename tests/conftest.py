@@ -63,6 +63,25 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"leadhub stores: sqlite only; SKIPPING PostgreSQL tests: {problem}"
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Say last, where nobody can miss it, that the PostgreSQL half did not run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(config, "workerinput") or REQUIRE_PG:
+        return  # (with LEADHUB_REQUIRE_POSTGRES=1 the PostgreSQL cases fail instead)
+    problem = pg_problem()
+    if problem is None:
+        return
+    skipped = [r for r in reporter.stats.get("skipped", []) if "[postgresql" in r.nodeid]
+    reporter.write_sep(
+        "!", f"PostgreSQL store NOT TESTED: {len(skipped)} tests skipped", red=True, bold=True
+    )
+    reporter.write_line(problem, red=True)
+    reporter.write_line(
+        "Start PostgreSQL on 127.0.0.1:5432 (user postgres) or set LEADHUB_TEST_POSTGRES_URL; "
+        "CI sets LEADHUB_REQUIRE_POSTGRES=1 and fails instead of skipping.", red=True
+    )
+
+
 def _create_pg_database() -> tuple[str, str]:
     import psycopg
 

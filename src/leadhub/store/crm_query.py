@@ -107,11 +107,12 @@ def _cond(c: Cond) -> sa.ColumnElement[bool]:
     if op == "NOT_IN":
         return sa.or_(raw.is_(None), cmp.not_in(vals))
     pattern = _token_pattern(str(vals[0]))
-    text = sa.func.lower(objects.c.props[c.prop].as_string() if c.kind != "column"
-                         else sa.cast(expr, sa.Text))
+    # ILIKE on the bare value: the expression the trigram indexes hold (PostgreSQL);
+    # SQLite compiles it to lower(x) LIKE lower(pattern).
+    text = objects.c.props[c.prop].as_string() if c.kind != "column" else sa.cast(expr, sa.Text)
     if op == "CONTAINS_TOKEN":
-        return text.like(pattern, escape="\\")
-    return sa.or_(raw.is_(None), text.not_like(pattern, escape="\\"))
+        return text.ilike(pattern, escape="\\")
+    return sa.or_(raw.is_(None), text.not_ilike(pattern, escape="\\"))
 
 
 def _token_pattern(token: str) -> str:
@@ -146,7 +147,7 @@ def search_ids(conn: Connection, q: SearchQuery) -> tuple[list[int], int]:
         query = query.where(
             sa.or_(
                 *(
-                    sa.func.lower(objects.c.props[p].as_string()).like(pattern, escape="\\")
+                    objects.c.props[p].as_string().ilike(pattern, escape="\\")
                     for p in q.text_props
                 )
             )

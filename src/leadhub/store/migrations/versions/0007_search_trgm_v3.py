@@ -7,15 +7,15 @@ property. 0003_search_trgm indexed the contact properties the v1 list
 searches; these are the rest of the searchable ones, so that a BitmapOr over
 every property of the `query` is possible. Nothing happens on SQLite.
 
-Revision ID: 0006_search_trgm_v3
-Revises: 0005_lead_documents
+Revision ID: 0007_search_trgm_v3
+Revises: 0006_association_limits
 Create Date: 2026-11-23
 """
 
 from alembic import op
 
-revision = "0006_search_trgm_v3"
-down_revision = "0005_lead_documents"
+revision = "0007_search_trgm_v3"
+down_revision = "0006_association_limits"
 branch_labels = None
 depends_on = None
 

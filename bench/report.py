@@ -115,3 +115,15 @@ def render(res: Results) -> str:
     if NOTES.exists():
         out += [NOTES.read_text().strip(), ""]
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    # Write the report again from the last run's saved results (e.g. after editing NOTES.md).
+    import sys
+
+    from bench.run import ROOT, load
+
+    saved = load(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench/.data/results.json")
+    target = saved.config.out or ROOT / "docs" / "benchmarks.md"
+    target.write_text(render(saved))
+    print(f"wrote {target}")

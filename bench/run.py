@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -304,6 +304,30 @@ def _prism_spec(cfg: Config, spec: dict, lead: dict) -> Path:
     return path
 
 
+def save(res: Results, path: Path) -> None:
+    """Keep a run's results, so that the report can be written again from them."""
+    data = asdict(res)
+    data["config"] = {**data["config"], "work": str(res.config.work),
+                      "out": str(res.config.out)}
+    path.write_text(json.dumps(data, indent=1))
+
+
+def load(path: Path) -> Results:
+    """Results saved by ``save``."""
+    data = json.loads(path.read_text())
+    c = data["config"]
+    cfg = Config(**{**c, "work": Path(c["work"]), "out": Path(c["out"]) if c["out"] else None,
+                    "only": tuple(c["only"]) if c["only"] else None})
+    return Results(
+        config=cfg,
+        rows=[Row(**r) for r in data["rows"]],
+        ceilings={int(k): v for k, v in data["ceilings"].items()},
+        peers=data["peers"],
+        loads={int(k): tuple(v) for k, v in data["loads"].items()},  # type: ignore[misc]
+        memory={int(k): tuple(v) for k, v in data["memory"].items()},  # type: ignore[misc]
+    )
+
+
 def main(cfg: Config) -> Results:
     """Run everything and write the report."""
     from bench import report, tools
@@ -321,6 +345,7 @@ def main(cfg: Config) -> Results:
             run_peers(cfg, body, res)
     finally:
         os.sched_setaffinity(0, affinity)
+    save(res, cfg.work / "results.json")
     if cfg.out is not None:
         cfg.out.parent.mkdir(parents=True, exist_ok=True)
         cfg.out.write_text(report.render(res))

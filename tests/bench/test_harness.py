@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from bench import dataset, plainsql
-from bench.run import Config, list_cases, main
+from bench.report import render
+from bench.run import Config, list_cases, load, main
 
 pytestmark = [
     pytest.mark.bench,
@@ -52,3 +53,6 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     assert res.memory[300][0] > 0
     report = out.read_text()
     assert "| v1 get lead by guid |" in report and "Bulk load" in report
+    saved = load(tmp_path / "results.json")
+    assert saved.rows == res.rows and saved.loads == res.loads
+    assert render(saved).split("\n")[4:] == report.split("\n")[4:]

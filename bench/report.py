@@ -84,8 +84,9 @@ def render(res: Results) -> str:
             ratio = row.p99_c1_ms / row.plain_ms if row.plain_ms and row.p99_c1_ms else None
             peer = row.rps / best_peer if best_peer else None
             same = "" if row.same_rows is None else ("yes" if row.same_rows else "NO")
+            name = f"{row.scenario} ({row.note})" if row.note else row.scenario
             out.append(
-                f"| {row.scenario} | {row.rps:,.0f} | {_f(row.of_ceiling)} | {row.p99_ms:.2f} | "
+                f"| {name} | {row.rps:,.1f} | {_f(row.of_ceiling)} | {row.p99_ms:.2f} | "
                 f"{_f(row.p99_c1_ms)} | {_f(row.plain_ms, '{:.3f}')} | {_f(ratio)} | {same} | "
                 f"{_f(peer, '{:.1f}')} | {row.errors} | {target} | {'yes' if met else '**no**'} |"
             )

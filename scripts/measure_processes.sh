@@ -25,7 +25,10 @@ end
 LUA
 $PY -m leadhub serve --port "$PORT" --database-url "$URL" --demo --no-worker >/dev/null 2>&1 &
 pid=$!
-until curl -sf "$BASE/healthz" >/dev/null; do sleep 0.2; done
+up() { until curl -sf "$BASE/healthz" >/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { echo "leadhub serve exited; see its output" >&2; exit 1; }
+  sleep 0.2; done; }
+up
 kill "$pid"; wait "$pid" || true
 $PY -m leadhub form list --portal 62515 --database-url "$URL" | grep -q load ||
   $PY -m leadhub form create --portal 62515 --name load --database-url "$URL" --public-url "$BASE"
@@ -40,7 +43,7 @@ for round in $(seq "$ROUNDS"); do
     $PY -m leadhub serve --port "$PORT" --database-url "$URL" --workers "$n" --no-worker \
       >/dev/null 2>&1 &
     pid=$!
-    until curl -sf "$BASE/healthz" >/dev/null; do sleep 0.2; done
+    up
     sleep 1
     a=$(rps "$BASE/leads/v1/lead/$GUID?access_token=$TOKEN")
     b=$(rps "$BASE/leads/v1/list?access_token=$TOKEN&max=20&search=hubspot")

@@ -41,8 +41,12 @@ class Case:
     url: str
     body: Any = None
     form: bool = False  # an unauthenticated form post instead of a JSON API call
+    undo: str | None = None  # what B deletes afterwards, so its own rows never look like A's
 
 
+_V3A = "/crm/v3/objects/{objectType}/{objectId}/associations/{toObjectType}"
+_V4A = "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}"
+_BATCH = "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch"
 _ASSOC_578 = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]
 
 CASES: dict[tuple[str, str], list[Case]] = {
@@ -129,7 +133,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case("POST", "/crm/v3/properties/contacts", {
             "name": "{prop}", "label": "Mine", "type": "string", "fieldType": "text",
             "groupName": "contactinformation",
-        }),
+        }, undo="/crm/v3/properties/contacts/{prop}"),
     ],
     ("POST", "/crm/v3/properties/{objectType}/batch/{action}"): [
         Case("POST", "/crm/v3/properties/contacts/batch/read",
@@ -140,7 +144,8 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case("GET", "/crm/v3/properties/contacts/groups"),
     ],
     ("POST", "/crm/v3/properties/{objectType}/groups"): [
-        Case("POST", "/crm/v3/properties/contacts/groups", {"name": "{group}", "label": "Mine"}),
+        Case("POST", "/crm/v3/properties/contacts/groups", {"name": "{group}", "label": "Mine"},
+             undo="/crm/v3/properties/contacts/groups/{group}"),
     ],
     ("GET", "/crm/v3/properties/{objectType}/groups/{groupName}"): [
         Case("GET", "/crm/v3/properties/contacts/groups/{group}"),
@@ -175,6 +180,80 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case("POST", "/leads/v1/callback-url/?url=http://127.0.0.1:9/b-own"),
     ],
     ("DELETE", "/leads/v1/callback-url/"): [Case("DELETE", "/leads/v1/callback-url/")],
+    # Associations (v3, v4, batch, labels).
+    ("GET", _V3A): [
+        Case("GET", "/crm/v3/objects/contacts/{contact_id}/associations/companies"),
+        Case("GET", "/crm/v3/objects/leads/{lead_id}/associations/contacts"),
+    ],
+    ("PUT", _V3A + "/{toObjectId}/{associationType}"): [
+        Case("PUT", "/crm/v3/objects/contacts/{contact_id}/associations/companies/"
+                    "{company_id}/279"),
+        Case("PUT", "/crm/v3/objects/leads/{lead_id}/associations/contacts/{contact_id}/608"),
+    ],
+    ("DELETE", _V3A + "/{toObjectId}/{associationType}"): [
+        Case("DELETE", "/crm/v3/objects/contacts/{contact_id}/associations/companies/"
+                       "{company_id}/279"),
+        Case("DELETE", "/crm/v3/objects/leads/{lead_id}/associations/contacts/"
+                       "{contact_id}/578"),
+    ],
+    ("GET", _V4A): [Case("GET", "/crm/v4/objects/contacts/{contact_id}/associations/companies")],
+    ("PUT", _V4A + "/{toObjectId}"): [
+        Case("PUT", "/crm/v4/objects/contacts/{contact_id}/associations/companies/{company_id}",
+             [{"associationCategory": "USER_DEFINED", "associationTypeId": "{label_id}"}]),
+    ],
+    ("DELETE", _V4A + "/{toObjectId}"): [
+        Case("DELETE", "/crm/v4/objects/contacts/{contact_id}/associations/companies/"
+                       "{company_id}"),
+    ],
+    ("PUT", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/"
+            "{toObjectType}/{toObjectId}"): [
+        Case("PUT", "/crm/v4/objects/contacts/{contact_id}/associations/default/companies/"
+                    "{company_id}"),
+    ],
+    ("POST", _BATCH + "/create"): [
+        Case("POST", "/crm/v4/associations/contacts/companies/batch/create", {"inputs": [{
+            "from": {"id": "{contact_id}"}, "to": {"id": "{company_id}"},
+            "types": [{"associationCategory": "USER_DEFINED",
+                       "associationTypeId": "{label_id}"}]}]}),
+    ],
+    ("POST", _BATCH + "/read"): [
+        Case("POST", "/crm/v4/associations/contacts/companies/batch/read",
+             {"inputs": [{"id": "{contact_id}"}]}),
+        Case("POST", "/crm/v4/associations/leads/contacts/batch/read",
+             {"inputs": [{"id": "{lead_id}"}]}),
+    ],
+    ("POST", _BATCH + "/archive"): [
+        Case("POST", "/crm/v4/associations/contacts/companies/batch/archive",
+             {"inputs": [{"from": {"id": "{contact_id}"}, "to": [{"id": "{company_id}"}]}]}),
+    ],
+    ("POST", _BATCH + "/associate/default"): [
+        Case("POST", "/crm/v4/associations/contacts/companies/batch/associate/default",
+             {"inputs": [{"from": {"id": "{contact_id}"}, "to": {"id": "{company_id}"}}]}),
+    ],
+    ("POST", _BATCH + "/labels/archive"): [
+        Case("POST", "/crm/v4/associations/contacts/companies/batch/labels/archive",
+             {"inputs": [{"from": {"id": "{contact_id}"}, "to": {"id": "{company_id}"},
+                          "types": [{"associationCategory": "USER_DEFINED",
+                                     "associationTypeId": "{label_id}"}]}]}),
+    ],
+    **{
+        (method, prefix + suffix): [
+            Case(method, concrete + suffix_value, body,
+                 undo=concrete + "/{new_type_id}" if method == "POST" else None)
+        ]
+        for prefix, concrete in (
+            ("/crm/v4/associations/{fromObjectType}/{toObjectType}/labels",
+             "/crm/v4/associations/contacts/companies/labels"),
+            ("/crm/associations/v4/{fromObjectType}/{toObjectType}/labels",
+             "/crm/associations/v4/contacts/companies/labels"),
+        )
+        for method, suffix, suffix_value, body in (
+            ("GET", "", "", None),
+            ("POST", "", "", {"label": "{label}", "name": "{label}"}),
+            ("PUT", "", "", {"associationTypeId": "{label_id}", "label": "Mallory"}),
+            ("DELETE", "/{associationTypeId}", "/{label_id}", None),
+        )
+    },
 }
 
 # Routes that hold no portal data.
@@ -239,6 +318,20 @@ def world(db, server):
             "fieldType": "text", "groupName": values["group"],
         })
         assert r.status_code == 201, r.text
+        values["label"] = f"secret_label_{tag}"
+        # Label type ids are per portal: take A's past the few that B's own cases create.
+        for n in range(4):
+            r = c.post("/crm/v4/associations/contacts/companies/labels",
+                       json={"label": f"filler {n}", "name": f"filler_{n}_{tag}"})
+            assert r.status_code in (200, 201), r.text
+        r = c.post("/crm/v4/associations/contacts/companies/labels",
+                   json={"label": values["label"], "name": values["label"]})
+        assert r.status_code in (200, 201), r.text
+        label_id = str(r.json()["results"][0]["typeId"])
+        r = c.put(f"/crm/v4/objects/contacts/{view.contact.id}/associations/companies/"
+                  f"{company.json()['id']}",
+                  json=[{"associationCategory": "USER_DEFINED", "associationTypeId": label_id}])
+        assert r.status_code in (200, 201), r.text
     event_guid = uuid.uuid4().hex
     values.update(
         guid=view.guid,
@@ -247,6 +340,7 @@ def world(db, server):
         company_id=company.json()["id"],
         event_guid=event_guid,
         other_portal=str(b.id),
+        label_id=label_id,
     )
     _add_event(db, a.id, view, event_guid)
     unknown = {
@@ -264,6 +358,8 @@ def world(db, server):
         "event_guid": uuid.uuid4().hex,
         "other_portal": str(b.id),
         "company_name": f"Nocompany{tag}",
+        "label": f"no_label_{tag}",
+        "label_id": "987654",
     }
     return a, b, values, unknown
 
@@ -319,7 +415,13 @@ def _scrub(value: Any, swap: dict[str, str]) -> Any:
         return [_scrub(v, swap) for v in value]
     if isinstance(value, str):
         for mine, theirs in swap.items():
-            value = re.sub(rf"(?<![\w-]){re.escape(mine)}(?![\w-])", theirs, value)
+            if value == mine:
+                value = theirs
+            elif mine.isdigit() and len(mine) < 6:
+                # Short numbers only where they are an id: "type id 13".
+                value = re.sub(rf"(?<=id ){mine}(?!\d)", theirs, value)
+            else:
+                value = re.sub(rf"(?<![\w-]){re.escape(mine)}(?![\w-])", theirs, value)
         return re.sub(r"submissionGuid=[0-9a-f]{32}", "submissionGuid=<new>", value)
     return value
 
@@ -329,6 +431,9 @@ def _normalized(r: httpx.Response, swap: dict[str, str]) -> Any:
         body = r.json()
     except ValueError:
         return _scrub(r.text, swap)
+    if r.request.method == "POST" and "/labels" in r.request.url.path and r.is_success:
+        for item in body.get("results", []):
+            item["typeId"] = "<new>"
     # Fresh ids of rows B creates for itself differ between the two sends.
     if isinstance(body, dict) and r.status_code in (200, 201) and "id" in body:
         body["id"] = "<new>"
@@ -336,6 +441,16 @@ def _normalized(r: httpx.Response, swap: dict[str, str]) -> Any:
         if isinstance(item, dict) and "id" in item:
             item["id"] = "<new>"
     return _scrub(body, swap)
+
+
+def _undo(case: Case, r: httpx.Response, values: dict[str, str], b: PortalCtx) -> None:
+    if case.undo is None or not r.is_success:
+        return
+    values = dict(values)
+    if "{new_type_id}" in case.undo:
+        values["new_type_id"] = str(r.json()["results"][0]["typeId"])
+    with b.client() as c:
+        assert c.delete(_fill(case.undo, values)).status_code == 204
 
 
 _ALL_CASES = [(key, i) for key, cases in CASES.items() for i in range(len(cases))]
@@ -352,7 +467,10 @@ def test_other_portal_gets_what_an_unknown_id_gets(db, world, key, index):
     assert r_other.status_code < 500 and r_unknown.status_code < 500, (r_other.text,
                                                                        r_unknown.text)
     assert r_other.status_code == r_unknown.status_code, (r_other.text, r_unknown.text)
-    swap = {mine[k]: unknown[k] for k in mine if mine[k] != unknown[k]}
+    _undo(case, r_unknown, unknown, b)
+    _undo(case, r_other, mine, b)
+    named = set(re.findall(r"\{(\w+)\}", case.url + json.dumps(case.body)))
+    swap = {mine[k]: unknown[k] for k in named if mine[k] != unknown[k]}
     assert _normalized(r_other, swap) == _normalized(r_unknown, {}), (r_other.text,
                                                                      r_unknown.text)
     sent = _fill(case.url, mine) + json.dumps(_fill(case.body, mine))

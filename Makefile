@@ -28,5 +28,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# Long reliability runs (crash safety with more posts and kills); see docs/reliability.md.
+soak: $(STAMP)
+	LEADHUB_SOAK=1 $(BIN)/python -m pytest -n 2 tests/reliability $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -28,6 +28,7 @@ from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
+from leadhub.ratelimit import RateLimitMiddleware
 from leadhub.store import Database
 
 log = logging.getLogger("leadhub")
@@ -107,6 +108,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(RequestGuard),
+            Middleware(RateLimitMiddleware),
             Middleware(V1ReadLane),
         ],
     )

@@ -165,6 +165,7 @@ def token_list(portal_id: int | None, database_url: str | None) -> None:
 
 from leadhub.importcmd import import_leads  # noqa: E402
 from leadhub.ingest.cli import form, queue, worker  # noqa: E402
+from leadhub.limits_cli import portal_limits  # noqa: E402
 
 main.add_command(import_leads)
 main.add_command(form)
@@ -172,3 +173,4 @@ main.add_command(queue)
 main.add_command(worker)
 main.add_command(ops.backup_command)
 main.add_command(ops.restore_command)
+portal.add_command(portal_limits)

@@ -112,6 +112,17 @@ CASES: dict[tuple[str, str], list[Case]] = {
             }],
         }),
     ],
+    ("POST", "/crm/v3/objects/{objectType}/merge"): [
+        Case("POST", "/crm/v3/objects/contacts/merge",
+             {"primaryObjectId": "{contact_id}", "objectIdToMerge": "{lead_id}"}),
+        Case("POST", "/crm/v3/objects/companies/merge",
+             {"primaryObjectId": "{company_id}", "objectIdToMerge": "{company_id}"}),
+    ],
+    ("POST", "/crm/v3/objects/{objectType}/gdpr-delete"): [
+        Case("POST", "/crm/v3/objects/contacts/gdpr-delete",
+             {"objectId": "{email}", "idProperty": "email"}),
+        Case("POST", "/crm/v3/objects/contacts/gdpr-delete", {"objectId": "{contact_id}"}),
+    ],
     ("GET", "/crm/v3/objects/{objectType}/{objectId}"): [
         Case("GET", "/crm/v3/objects/leads/{lead_id}?associations=contacts"),
         Case("GET", "/crm/v3/objects/contacts/{contact_id}?propertiesWithHistory=email"),
@@ -237,6 +248,36 @@ CASES: dict[tuple[str, str], list[Case]] = {
                                      "associationTypeId": "{label_id}"}]}]}),
     ],
     **{
+        (method, prefix + suffix): [Case(method, concrete + suffix, body)]
+        for prefix, concrete in (
+            ("/crm/v4/associations/definitions/configurations",
+             "/crm/v4/associations/definitions/configurations"),
+            ("/crm/associations/v4/definitions/configurations",
+             "/crm/associations/v4/definitions/configurations"),
+        )
+        for method, suffix, body in (
+            ("GET", "/all", None),
+        )
+    },
+    **{
+        (method, prefix + suffix): [Case(method, concrete + suffix, body)]
+        for prefix, concrete in (
+            ("/crm/v4/associations/definitions/configurations/{fromObjectType}/{toObjectType}",
+             "/crm/v4/associations/definitions/configurations/contacts/companies"),
+            ("/crm/associations/v4/definitions/configurations/{fromObjectType}/{toObjectType}",
+             "/crm/associations/v4/definitions/configurations/contacts/companies"),
+        )
+        for method, suffix, body in (
+            ("GET", "", None),
+            ("POST", "/batch/create", {"inputs": [
+                {"category": "USER_DEFINED", "typeId": "#{label_id}", "maxToObjectIds": 3}]}),
+            ("POST", "/batch/update", {"inputs": [
+                {"category": "USER_DEFINED", "typeId": "#{label_id}", "maxToObjectIds": 2}]}),
+            ("POST", "/batch/purge", {"inputs": [
+                {"category": "USER_DEFINED", "typeId": "#{label_id}"}]}),
+        )
+    },
+    **{
         (method, prefix + suffix): [
             Case(method, concrete + suffix_value, body,
                  undo=concrete + "/{new_type_id}" if method == "POST" else None)
@@ -332,6 +373,11 @@ def world(db, server):
                   f"{company.json()['id']}",
                   json=[{"associationCategory": "USER_DEFINED", "associationTypeId": label_id}])
         assert r.status_code in (200, 201), r.text
+        r = c.post("/crm/v4/associations/definitions/configurations/contacts/companies/"
+                   "batch/create", json={"inputs": [
+                       {"category": "USER_DEFINED", "typeId": int(label_id),
+                        "maxToObjectIds": 5}]})
+        assert r.status_code in (200, 201), r.text
     event_guid = uuid.uuid4().hex
     values.update(
         guid=view.guid,
@@ -388,6 +434,8 @@ _VOLATILE = {"correlationId", "startedAt", "completedAt", "createdAt", "updatedA
 
 
 def _fill(template: Any, values: dict[str, str]) -> Any:
+    if isinstance(template, str) and re.fullmatch(r"#\{\w+\}", template):
+        return int(values[template[2:-1]])  # "#{name}": the value as a JSON number
     if isinstance(template, str):
         return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
     if isinstance(template, dict):

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 
 import httpx
-import pytest
 
 from tests.reliability.helpers import make_lead
 
@@ -75,9 +74,6 @@ def test_concurrent_batch_upserts_on_one_email_make_one_contact(portal):
     _upsert_race(portal, allow_conflict=True)
 
 
-@pytest.mark.xfail(reason="known issue (docs/reliability.md): on PostgreSQL an upsert that "
-                   "loses the race for a new unique value answers 409 instead of updating",
-                   strict=False)
 def test_concurrent_batch_upserts_on_one_email_all_succeed(portal):
     _upsert_race(portal, allow_conflict=False)
 

@@ -17,7 +17,7 @@ from leadhub.crm import objects as svc
 from leadhub.crm.objects import ObjectView, Want
 from leadhub.crm.properties import definitions
 from leadhub.crm.types import singular
-from leadhub.errors import ValidationError
+from leadhub.errors import Conflict, ValidationError
 from leadhub.store import objects as obj_store
 from leadhub.store.objects import Change
 from leadhub.util import now_ms
@@ -174,14 +174,41 @@ def batch_upsert(
             raise ValidationError(f"inputs[{i}]: no {singular(object_type)} has id {key}")
         else:
             merged = {**(props if isinstance(props, dict) else {}), id_property: key}
-            row = svc.create_row(conn, portal_id, object_type, {"properties": merged}, change,
-                                 defs)
-            new = True
+            row, new = _create_or_update_winner(
+                conn, portal_id, object_type, key, id_property, merged, props, change, defs
+            )
         view = svc.views(conn, portal_id, [row], Want(), defs=defs,
                          extra=props if isinstance(props, dict) else ())[0]
         view.new = new
         out.append(view)
     return BatchResult(started, out)
+
+
+def _create_or_update_winner(
+    conn: Connection, portal_id: int, object_type: str, key: str, id_property: str,
+    merged: dict[str, Any], props: Any, change: Change, defs: Any,
+) -> tuple[Any, bool]:
+    """Create the object for an upsert; if a concurrent upsert created it first, update that.
+
+    Under READ COMMITTED two upserts of one new value can both find nothing
+    and both create: the unique claim makes the loser wait for the winner's
+    commit and then fail. An upsert must not answer 409 for that, so the
+    loser's create is rolled back to a savepoint and the winner is updated.
+    """
+    try:
+        with conn.begin_nested():
+            row = svc.create_row(
+                conn, portal_id, object_type, {"properties": merged}, change, defs
+            )
+        return row, True
+    except Conflict:
+        object_id = svc.resolve_id(conn, portal_id, object_type, key, id_property, defs)
+        winner = (obj_store.get(conn, portal_id, object_type, object_id, for_update=True)
+                  if object_id is not None else None)
+        if winner is None:
+            raise
+        svc.update_row(conn, winner, props, change, defs)
+        return winner, False
 
 
 def batch_archive(

@@ -20,8 +20,7 @@ from leadhub import crm_types as ct
 from tests.e2e.test_associations import new_lead, new_object
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIRS = (ROOT / "spec" / "hubspot", ROOT.parent / "shared" / "spec" / "hubspot",
-             Path("/work/shared/spec/hubspot"))
+SPEC_DIRS = (ROOT / "spec" / "hubspot",)
 
 V4 = "crm-associations-v4.json"
 SCHEMA = "crm-associations-schema-v4.json"

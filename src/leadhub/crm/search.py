@@ -84,7 +84,7 @@ def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
     if not isinstance(f, dict) or not isinstance(f.get("propertyName"), str):
         raise _bad("each filter needs a propertyName and an operator")
     name, op = f["propertyName"], f.get("operator")
-    if op not in OPERATORS:
+    if not isinstance(op, str) or op not in OPERATORS:
         raise _bad(f"unknown operator {op!r}: use one of {', '.join(sorted(OPERATORS))}",
                    "INVALID_OPERATOR")
     if name.startswith("associations."):

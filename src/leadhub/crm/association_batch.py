@@ -68,16 +68,26 @@ def _each(
             out.pairs.append(pair)
 
 
+def _typed_pairs(
+    conn: Connection, portal_id: int, from_type: str, to_type: str, body: object
+) -> list[tuple[object, object, list[Any]]]:
+    """``(from id, to id, resolved types)`` of ``{inputs: [{from, to, types}]}``."""
+    types.require_pair(from_type, to_type)
+    return [
+        (
+            _object_id(item, "from"),
+            _object_id(item, "to"),
+            types.resolve_specs(conn, portal_id, from_type, to_type, item.get("types")),
+        )
+        for item in inputs_of(body, MAX_WRITE_INPUTS)
+    ]
+
+
 def batch_create(
     conn: Connection, portal_id: int, from_type: str, to_type: str, body: object, at: int
 ) -> BatchWrite:
     """POST .../batch/create: ``{inputs: [{from: {id}, to: {id}, types: [...]}]}``."""
-    types.require_pair(from_type, to_type)
-    inputs = inputs_of(body, MAX_WRITE_INPUTS)
-    parsed = []
-    for item in inputs:
-        specs = types.resolve_specs(conn, portal_id, from_type, to_type, item.get("types"))
-        parsed.append((_object_id(item, "from"), _object_id(item, "to"), specs))
+    parsed = _typed_pairs(conn, portal_id, from_type, to_type, body)
     out = BatchWrite()
     _each(
         conn,
@@ -133,12 +143,7 @@ def batch_archive_labels(
     conn: Connection, portal_id: int, from_type: str, to_type: str, body: object, at: int
 ) -> BatchWrite:
     """POST .../batch/labels/archive: remove the given types from each pair."""
-    types.require_pair(from_type, to_type)
-    inputs = inputs_of(body, MAX_WRITE_INPUTS)
-    parsed = []
-    for item in inputs:
-        specs = types.resolve_specs(conn, portal_id, from_type, to_type, item.get("types"))
-        parsed.append((_object_id(item, "from"), _object_id(item, "to"), specs))
+    parsed = _typed_pairs(conn, portal_id, from_type, to_type, body)
     out = BatchWrite()
     _each(
         conn,

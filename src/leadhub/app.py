@@ -30,6 +30,7 @@ from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.ratelimit import RateLimitMiddleware
 from leadhub.store import Database
+from leadhub.store.db import ping
 
 log = logging.getLogger("leadhub")
 
@@ -47,7 +48,7 @@ class AppContext:
 async def healthz(request: Request) -> Response:
     """200 once the server is up and its store answers."""
     ctx: AppContext = request.app.state.leadhub
-    await ctx.db.aread(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+    await ctx.db.aread(ping)
     # The pid tells apart the API processes of `serve --workers N`.
     return JSONResponse({"status": "ok", "pid": os.getpid()})
 

@@ -34,6 +34,11 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def ping(conn: sa.Connection) -> None:
+    """Round-trip one statement, to prove the store answers."""
+    conn.exec_driver_sql("SELECT 1").scalar()
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 

@@ -8,19 +8,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.auth import Authenticator
 from leadhub.config import Settings
 from leadhub.crm.association_routes import routes as association_routes
 from leadhub.crm.property_routes import routes as crm_property_routes
 from leadhub.crm.routes import routes as crm_object_routes
-from leadhub.errors import LeadhubError, NotFound
+from leadhub.errors import LeadhubError, NotFound, StoreUnavailable
 from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
 from leadhub.ingest.face import routes as ingest_routes
@@ -30,7 +32,7 @@ from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.ratelimit import RateLimitMiddleware
 from leadhub.store import Database
-from leadhub.store.db import ping
+from leadhub.store.db import is_unavailable, ping
 
 log = logging.getLogger("leadhub")
 
@@ -68,9 +70,45 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(err)
 
 
+def store_unavailable_response(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After: the store is down or restarting; nothing was changed or kept."""
+    log.warning("store unavailable on %s %s: %s", request.method, request.url.path,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    err = StoreUnavailable()
+    response = error_response(err)
+    response.headers["Retry-After"] = str(err.retry_after_seconds)
+    return response
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if is_unavailable(exc):
+        return store_unavailable_response(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(LeadhubError("an internal error occurred"))
+
+
+class StoreUnavailableGuard:
+    """Answers 503 when the store is unavailable to a middleware before the route runs
+    (token and rate-limit lookups): Starlette's handlers only see the routes' errors.
+
+    (No response of this application streams: an error is raised before any of
+    it is sent.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            if scope["type"] != "http" or not is_unavailable(exc):
+                raise
+            response = store_unavailable_response(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
@@ -104,10 +142,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         exception_handlers={
             LeadhubError: _domain_error,
             HTTPException: _http_error,
+            sa.exc.DBAPIError: _database_error,
             Exception: _unexpected,
         },
         lifespan=lifespan,
         middleware=[
+            Middleware(StoreUnavailableGuard),
             Middleware(RequestGuard),
             Middleware(RateLimitMiddleware),
             Middleware(V1ReadLane),

@@ -7,6 +7,7 @@
      +-- Conflict                409 CONFLICT
      +-- PayloadTooLarge         413 VALIDATION_ERROR
      +-- UnsupportedMediaType    415 VALIDATION_ERROR
+     +-- StoreUnavailable        503 INTERNAL_ERROR (with Retry-After)
 """
 
 from __future__ import annotations
@@ -63,3 +64,14 @@ class PayloadTooLarge(LeadhubError):
 class UnsupportedMediaType(LeadhubError):
     status = 415
     category = "VALIDATION_ERROR"
+
+
+class StoreUnavailable(LeadhubError):
+    """The database cannot be reached (stopped, restarting, cut off): retry later."""
+
+    status = 503
+    category = "INTERNAL_ERROR"
+    retry_after_seconds = 1
+
+    def __init__(self, message: str = "the store is unavailable; retry later") -> None:
+        super().__init__(message)

@@ -8,33 +8,57 @@ plain text, as HubSpot's form insert answers.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from leadhub.errors import LeadhubError, NotFound, UnsupportedMediaType, ValidationError
+from leadhub.errors import (
+    LeadhubError,
+    NotFound,
+    StoreUnavailable,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from leadhub.http import JSONResponse, media_type, read_body
 from leadhub.ingest import service
 from leadhub.ingest.fields import validate
+from leadhub.store.db import is_unavailable
 from leadhub.util import new_guid, now_ms
+
+log = logging.getLogger("leadhub.ingest")
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 SUCCESS = "Lead has been successfully added to HubSpot"
 
 
 def _error(exc: LeadhubError) -> Response:
-    return PlainTextResponse(f"Error: {exc.message}\n", status_code=exc.status)
+    response = PlainTextResponse(f"Error: {exc.message}\n", status_code=exc.status)
+    if isinstance(exc, StoreUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 async def form_post(request: Request) -> Response:
-    """Accept one form post: validate, store durably, answer with its submission guid."""
+    """Accept one form post: validate, store durably, answer with its submission guid.
+
+    With the store unavailable (stopped, restarting), the answer is a 503:
+    the post was not acknowledged and the client retries it later.
+    """
     try:
         return await _accept(request)
     except LeadhubError as exc:
         return _error(exc)
+    except sa.exc.DBAPIError as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("form post refused, the store is unavailable: %s",
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return _error(StoreUnavailable())
 
 
 async def _accept(request: Request) -> Response:

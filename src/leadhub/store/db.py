@@ -39,6 +39,33 @@ def ping(conn: sa.Connection) -> None:
     conn.exec_driver_sql("SELECT 1").scalar()
 
 
+# SQLite errors that say the file is busy or cannot be used right now, not a mistake.
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+# PostgreSQL SQLSTATE classes of a server that is gone or not ready: connection
+# exceptions, shutdown / "cannot connect now", out of resources. (A failure to
+# connect at all has no SQLSTATE.)
+_PG_UNAVAILABLE = ("08", "57P", "53")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the store cannot be reached or used right now.
+
+    PostgreSQL: the server refused or dropped the connection, is shutting
+    down, starting up or out of connections (not a deadlock or a constraint).
+    SQLite: a busy file past the busy timeout, or a file that cannot be opened.
+    """
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
+        return True
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        return any(word in str(exc.orig).lower() for word in _SQLITE_TRANSIENT)
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or str(state).startswith(_PG_UNAVAILABLE)
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 

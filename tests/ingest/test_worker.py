@@ -193,3 +193,38 @@ def test_a_failing_submission_is_retried_then_kept_with_its_error(db, portal, wo
     assert "requeued 1 submissions" in out
     assert db.read_call(queue_store.get_submission, bad_guid).status in ("pending", "processing",
                                                                          "failed")
+
+
+def test_a_batch_cut_off_by_the_store_is_claimed_again_at_once(db, portal, monkeypatch):
+    """When the store goes away mid-batch, nothing of the batch commits and its rows stay
+    claimed by the worker; once the store answers they are due at once, not after the lease."""
+    from leadhub.ingest import worker as worker_module
+
+    url = make_form(db, portal)
+    guids = _post_many(url, 3, 3)
+    real = worker_module.process_claimed
+    calls = {"n": 0}
+
+    def cut_off(conn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sa.exc.OperationalError(
+                "SELECT 1", {}, Exception("server closed the connection unexpectedly")
+            )
+        return real(conn, *args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "process_claimed", cut_off)
+    config = worker_module.WorkerConfig(lease_seconds=600, callbacks=False)
+    running = worker_module.Worker(db.url, portal.server.url, config)
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            running.run_once()
+        assert _counts(db, portal.id)["processing"] == 3
+        assert running.run_once() == 3  # claimed again at once, despite the 600 s lease
+    finally:
+        running.db.dispose()  # (its loops were never started: run_once is called here)
+    assert _counts(db, portal.id) == {"pending": 0, "processing": 0, "failed": 0, "done": 3}
+    with portal.client() as client:
+        for guid in guids:
+            assert client.get("/leads/v1/lead/",
+                              params={"conversionEventGuid": guid}).status_code == 200

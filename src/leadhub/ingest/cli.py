@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import click
+import sqlalchemy.exc
 
 from leadhub.config import DATABASE_URL_ENV, database_url_from_env
 from leadhub.errors import LeadhubError
@@ -29,8 +30,12 @@ public_url_option = click.option(
 
 
 def _open(database_url: str | None) -> Database:
-    db = Database(database_url_from_env(database_url))
-    upgrade(db)
+    url = database_url_from_env(database_url)
+    try:
+        db = Database(url)
+        upgrade(db)
+    except sqlalchemy.exc.OperationalError as exc:
+        raise click.ClickException(f"cannot open the store at {url}: {exc.orig}") from None
     return db
 
 

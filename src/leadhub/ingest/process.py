@@ -23,6 +23,7 @@ from leadhub.store import events as event_store
 from leadhub.store import forms as form_store
 from leadhub.store import objects as obj_store
 from leadhub.store import queue as queue_store
+from leadhub.store.db import is_unavailable
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.store.queue import Submission
@@ -243,6 +244,8 @@ def process_claimed(
                 error, conflict = exc, _is_conflict(exc)
                 if conflict:
                     continue
+                if is_unavailable(exc):
+                    raise  # the store went away: nothing of the batch commits; it is claimed again
                 break
             savepoint.commit()
             queue_store.mark_done(conn, sub.id, outcome.lead_id, now)

@@ -155,6 +155,9 @@ class Worker:
         self.db = Database(database_url, pool_size=2)
         self.base_url = base_url
         self._on_processed = on_processed
+        # Set when a batch's transaction failed (the store went away mid-batch):
+        # its rows are still claimed by this worker, and are freed at the next step.
+        self._release_claims = False
         self.loops = [Loop("ingest-submissions", self.run_once, self.config.poll_seconds)]
         self.deliverer = None
         if self.config.callbacks:
@@ -168,6 +171,9 @@ class Worker:
     def run_once(self) -> int:
         """Claim one batch of due submissions and process it; returns how many were claimed."""
         cfg = self.config
+        if self._release_claims:
+            self.db.write_call(queue_store.release_claims, submissions, self.id, now_ms())
+            self._release_claims = False
         ids = self.db.write_call(
             queue_store.claim_submissions,
             self.id,
@@ -178,7 +184,13 @@ class Worker:
         )
         if not ids:
             return 0
-        outcomes = self.db.write_call(process_claimed, ids, self.id, cfg.policy)
+        try:
+            outcomes = self.db.write_call(process_claimed, ids, self.id, cfg.policy)
+        except Exception:
+            # Nothing of the batch committed. Its claims are ours and would wait for
+            # their lease; once the store answers again they are due at once instead.
+            self._release_claims = True
+            raise
         if self._on_processed is not None:
             self._on_processed(outcomes)
         if any(o.created for o in outcomes) and self.deliverer is not None:

@@ -179,9 +179,14 @@ def _python_path() -> str:
 
 
 def start_server(
-    database_url: str, log_dir: Path, *args: str, env: dict[str, str] | None = None
+    database_url: str,
+    log_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
 ) -> Server:
-    """Start ``leadhub serve`` on a free port and wait until /healthz answers."""
+    """Start ``leadhub serve`` on a free port and wait (up to ``timeout`` s) until /healthz
+    answers."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     log_file = log_path.open("wb")
@@ -205,7 +210,7 @@ def start_server(
     server = Server(
         url=url, database_url=database_url, proc=proc, log_path=log_path, log_file=log_file
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"leadhub exited with {proc.returncode}:\n{server.log()}")

@@ -1,22 +1,37 @@
-"""Crash safety of ingest: SIGKILL the server (API and embedded worker) during a burst of posts.
+"""Crash safety of ingest: SIGKILL leadhub's processes during a burst of posts.
 
-Every submission a client got a guid for becomes exactly one conversion
-event, and each email is one lead per portal, however often the process
-dies. ``make soak`` runs the long version (LEADHUB_SOAK=1: more posts, more kills).
+Two deployments: ``serve`` with its embedded worker (the process killed is
+API and worker together), and ``serve --no-worker`` beside a separate
+``leadhub worker`` (the API process, the worker process, or both are killed,
+each at random moments, and restarted). Every submission a client got a
+guid for becomes exactly one conversion event, every stored submission is
+one event and no event comes from nowhere, and each email is one lead per
+portal, however often the processes die. ``make soak`` runs the long
+version (LEADHUB_SOAK=1: more posts, more kills).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import threading
 import time
+from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
+import pytest
 
 from leadhub.ingest import service as ingest_service
-from tests.conftest import make_portal, start_server
+from tests.conftest import Server, make_portal, start_server
+from tests.ingest.helpers import wait_until
+from tests.reliability.helpers import (
+    WorkerProcess,
+    event_guids,
+    leads_per_email,
+    queue_counts,
+    submission_guids,
+)
 
 SOAK = os.environ.get("LEADHUB_SOAK") == "1"
 POSTS = 3000 if SOAK else 240
@@ -24,15 +39,55 @@ KILLS = 12 if SOAK else 3
 EMAILS = 400 if SOAK else 40  # repeated emails: most posts hit an existing lead
 
 
-def test_acknowledged_posts_survive_sigkill_exactly_once(db, store_url, tmp_path):
-    server = start_server(store_url, tmp_path)
-    portal = make_portal(db, server, "Crash")
+class Deployment:
+    """The leadhub processes under test, killed and restarted by the test."""
+
+    def __init__(self, store_url: str, log_dir: Path, separate_worker: bool) -> None:
+        self.store_url = store_url
+        self.log_dir = log_dir
+        self.separate_worker = separate_worker
+        self.server = self._serve()
+        self.worker: WorkerProcess | None = None
+        self._workers = itertools.count()
+        if separate_worker:
+            self.start_worker()
+
+    def _serve(self) -> Server:
+        # Generous deadlines: a busy machine may start a process slowly.
+        return start_server(self.store_url, self.log_dir,
+                            *(["--no-worker"] if self.separate_worker else []), timeout=120)
+
+    def start_worker(self) -> None:
+        self.worker = WorkerProcess(self.store_url, self.server.url,
+                                    self.log_dir / f"worker-{next(self._workers)}.log")
+
+    def kill_api(self) -> None:
+        """SIGKILL the API process (with its embedded worker, if any) and start a new one."""
+        self.server.proc.kill()  # no shutdown, no flush
+        self.server.proc.wait()
+        self.server.stop()
+        self.server = self._serve()
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker process and start a new one."""
+        assert self.worker is not None
+        self.worker.kill()
+        self.start_worker()
+
+    def stop(self) -> None:
+        self.server.stop()
+        if self.worker is not None:
+            self.worker.kill()
+
+
+@pytest.mark.parametrize("deployment", ["embedded-worker", "separate-worker"])
+def test_acknowledged_posts_survive_sigkill_exactly_once(db, store_url, tmp_path, deployment):
+    procs = Deployment(store_url, tmp_path, separate_worker=deployment == "separate-worker")
+    portal = make_portal(db, procs.server, "Crash")
     db.write_call(ingest_service.create_form, portal.id, "Crash")
     rng = random.Random(7)
     acked: dict[str, str] = {}  # submission guid -> email
     lock = threading.Lock()
-    current = {"url": server.url}
-    done = threading.Event()
     next_post = iter(range(POSTS))
 
     def poster() -> None:
@@ -44,7 +99,7 @@ def test_acknowledged_posts_survive_sigkill_exactly_once(db, store_url, tmp_path
                 deadline = time.monotonic() + 120
                 while time.monotonic() < deadline:  # retry across restarts; no answer, no ack
                     try:
-                        r = c.post(f"{current['url']}/?app=leaddirector&FormName=Crash"
+                        r = c.post(f"{procs.server.url}/?app=leaddirector&FormName=Crash"
                                    f"&portalId={portal.id}", data=data)
                     except httpx.HTTPError:
                         time.sleep(0.05)
@@ -56,69 +111,42 @@ def test_acknowledged_posts_survive_sigkill_exactly_once(db, store_url, tmp_path
                         break
                     time.sleep(0.05)
 
+    # What each kill hits: with a separate worker, the worker, the API and both in turn.
+    victims = (["worker", "api", "both"] if procs.separate_worker else ["api"]) * KILLS
     threads = [threading.Thread(target=poster) for _ in range(4)]
     try:
         for t in threads:
             t.start()
-        for _ in range(KILLS):
+        for victim in victims[:KILLS]:
             time.sleep(rng.uniform(0.2, 1.0))
-            server.proc.kill()  # SIGKILL: no shutdown, no flush
-            server.proc.wait()
-            server.stop()
-            server = start_server(store_url, tmp_path)
-            current["url"] = server.url
+            if victim in ("worker", "both"):
+                procs.kill_worker()
+            if victim in ("api", "both"):
+                procs.kill_api()
         for t in threads:
             t.join(300)
-        done.set()
         assert len(acked) == POSTS
-        # The worker of the last server drains the queue.
-        deadline = time.monotonic() + 120
-        # Wait for every acknowledged guid (a count could be met early by posts whose
-        # answer was lost to a kill: committed, retried, and so counted twice).
-        while time.monotonic() < deadline and not set(acked) <= _event_guids(db, portal.id):
-            time.sleep(0.2)
-        events = _event_guids(db, portal.id)
+        # The last worker drains the queue. Wait for every acknowledged guid (a count
+        # could be met early by posts whose answer was lost to a kill: committed,
+        # retried, and so counted twice).
+        wait_until(lambda: set(acked) <= event_guids(db, portal.id), timeout=120,
+                   what="every acknowledged submission to become an event")
+        wait_until(lambda: queue_counts(db, portal.id)["processing"] == 0, timeout=60,
+                   what="no submission left in processing")
+        events = event_guids(db, portal.id)
         missing = set(acked) - events
         assert not missing, f"{len(missing)} acknowledged submissions lost"
-        # Exactly once: one event per acknowledged guid (guids are unique keys) and
-        # no event from nowhere (a post answered with an error left nothing behind
-        # unless it was committed, in which case the client retried under a new guid).
-        assert len(events) >= len(acked)
-        with server.client(portal.token) as c:
+        # Exactly once: every stored submission (acknowledged, or committed while its
+        # answer was lost to a kill) is one event, and no event comes from nowhere.
+        assert events == submission_guids(db, portal.id)
+        counts = queue_counts(db, portal.id)
+        assert counts == {"pending": 0, "processing": 0, "failed": 0, "done": len(events)}
+        with procs.server.client(portal.token) as c:
             for guid in rng.sample(sorted(acked), 20):
                 r = c.get("/leads/v1/lead", params={"conversionEventGuid": guid})
                 assert r.status_code == 200
                 assert r.json()[0]["email"].lower() == acked[guid]
         emails = set(acked.values())
-        assert _leads_per_email(db, portal.id) == dict.fromkeys(emails, 1)
+        assert leads_per_email(db, portal.id) == dict.fromkeys(emails, 1)
     finally:
-        done.set()
-        server.stop()
-
-
-def _event_guids(db, portal_id: int) -> set[str]:
-    from leadhub.store.schema import conversion_events as ce
-
-    with db.read() as conn:
-        rows = conn.execute(sa.select(ce.c.guid).where(ce.c.portal_id == portal_id))
-        return {r[0] for r in rows}
-
-
-def _leads_per_email(db, portal_id: int) -> dict[str, int]:
-    from leadhub.store.schema import associations as a
-    from leadhub.store.schema import objects as o
-
-    with db.read() as conn:
-        rows = conn.execute(
-            sa.select(o.c.props, sa.func.count(a.c.to_id))
-            .select_from(o.join(a, sa.and_(a.c.portal_id == o.c.portal_id,
-                                           a.c.from_id == o.c.id, a.c.type_id == 579)))
-            .where(o.c.portal_id == portal_id, o.c.object_type == "0-1",
-                   o.c.archived == sa.false())
-            .group_by(o.c.id, o.c.props)
-        )
-        out: dict[str, int] = {}
-        for props, leads in rows:
-            email = (props or {}).get("email", "").lower()
-            out[email] = out.get(email, 0) + leads
-        return out
+        procs.stop()

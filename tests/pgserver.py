@@ -72,6 +72,14 @@ class PrivatePostgres:
         self.log = self.root / "server.log"
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
+        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        try:
+            self._create()
+        except BaseException:
+            self.destroy()
+            raise
+
+    def _create(self) -> None:
         if self.as_root:
             info = pwd.getpwnam(OS_USER)
             os.chown(self.root, info.pw_uid, info.pw_gid)
@@ -88,7 +96,6 @@ class PrivatePostgres:
                 "fsync = on\nsynchronous_commit = on\n"
             )
         self.start()
-        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bindir / tool), *args]

@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
@@ -30,7 +31,7 @@ from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
-from leadhub.ratelimit import RateLimitMiddleware
+from leadhub.ratelimit import PortalLimits, RateLimitMiddleware
 from leadhub.store import Database
 from leadhub.store.db import is_unavailable, ping
 
@@ -111,6 +112,17 @@ class StoreUnavailableGuard:
             await response(scope, receive, send)
 
 
+class _Leadhub(Starlette):
+    """Starlette with the v1 read lane in front of its whole stack (see leads/fastlane.py)."""
+
+    def __init__(self, ctx: AppContext, limits: PortalLimits, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lane = (ctx, limits)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return V1ReadLane(super().build_middleware_stack(), *self._lane)
+
+
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     """Build the ASGI application over a migrated store."""
     database = db or Database(settings.database_url)
@@ -130,7 +142,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         if db is None:
             database.dispose()
 
-    app = Starlette(
+    limits = PortalLimits()
+    app = _Leadhub(
+        ctx,
+        limits,
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             *v1_routes,
@@ -149,8 +164,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         middleware=[
             Middleware(StoreUnavailableGuard),
             Middleware(RequestGuard),
-            Middleware(RateLimitMiddleware),
-            Middleware(V1ReadLane),
+            Middleware(RateLimitMiddleware, limits),
         ],
     )
     app.state.leadhub = ctx

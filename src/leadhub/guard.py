@@ -14,6 +14,11 @@ from leadhub.errors import ValidationError
 from leadhub.http import error_response
 
 
+def has_nul(path: str, query: bytes) -> bool:
+    """Whether a request's path or query string holds a NUL character."""
+    return "\x00" in path or b"%00" in query or b"\x00" in query
+
+
 class RequestGuard:
     """Answer 400 to HTTP requests whose path or query string holds a NUL character."""
 
@@ -22,8 +27,7 @@ class RequestGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            query = scope.get("query_string", b"")
-            if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            if has_nul(scope.get("path", ""), scope.get("query_string", b"")):
                 response = error_response(
                     ValidationError("the URL must not contain NUL characters (%00)")
                 )

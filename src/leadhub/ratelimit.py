@@ -122,15 +122,14 @@ class RateLimiter:
         return [(f"x-hubspot-ratelimit-{k}".encode(), str(v).encode()) for k, v in out]
 
 
-class RateLimitMiddleware:
-    """Applies each portal's rate limits to requests carrying one of its tokens."""
+class PortalLimits:
+    """Each portal's limits as last read from the store, re-read after SETTINGS_TTL_S."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.limiter = RateLimiter()
+    def __init__(self) -> None:
         self._limits: dict[int, tuple[float, Limits]] = {}
 
-    async def _portal_limits(self, ctx: Any, portal_id: int) -> Limits:
+    async def get(self, ctx: Any, portal_id: int) -> Limits:
+        """The portal's limits, from the store when the remembered ones are too old."""
         now = time.monotonic()
         cached = self._limits.get(portal_id)
         if cached is not None and now - cached[0] < SETTINGS_TTL_S:
@@ -139,6 +138,29 @@ class RateLimitMiddleware:
         limits = limits_of(portal.settings) if portal is not None else Limits()
         self._limits[portal_id] = (now, limits)
         return limits
+
+    def surely_off(self, portal_id: int) -> bool:
+        """Whether the portal is known, without asking the store, to have no limits now.
+
+        True only when ``get`` would answer "no limits" from what it remembers,
+        so a request it lets skip the middleware is one the middleware would
+        have passed on untouched.
+        """
+        cached = self._limits.get(portal_id)
+        return (
+            cached is not None
+            and not cached[1].on
+            and time.monotonic() - cached[0] < SETTINGS_TTL_S
+        )
+
+
+class RateLimitMiddleware:
+    """Applies each portal's rate limits to requests carrying one of its tokens."""
+
+    def __init__(self, app: ASGIApp, limits: PortalLimits | None = None) -> None:
+        self.app = app
+        self.limiter = RateLimiter()
+        self.limits = limits or PortalLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -155,7 +177,7 @@ class RateLimitMiddleware:
         except LeadhubError:
             await self.app(scope, receive, send)  # the face answers 401
             return
-        limits = await self._portal_limits(ctx, portal_id)
+        limits = await self.limits.get(ctx, portal_id)
         if not limits.on:
             await self.app(scope, receive, send)
             return

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from leadhub import crm_types as ct
 from leadhub.leads import service
+from leadhub.limits_cli import set_limits
 from leadhub.store import events as event_store
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
@@ -68,7 +69,8 @@ def test_document_has_relative_links_and_the_response_absolute_ones(db, server, 
     assert again["publicLeadLink"].startswith(f"{server.url}/leads/public/leadDetails?")
     if db.is_sqlite:
         doc = stored(db, made.lead_id)
-        assert doc is not None and b'"leadJsonLink":"/leads/v1/lead/' in doc
+        assert doc is not None and b'"leadJsonLink":"\x00/leads/v1/lead/' in doc
+        assert doc.count(b"\x00") == 3
         assert server.url.encode() not in doc
 
 
@@ -209,3 +211,48 @@ def test_stored_documents_stay_inside_their_portal(db, server, portal, other_por
     with other_portal.client() as c:
         assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 404
         assert c.get("/leads/v1/lead", params={"email": "mine@example.com"}).status_code == 404
+
+
+def tamper(db, lead_id: int, marker: str) -> None:
+    """Put a marker into a stored document, to tell a stored answer from a rendered one."""
+
+    def write(conn):  # type: ignore[no-untyped-def]
+        doc = bytes(conn.execute(
+            sa.select(lead_documents.c.doc).where(lead_documents.c.lead_id == lead_id)
+        ).scalar_one())
+        doc = doc.replace(b'"company":"', f'"company":"{marker}'.encode(), 1)
+        conn.execute(
+            lead_documents.update().where(lead_documents.c.lead_id == lead_id).values(doc=doc)
+        )
+
+    db.write_call(write)
+
+
+def test_stored_reads_keep_the_nul_guard_and_the_rate_limits(db, server, portal):
+    if not db.is_sqlite:
+        pytest.skip("documents are stored on SQLite only")
+    made = make_lead(db, portal.id, company="Acme", email="guarded@example.com")
+    warm(db, portal, made.guid, made.lead_id)
+    tamper(db, made.lead_id, "Stored ")
+    # The stored document answers (the marker shows it), with no rate-limit headers.
+    with portal.client() as c:
+        r = c.get(f"/leads/v1/lead/{made.guid}")
+        assert r.json()[0]["company"] == "Stored Acme"
+        assert not [h for h in r.headers if h.startswith("x-hubspot-ratelimit")]
+        # A NUL anywhere in the URL is the guard's 400, even in an ignored credential.
+        nul = c.get(f"/leads/v1/lead/{made.guid}?access_token=%00")
+        assert nul.status_code == 400 and "NUL" in nul.text
+        assert c.get("/leads/v1/lead?email=guarded@example.com&hapikey=%00").status_code == 400
+    # Once the portal has limits, every read of it is counted and carries the headers.
+    db.write_call(set_limits, portal.id, None, 5)
+    time.sleep(2.1)  # the server re-reads a portal's limits every two seconds
+    with portal.client() as c:
+        left = []
+        for path in (f"/leads/v1/lead/{made.guid}", "/leads/v1/lead?email=guarded@example.com"):
+            for _ in range(2):
+                r = c.get(path)
+                assert r.status_code == 200, r.text
+                left.append(r.headers["x-hubspot-ratelimit-daily-remaining"])
+        assert left == ["4", "3", "2", "1"]
+        c.get(f"/leads/v1/lead/{made.guid}")
+        assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 429

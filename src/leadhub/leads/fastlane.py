@@ -1,22 +1,37 @@
-"""The fast lane of the v1 GET face: a stored lead document answered below the router.
+"""The fast lane of the v1 GET face: a stored lead document answered in front of everything.
 
 ``GET /leads/v1/lead/{guid}`` and ``GET /leads/v1/lead?email=...`` are the
 hottest calls of the API. When the request carries a credential the server
-already knows and the lead's document is stored, this ASGI middleware
-answers it with one indexed lookup, without building a Starlette request,
-routing or a response object; that overhead is about half the cost of such
-a call. Everything else (no document yet, an unknown credential, any other
-parameter, any error) goes on to the ordinary face in routes.py, which gives
+already knows and the lead's document is stored, this ASGI layer answers it
+with one indexed lookup, in front of Starlette's whole stack: no request
+object, no middleware, no routing, no response object. It sits outside the
+error handler, the NUL guard and the rate limiter, so it answers only where
+each of them would have let the request through untouched:
+
+- no NUL character in the path or query string (the guard's 400),
+- the portal is known to have no rate limits right now (no counting and no
+  headers to add; ``PortalLimits.surely_off``),
+- the lookup itself raised nothing (an error goes the ordinary way, which
+  answers it or renders it like any other).
+
+Everything else (no document yet, an unknown credential, any other
+parameter) goes on to the ordinary stack and face in routes.py, which gives
 the same answer the slow way, so the two cannot disagree on anything but
 speed.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from leadhub.guard import has_nul
+from leadhub.ratelimit import PortalLimits
+
+log = logging.getLogger("leadhub")
 
 PREFIX = "/leads/v1/lead"
 _CONTENT_TYPE = (b"content-type", b"application/json;charset=utf-8")
@@ -26,14 +41,20 @@ _CREDENTIAL_PARAMS = ("access_token", "hapikey")
 class V1ReadLane:
     """Answer v1 GETs of leads with stored documents; pass everything else on."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, ctx: Any, limits: PortalLimits) -> None:
         self.app = app
+        self.ctx = ctx
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
-            if path.startswith(PREFIX):
-                body = self._answer(scope, path[len(PREFIX):])
+            if path.startswith(PREFIX) and self.ctx.docs.enabled:
+                try:
+                    body = self._answer(scope, path)
+                except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
+                    log.debug("fast lane declined %s", path, exc_info=True)
+                    body = None
                 if body is not None:
                     await send({
                         "type": "http.response.start",
@@ -44,20 +65,22 @@ class V1ReadLane:
                     return
         await self.app(scope, receive, send)
 
-    def _answer(self, scope: Scope, rest: str) -> bytes | None:
-        ctx = scope["app"].state.leadhub if "app" in scope else None
-        if ctx is None or not ctx.docs.enabled:
+    def _answer(self, scope: Scope, path: str) -> bytes | None:
+        query: bytes = scope["query_string"]
+        if has_nul(path, query):
             return None
-        params = parse_qsl(scope["query_string"].decode("latin-1")) if scope["query_string"] else []
-        portal_id = _portal(ctx, scope, params)
-        if portal_id is None:
+        params = parse_qsl(query.decode("latin-1")) if query else []
+        portal_id = _portal(self.ctx, scope, params)
+        if portal_id is None or not self.limits.surely_off(portal_id):
             return None
-        others = [(k, v) for k, v in params if k not in _CREDENTIAL_PARAMS]
+        rest = path[len(PREFIX):]
         guid = rest.strip("/")
+        if params:
+            params = [(k, v) for k, v in params if k not in _CREDENTIAL_PARAMS]
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
-            return None if others else ctx.docs.stored_by_guid(portal_id, unquote(guid))
-        if not guid and len(others) == 1 and others[0][0] == "email" and others[0][1]:
-            return ctx.docs.stored_by_email(portal_id, others[0][1])
+            return None if params else self.ctx.docs.stored_by_guid(portal_id, unquote(guid))
+        if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
+            return self.ctx.docs.stored_by_email(portal_id, params[0][1])
         return None
 
 

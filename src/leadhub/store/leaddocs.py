@@ -1,7 +1,7 @@
 """Repository of pre-rendered v1 lead documents (table ``lead_documents``).
 
-A document is a lead's v1 JSON with its links relative to the server (the
-face puts the base URL in front). Triggers (migration 0005) delete a
+A document is a lead's v1 JSON with its links relative to the server and
+a mark where the face puts the base URL (leads/documents.py). Triggers (migration 0005) delete a
 document whenever anything it was made of changes; documents are only ever
 written from data read in the same write transaction, so a stored one is
 current. Point reads use the two statements below through

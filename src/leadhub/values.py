@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from functools import lru_cache
 
 # The datetimes ISO 8601 text can hold: years 0001 to 9999.
 MIN_MS = -62_135_596_800_000
@@ -18,6 +19,9 @@ MAX_MS = 253_402_300_799_999
 MAX_INT = 2**63 - 1
 
 
+# A v3 object shows each of its two timestamps twice (property and field), and
+# strftime is the dearest part of rendering one: remember recent conversions.
+@lru_cache(maxsize=4096)
 def ms_to_iso(ms: int) -> str:
     """Epoch milliseconds to the canonical ISO 8601 form; ValueError outside years 1-9999."""
     if not MIN_MS <= ms <= MAX_MS:

@@ -1,8 +1,10 @@
-"""The fast lane of the v1 GET face: a stored lead document answered in front of everything.
+"""The fast lane of point reads: answered in front of everything.
 
-``GET /leads/v1/lead/{guid}`` and ``GET /leads/v1/lead?email=...`` are the
-hottest calls of the API. When the request carries a credential the server
-already knows and the lead's document is stored, this ASGI layer answers it
+``GET /leads/v1/lead/{guid}``, ``GET /leads/v1/lead?email=...`` and
+``GET /crm/v3/objects/{type}/{id}`` are the hottest calls of the API. When
+the request carries a credential the server already knows and the lead's
+document is stored (v1) or the object is live and only its default
+properties are asked for (v3, crm/fastread.py), this ASGI layer answers it
 with one indexed lookup, in front of Starlette's whole stack: no request
 object, no middleware, no routing, no response object. It sits outside the
 error handler, the NUL guard and the rate limiter, so it answers only where
@@ -15,7 +17,7 @@ each of them would have let the request through untouched:
   answers it or renders it like any other).
 
 Everything else (no document yet, an unknown credential, any other
-parameter) goes on to the ordinary stack and face in routes.py, which gives
+parameter) goes on to the ordinary stack and faces, which give
 the same answer the slow way, so the two cannot disagree on anything but
 speed.
 """
@@ -24,10 +26,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from leadhub.crm import fastread
 from leadhub.guard import has_nul
 from leadhub.ratelimit import PortalLimits
 
@@ -39,7 +42,7 @@ _CREDENTIAL_PARAMS = ("access_token", "hapikey")
 
 
 class V1ReadLane:
-    """Answer v1 GETs of leads with stored documents; pass everything else on."""
+    """Answer point reads the fast way where it gives the same answer; pass the rest on."""
 
     def __init__(self, app: ASGIApp, ctx: Any, limits: PortalLimits) -> None:
         self.app = app
@@ -49,7 +52,9 @@ class V1ReadLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
-            if path.startswith(PREFIX) and self.ctx.docs.enabled:
+            if self.ctx.docs.enabled and (
+                path.startswith(PREFIX) or path.startswith(fastread.PREFIX)
+            ):
                 try:
                     body = self._answer(scope, path)
                 except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
@@ -73,12 +78,17 @@ class V1ReadLane:
         portal_id = _portal(self.ctx, scope, params)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
-        rest = path[len(PREFIX):]
-        guid = rest.strip("/")
         if params:
             params = [(k, v) for k, v in params if k not in _CREDENTIAL_PARAMS]
+        if path[1] == "c":
+            found = fastread.object_path(path)
+            if found is None or params:
+                return None
+            return fastread.by_id(self.ctx.db, portal_id, *found)
+        rest = path[len(PREFIX):]
+        guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
-            return None if params else self.ctx.docs.stored_by_guid(portal_id, unquote(guid))
+            return None if params else self.ctx.docs.stored_by_guid(portal_id, guid)
         if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
             return self.ctx.docs.stored_by_email(portal_id, params[0][1])
         return None

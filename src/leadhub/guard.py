@@ -2,8 +2,10 @@
 
 PostgreSQL text cannot contain NUL and SQLite cuts strings at it, so a path
 or query parameter carrying one (``%00``) could never match anything and
-would only reach the database as an error. It gets a 400 in HubSpot's error
-envelope before any face sees it, the same on both stores.
+would only reach the database as an error. It gets a 400 before any face
+sees it, the same on both stores, in the error format of the face the URL
+names: plain text for the form insert (``POST /``), HubSpot's error envelope
+for the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.errors import ValidationError
 from leadhub.http import error_response
+from leadhub.ingest.face import form_error
 
 
 def has_nul(path: str, query: bytes) -> bool:
@@ -28,9 +31,11 @@ class RequestGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if has_nul(scope.get("path", ""), scope.get("query_string", b"")):
-                response = error_response(
-                    ValidationError("the URL must not contain NUL characters (%00)")
-                )
+                error = ValidationError("the URL must not contain NUL characters (%00)")
+                if scope.get("path") == "/" and scope.get("method") == "POST":
+                    response = form_error(error)
+                else:
+                    response = error_response(error)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -36,7 +36,8 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 SUCCESS = "Lead has been successfully added to HubSpot"
 
 
-def _error(exc: LeadhubError) -> Response:
+def form_error(exc: LeadhubError) -> Response:
+    """An error as the form insert answers it: plain text."""
     response = PlainTextResponse(f"Error: {exc.message}\n", status_code=exc.status)
     if isinstance(exc, StoreUnavailable):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
@@ -52,13 +53,13 @@ async def form_post(request: Request) -> Response:
     try:
         return await _accept(request)
     except LeadhubError as exc:
-        return _error(exc)
+        return form_error(exc)
     except sa.exc.DBAPIError as exc:
         if not is_unavailable(exc):
             raise
         log.warning("form post refused, the store is unavailable: %s",
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        return _error(StoreUnavailable())
+        return form_error(StoreUnavailable())
 
 
 async def _accept(request: Request) -> Response:

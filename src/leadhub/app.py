@@ -31,6 +31,7 @@ from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.leads.routes import routes as v1_routes
+from leadhub.openapi import openapi_json
 from leadhub.ratelimit import PortalLimits, RateLimitMiddleware
 from leadhub.store import Database
 from leadhub.store.db import is_unavailable, ping
@@ -148,6 +149,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         limits,
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
             *v1_routes,
             *crm_object_routes,
             *crm_property_routes,

@@ -28,8 +28,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Long reliability runs (crash safety with more posts, kills and database outages);
-# see docs/reliability.md.
+# Long reliability runs (crash safety with more posts, kills and database outages; Schemathesis
+# with more examples and scenarios); see docs/reliability.md.
 soak: $(STAMP)
 	LEADHUB_SOAK=1 $(BIN)/python -m pytest -n 2 tests/reliability $(PYTEST_ARGS)
 

@@ -18,12 +18,17 @@ def parse(argv: list[str] | None = None) -> Config:
     p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per scenario")
     p.add_argument("--connections", type=int, default=32, help="wrk connections")
     p.add_argument("--no-peers", action="store_true", help="skip json-server and Prism")
+    p.add_argument("--only", default="",
+                   help="run only the scenarios whose names start with one of these "
+                        "(comma separated, e.g. 'v3,form')")
     p.add_argument("--out", default="docs/benchmarks.md", help="report path ('-' for none)")
     a = p.parse_args(argv)
     return Config(
         sizes=[int(s) for s in a.sizes.split(",") if s],
         runs=a.runs, seconds=a.seconds, warmup=a.warmup, connections=a.connections,
-        peers=not a.no_peers, out=None if a.out == "-" else Path(a.out).resolve(),
+        peers=not a.no_peers,
+        only=tuple(x.strip() for x in a.only.split(",") if x.strip()) or None,
+        out=None if a.out == "-" else Path(a.out).resolve(),
     )
 
 

@@ -59,7 +59,7 @@ def time_query(
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         guids = [r[1] for r in con.execute(sql, args)]  # warm the cache
-        times = []
+        times: list[float] = []
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline or len(times) < 3:
             t = time.perf_counter()
@@ -68,5 +68,71 @@ def time_query(
             if len(times) >= 2000:
                 break
         return statistics.median(times), guids
+    finally:
+        con.close()
+
+
+def search_case() -> tuple[dict[str, object], dict[str, object]]:
+    """The v3 search measured (scenario 3) and the filter values in store terms.
+
+    Leads created in one month with a raw score of at least 250, most recently
+    modified first: a window on an indexed column, a numeric property filter
+    and a sort on another column.
+    """
+    from bench.dataset import SPAN_MS, START_MS
+
+    month = 30 * 86_400_000
+    start = START_MS + SPAN_MS // 2
+    stop = start + month
+    body = {
+        "filterGroups": [{"filters": [
+            {"propertyName": "hs_createdate", "operator": "BETWEEN",
+             "value": str(start), "highValue": str(stop)},
+            {"propertyName": "leadhub_raw_score", "operator": "GTE", "value": "250"},
+        ]}],
+        "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "DESCENDING"}],
+        "properties": ["hs_lead_name", "leadhub_raw_score"],
+        "limit": 10,
+    }
+    return body, {"start": start, "stop": stop, "score": 250}
+
+
+def search_sql(portal_id: int) -> tuple[str, str, dict[str, object]]:
+    """The page query and the count query a person would write for ``search_case``.
+
+    A v3 search answers with the page and the total number of matches, so
+    both are timed together.
+    """
+    _, args = search_case()
+    where = (
+        "WHERE portal_id = :portal AND object_type = '0-136' AND archived = 0 "
+        "AND created_at BETWEEN :start AND :stop "
+        "AND CAST(json_extract(props, '$.leadhub_raw_score') AS REAL) >= :score "
+    )
+    page = (
+        "SELECT id, props, created_at, updated_at FROM objects " + where
+        + "ORDER BY updated_at DESC, id DESC LIMIT 10"
+    )
+    count = "SELECT count(*) FROM objects " + where
+    return page, count, {"portal": portal_id, **args}
+
+
+def time_search(path: str, seconds: float) -> tuple[float, list[str], int]:
+    """Median milliseconds of the search's page and count queries, its ids and its total."""
+    page, count, args = search_sql(1)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        ids = [str(r[0]) for r in con.execute(page, args)]  # warm the cache
+        total = con.execute(count, args).fetchone()[0]
+        times: list[float] = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline or len(times) < 3:
+            t = time.perf_counter()
+            con.execute(page, args).fetchall()
+            con.execute(count, args).fetchone()
+            times.append((time.perf_counter() - t) * 1000)
+            if len(times) >= 2000:
+                break
+        return statistics.median(times), ids, int(total)
     finally:
         con.close()

@@ -97,15 +97,26 @@ def start(
     raise RuntimeError(f"{name} did not answer {ready_path} in {timeout}s:\n{tail}")
 
 
-def leadhub(database_url: str, log_dir: Path) -> Server:
-    """``leadhub serve`` on a store."""
+def leadhub(database_url: str, log_dir: Path, *extra: str) -> Server:
+    """``leadhub serve`` on a store (``extra``: more options, e.g. ``--no-worker``)."""
     port = free_port()
     return start(
         "leadhub",
         [sys.executable, "-m", "leadhub", "serve", "--port", str(port),
-         "--database-url", database_url],
+         "--database-url", database_url, *extra],
         port, "/healthz", log_dir,
     )
+
+
+def worker(database_url: str, log_dir: Path) -> subprocess.Popen[bytes]:
+    """``leadhub worker`` on a store, on the server CPU."""
+    log = log_dir / "worker.log"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            pinned(SERVER_CPU, [sys.executable, "-m", "leadhub", "worker", "--no-callbacks",
+                                "--database-url", database_url]),
+            stdout=out, stderr=subprocess.STDOUT, env=python_env(), cwd=ROOT,
+        )
 
 
 def ceiling(body: Path, log_dir: Path) -> Server:

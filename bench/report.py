@@ -11,7 +11,10 @@ from pathlib import Path
 from bench.run import Results, Row
 
 NOTES = Path(__file__).with_name("NOTES.md")
-POINT_READS = ("v1 get lead by guid", "v1 get lead by email")
+POINT_READS = ("v1 get lead by guid", "v1 get lead by email", "v3 get lead by id")
+# Rows whose target is half the ceiling with no errors.
+HALF_CEILING = (*POINT_READS, "form post: acknowledged (durable)")
+DRAIN_TARGET = 0.25
 
 
 def _cpu() -> str:
@@ -37,7 +40,7 @@ def _f(x: float | None, fmt: str = "{:.2f}") -> str:
 
 def _targets(row: Row, best_peer: float | None) -> tuple[str, bool]:
     """The row's own target, and whether it is met (the peer target is its own column)."""
-    if row.scenario in POINT_READS:
+    if row.scenario in HALF_CEILING:
         return ">= 0.5 of ceiling, 0 errors", bool(
             row.of_ceiling is not None and row.of_ceiling >= 0.5 and row.errors == 0
         )
@@ -64,8 +67,11 @@ def render(res: Results) -> str:
         "app on the same uvicorn returning the same lead document pre-serialized. Lists are "
         "run with one connection (*p99 alone* is the same figure), compared with "
         "the median time of the plain SQL query (sqlite3, no HTTP) returning the same rows; "
-        "*same rows* says whether they were the same. *x best peer* divides by the faster of "
-        "json-server and Prism serving the same lead.",
+        "*same rows* says whether they were the same. The v3 search is measured the same way; "
+        "its plain SQL is the page query and the count query (a search answers with both). "
+        "*x best peer* divides by the faster of json-server and Prism serving the same lead. "
+        "Form posts are acknowledged by a server whose worker is off, each answer only after "
+        "its submission is committed to disk; `leadhub worker` then drains the queue.",
         "",
     ]
     for size in cfg.sizes:
@@ -99,6 +105,26 @@ def render(res: Results) -> str:
                 f"({size / imported:,.0f} leads/s); a plain executemany of the same rows into "
                 f"the same kind of store took {plain:.1f} s: **{ratio:.2f}** of it "
                 f"(target 0.3: {'met' if ratio >= 0.3 else '**missed**'}).",
+            ]
+        if size in res.drains:
+            rate, plain, drained = res.drains[size]
+            ratio = rate / plain if plain else 0.0
+            verdict = "met" if ratio >= DRAIN_TARGET else "**missed**"
+            out += [
+                "",
+                f"Form queue drain (scenario 5): `leadhub worker` turned {drained:,} queued "
+                f"submissions of new people into leads at {rate:,.0f} submissions/s; a plain "
+                f"executemany of the same rows (batches of 10, one commit each, as the worker) "
+                f"into the same store ran at {plain:,.0f}/s: **{ratio:.2f}** of it "
+                f"(target {DRAIN_TARGET}: {verdict}).",
+            ]
+        if size in res.readable:
+            p50, p99, samples = res.readable[size]
+            out += [
+                "",
+                f"Form post to readable lead (scenario 5): from the post to the first v1 GET by "
+                f"email that finds the lead, with the server's embedded worker, one post at a "
+                f"time: p50 {p50:.0f} ms, p99 {p99:.0f} ms ({samples} posts).",
             ]
         if size in res.memory:
             rss, peak = res.memory[size]

@@ -67,6 +67,10 @@ class Results:
     peers: dict[str, float] = field(default_factory=dict)
     loads: dict[int, tuple[float, float]] = field(default_factory=dict)
     memory: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Form ingest (scenario 5): queue drain in submissions/s and the plain baseline's rate,
+    # with the number of submissions drained; post-to-readable p50 and p99 ms, samples.
+    drains: dict[int, tuple[float, float, int]] = field(default_factory=dict)
+    readable: dict[int, tuple[float, float, int]] = field(default_factory=dict)
 
 
 def measure(cfg: Config, url: str, reqs: Path, token: str, connections: int | None = None) -> Row:
@@ -184,11 +188,19 @@ def run_size(cfg: Config, size: int, res: Results) -> Path:
             ceiling.stop()
         print(f"  ceiling {res.ceilings[size]:,.0f} rps", flush=True)
         _point_reads(cfg, size, srv, token, rows, res, store)
+        ids = [json.loads(_fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token))[0]["leadId"]
+               for r in rows]
+        _v3_reads(cfg, size, srv, token, ids, store, res)
         _lists(cfg, size, srv, token, store, res)
         _writes_and_mix(cfg, size, srv, token, rows, res)
+        _v3_patch(cfg, size, srv, token, ids, res)
         res.memory[size] = srv.rss_kib()
     finally:
         srv.stop()
+    from bench import forms
+
+    if any(wanted(cfg, name) for name in forms.NAMES):
+        forms.run(cfg, size, url, store, res)
     return body
 
 
@@ -262,6 +274,58 @@ def _point_reads(
     for name, reqs in (("v1 get lead by guid", by_guid), ("v1 get lead by email", by_email)):
         if wanted(cfg, name):
             _record(res, size, name, measure(cfg, srv.url, reqs, token))
+
+
+def _v3_reads(
+    cfg: Config, size: int, srv: Server, token: str, ids: list[int], store: Path, res: Results
+) -> None:
+    name = "v3 get lead by id"
+    if wanted(cfg, name):
+        reqs = wrk.write_requests(
+            cfg.work / "v3-get.txt", [("GET", f"/crm/v3/objects/leads/{i}", "") for i in ids]
+        )
+        _record(res, size, name, measure(cfg, srv.url, reqs, token))
+    name = "v3 search: one month created, raw score >= 250, sort last modified"
+    if not wanted(cfg, name):
+        return
+    body, _ = plainsql.search_case()
+    raw = json.dumps(body, separators=(",", ":"))
+    reqs = wrk.write_requests(
+        cfg.work / "v3-search.txt", [("POST", "/crm/v3/objects/leads/search", raw)]
+    )
+    # One connection, as the lists: the p99 of one search at a time against the plain SQL.
+    row = measure(cfg, srv.url, reqs, token, connections=1)
+    row.p99_c1_ms = row.p99_ms
+    row.plain_ms, ids_sql, total = plainsql.time_search(str(store), cfg.seconds)
+    served = json.loads(_post(srv.url + "/crm/v3/objects/leads/search", raw.encode(), token))
+    row.same_rows = [x["id"] for x in served["results"]] == ids_sql and served["total"] == total
+    row.note = f"{total:,} matches"
+    _record(res, size, name, row)
+
+
+def _v3_patch(
+    cfg: Config, size: int, srv: Server, token: str, ids: list[int], res: Results
+) -> None:
+    name = "v3 update lead (PATCH)"
+    if not wanted(cfg, name):
+        return
+    rng = random.Random(13)
+    patches = [
+        ("PATCH", f"/crm/v3/objects/leads/{i}", json.dumps(
+            {"properties": {"leadhub_raw_score": str(rng.randrange(1000)),
+                            "hs_lead_label": rng.choice(("HOT", "WARM", "COLD"))}},
+            separators=(",", ":")))
+        for i in ids
+    ]
+    reqs = wrk.write_requests(cfg.work / "v3-patch.txt", patches)
+    _record(res, size, name, measure(cfg, srv.url, reqs, token))
+
+
+def _post(url: str, body: bytes, token: str, content_type: str = "application/json") -> bytes:
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": content_type})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        return bytes(r.read())
 
 
 def _lists(cfg: Config, size: int, srv: Server, token: str, store: Path, res: Results) -> None:
@@ -372,6 +436,10 @@ def load(path: Path) -> Results:
         peers=data["peers"],
         loads={int(k): tuple(v) for k, v in data["loads"].items()},  # type: ignore[misc]
         memory={int(k): tuple(v) for k, v in data["memory"].items()},  # type: ignore[misc]
+        drains={int(k): tuple(v) for k, v in data.get("drains", {}).items()},  # type: ignore[misc]
+        readable={
+            int(k): tuple(v) for k, v in data.get("readable", {}).items()  # type: ignore[misc]
+        },
     )
 
 

@@ -29,23 +29,29 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def write_requests(path: Path, lines: list[tuple[str, str, str]]) -> Path:
-    """Store (method, path, body) requests for requests.lua, one a line."""
+def write_requests(
+    path: Path, lines: list[tuple[str, str, str]], content_type: str = ""
+) -> Path:
+    """Store (method, path, body) requests for requests.lua, one a line.
+
+    The bodies are sent as JSON unless ``content_type`` names another type.
+    """
+    tail = f"\t{content_type}" if content_type else ""
     with path.open("w") as f:
         for method, target, body in lines:
             assert "\t" not in target + body and "\n" not in target + body
-            f.write(f"{method}\t{target}\t{body}\n")
+            f.write(f"{method}\t{target}\t{body}{tail}\n")
     return path
 
 
 def run(
     url: str, requests_file: Path, *, connections: int, seconds: float, token: str = "bench",
-    timeout_s: int = 10,
+    timeout_s: int = 10, start: int = 0,
 ) -> Result:
-    """One bounded wrk run (one thread) with the given connections."""
+    """One bounded wrk run (one thread) with the given connections, from line ``start`` on."""
     argv = pinned(LOAD_CPU, [
         "wrk", "-t1", f"-c{connections}", f"-d{max(seconds, 1):g}s", f"--timeout={timeout_s}s",
-        "-s", str(LUA), url, "--", str(requests_file), token,
+        "-s", str(LUA), url, "--", str(requests_file), token, str(start),
     ])
     out = subprocess.run(
         argv, capture_output=True, text=True, timeout=seconds + timeout_s + 30, check=True

@@ -56,3 +56,30 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     saved = load(tmp_path / "results.json")
     assert saved.rows == res.rows and saved.loads == res.loads
     assert render(saved).split("\n")[4:] == report.split("\n")[4:]
+
+
+def test_harness_measures_v3_and_form_scenarios(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    cfg = Config(
+        sizes=[300], runs=1, seconds=1, warmup=0, connections=2, sample=20, peers=False,
+        only=("v3", "form"), work=tmp_path, out=out,
+    )
+    res = main(cfg)
+    by_name = {r.scenario: r for r in res.rows}
+    assert list(by_name) == [
+        "v3 get lead by id", "v3 search: one month created, raw score >= 250, sort last modified",
+        "v3 update lead (PATCH)", "form post: acknowledged (durable)",
+    ]
+    for row in res.rows:
+        assert row.rps > 0 and row.errors == 0, row
+    found = by_name["v3 search: one month created, raw score >= 250, sort last modified"]
+    assert found.same_rows is True and found.plain_ms is not None
+    rate, plain, drained = res.drains[300]
+    assert rate > 0 and plain > 0 and drained > 0
+    p50, p99, samples = res.readable[300]
+    assert 0 < p50 <= p99 and samples >= 5
+    report = out.read_text()
+    assert "| v3 get lead by id |" in report and "Form queue drain" in report
+    assert "Form post to readable lead" in report
+    saved = load(tmp_path / "results.json")
+    assert saved.drains == res.drains and saved.readable == res.readable

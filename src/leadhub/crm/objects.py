@@ -20,6 +20,7 @@ from leadhub.crm.properties import definitions
 from leadhub.crm.property_defaults import (
     COMPUTED,
     DEFAULT_RETURNED,
+    DEFAULTS,
     LEAD_FIRST_STAGE,
     LEAD_PIPELINE,
 )
@@ -90,6 +91,13 @@ def views(
     if not rows:
         return []
     object_type = rows[0].object_type
+    builtin = DEFAULTS[object_type]
+    if defs is None and not want.properties and not want.history and all(
+        n in builtin for n in extra
+    ):
+        # The default set names built-in properties only, and those are always live:
+        # no need to read the portal's definitions (a query per request otherwise).
+        defs = builtin
     defs = defs if defs is not None else definitions(conn, portal_id, object_type)
     names = _names(defs, object_type, want.properties, extra)
     if want.properties:

@@ -108,17 +108,27 @@ def get(
     for_update: bool = False,
 ) -> ObjectRow | None:
     """One object of this portal and type, or None."""
+    query = _GET[include_archived, for_update]
+    r = conn.execute(
+        query, {"object_id": object_id, "portal_id": portal_id, "object_type": object_type}
+    ).first()
+    return _row(r) if r is not None else None
+
+
+def _get_query(include_archived: bool, for_update: bool) -> sa.Select:
     query = sa.select(objects).where(
-        objects.c.id == object_id,
-        objects.c.portal_id == portal_id,
-        objects.c.object_type == object_type,
+        objects.c.id == sa.bindparam("object_id"),
+        objects.c.portal_id == sa.bindparam("portal_id"),
+        objects.c.object_type == sa.bindparam("object_type"),
     )
     if not include_archived:
         query = query.where(objects.c.archived == sa.false())
-    if for_update:
-        query = query.with_for_update()
-    r = conn.execute(query).first()
-    return _row(r) if r is not None else None
+    return query.with_for_update() if for_update else query
+
+
+# Built once: a point read is cheap enough that building its statement would be a
+# large part of it.
+_GET = {(a, u): _get_query(a, u) for a in (False, True) for u in (False, True)}
 
 
 def get_many(

@@ -18,6 +18,10 @@ def parse(argv: list[str] | None = None) -> Config:
     p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per scenario")
     p.add_argument("--connections", type=int, default=32, help="wrk connections")
     p.add_argument("--no-peers", action="store_true", help="skip json-server and Prism")
+    p.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite",
+                   help="the store measured: a SQLite file, or a database of its own on the "
+                        "PostgreSQL server at $LEADHUB_BENCH_POSTGRES (default "
+                        "postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards")
     p.add_argument("--only", default="",
                    help="run only the scenarios whose names start with one of these "
                         "(comma separated, e.g. 'v3,form')")
@@ -26,7 +30,7 @@ def parse(argv: list[str] | None = None) -> Config:
     return Config(
         sizes=[int(s) for s in a.sizes.split(",") if s],
         runs=a.runs, seconds=a.seconds, warmup=a.warmup, connections=a.connections,
-        peers=not a.no_peers,
+        peers=not a.no_peers, store=a.store,
         only=tuple(x.strip() for x in a.only.split(",") if x.strip()) or None,
         out=None if a.out == "-" else Path(a.out).resolve(),
     )

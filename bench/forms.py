@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from bench import procs, wrk
+from leadhub.store.db import normalize_url
 
 if TYPE_CHECKING:
     from bench.run import Config, Results
@@ -73,13 +74,13 @@ def _queued(engine: sa.Engine) -> int:
         )).scalar_one())
 
 
-def run(cfg: Config, size: int, url: str, store: Path, res: Results) -> None:
+def run(cfg: Config, size: int, url: str, res: Results) -> None:
     """Every form scenario on the store at ``url`` (the API server stopped)."""
     from bench.run import PORTAL, Row, _record, wanted
 
     logs = cfg.work / "logs"
     _leadhub("form", "create", "--portal", str(PORTAL), "--name", FORM, "--database-url", url)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(normalize_url(url))
     try:
         tag = f"s{size}"
         reqs = wrk.write_requests(
@@ -106,7 +107,7 @@ def run(cfg: Config, size: int, url: str, store: Path, res: Results) -> None:
         if wanted(cfg, ACK):
             _record(res, size, ACK, row)
         if wanted(cfg, "form drain"):
-            _drain(cfg, size, url, store, engine, res)
+            _drain(cfg, size, url, engine, res)
         with engine.begin() as conn:  # what a bounded drain left is not part of later scenarios
             conn.execute(sa.text("DELETE FROM submissions WHERE status <> 'done'"))
         if wanted(cfg, "form readable"):
@@ -115,7 +116,7 @@ def run(cfg: Config, size: int, url: str, store: Path, res: Results) -> None:
         engine.dispose()
 
 
-def _drain(cfg: Config, size: int, url: str, store: Path, engine: sa.Engine, res: Results) -> None:
+def _drain(cfg: Config, size: int, url: str, engine: sa.Engine, res: Results) -> None:
     logs = cfg.work / "logs"
     before = _done(engine)
     budget = max(5.0, 3 * cfg.runs * cfg.seconds)
@@ -128,10 +129,9 @@ def _drain(cfg: Config, size: int, url: str, store: Path, engine: sa.Engine, res
             time.sleep(0.05)
         start = time.perf_counter()
         end_by = start + budget
-        last = first
         while time.perf_counter() < end_by and _queued(engine):
             time.sleep(0.05)
-            last = _done(engine)
+        last = _done(engine)
         spent = time.perf_counter() - start
     finally:
         proc.terminate()
@@ -139,7 +139,7 @@ def _drain(cfg: Config, size: int, url: str, store: Path, engine: sa.Engine, res
     drained = last - first
     rate = drained / spent if spent else 0.0
     out = subprocess.run(
-        procs.pinned(procs.SERVER_CPU, [sys.executable, "-m", "bench.plaindrain", str(store),
+        procs.pinned(procs.SERVER_CPU, [sys.executable, "-m", "bench.plaindrain", url,
                                         str(max(drained, 10))]),
         check=True, capture_output=True, text=True, env=procs.python_env(), cwd=procs.ROOT,
     ).stdout

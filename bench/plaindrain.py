@@ -6,21 +6,20 @@ association rows, a property history row per property, the conversion event,
 and marks the submission done. This writes the same rows for ``N`` such
 submissions (worked out before the clock starts) into the same store, one
 transaction per batch of 10 as the worker's default batch, with
-``synchronous=FULL``; only the executemany calls and commits are timed. Run
-as ``python -m bench.plaindrain STORE N`` on a store whose worker has
-processed at least N submissions.
+``synchronous=FULL`` on SQLite; only the executemany calls and commits are
+timed. Run as ``python -m bench.plaindrain STORE_URL N`` on a store whose
+worker has processed at least N submissions.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import sys
 import time
-from pathlib import Path
 
 import orjson
 
+from bench import stores
 from bench.forms import FORM, fields
 from bench.plainload import INSERTS as LOAD_INSERTS
 from leadhub.ingest.fields import LABELS
@@ -92,16 +91,14 @@ def _rows(
     }
 
 
-def drain(store: Path, count: int) -> float:
+def drain(store: str, count: int) -> float:
     """Seconds spent in executemany and commit writing ``count`` submissions' rows."""
-    con = sqlite3.connect(store, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
-    form = con.execute(
-        "SELECT guid, id FROM forms WHERE portal_id = ? AND name = ?", (PORTAL, FORM)
+    con = stores.connect(store)
+    form = con.execute(stores.sql(
+        con, "SELECT guid, id FROM forms WHERE portal_id = ? AND name = ?"), (PORTAL, FORM)
     ).fetchone()
-    done = [r[0] for r in con.execute(
-        "SELECT id FROM submissions WHERE status = 'done' ORDER BY id LIMIT ?", (count,))]
+    done = [r[0] for r in con.execute(stores.sql(
+        con, "SELECT id FROM submissions WHERE status = 'done' ORDER BY id LIMIT ?"), (count,))]
     next_id = con.execute("SELECT coalesce(max(id), 0) FROM objects").fetchone()[0] + 1
     now = now_ms()
     batches = []
@@ -115,9 +112,9 @@ def drain(store: Path, count: int) -> float:
     spent = 0.0
     for batch in batches:
         t = time.perf_counter()
-        con.execute("BEGIN IMMEDIATE")
+        con.execute(stores.sql(con, "BEGIN IMMEDIATE"))
         for table, sql in INSERTS.items():
-            con.executemany(sql, batch[table])
+            con.cursor().executemany(stores.sql(con, sql), batch[table])
         con.execute("COMMIT")
         spent += time.perf_counter() - t
     con.close()
@@ -125,4 +122,4 @@ def drain(store: Path, count: int) -> float:
 
 
 if __name__ == "__main__":
-    print(f"{drain(Path(sys.argv[1]), int(sys.argv[2])):.4f}")
+    print(f"{drain(sys.argv[1], int(sys.argv[2])):.4f}")

@@ -3,19 +3,21 @@
 The rows (objects, unique values, associations, property history) are worked
 out before the clock starts; only the executemany calls and the commits, one
 transaction per 5,000 leads as the import does, are timed. Run as
-``python -m bench.plainload STORE CSV`` on a migrated store with portal 1.
+``python -m bench.plainload STORE CSV`` on a migrated store with portal 1
+(STORE: a SQLite file or a store URL, PostgreSQL's written through psycopg).
 """
 
 from __future__ import annotations
 
 import csv
-import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
+from bench import stores
 from leadhub.leads import fields as F
 from leadhub.leads import service
 from leadhub.leads.importer import _parse
@@ -25,7 +27,7 @@ BATCH = 5_000
 PORTAL = 1
 INSERTS = {
     "objects": "INSERT INTO objects (id, portal_id, object_type, props, created_at, updated_at, "
-    "archived, archived_at) VALUES (?, ?, ?, ?, ?, ?, 0, NULL)",
+    "archived, archived_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, NULL)",
     "unique_values": "INSERT INTO unique_values (portal_id, object_type, property, value, "
     "object_id) VALUES (?, ?, ?, ?, ?)",
     "associations": "INSERT INTO associations (portal_id, from_id, type_id, to_id, category, "
@@ -60,11 +62,9 @@ def _rows(batch: list[dict[str, str]], next_id: int, now: int) -> dict[str, list
     return out
 
 
-def load(store: Path, csv_path: Path) -> float:
+def load(store: str, csv_path: Path) -> float:
     """Seconds spent in executemany and commit writing every row of the CSV."""
-    con = sqlite3.connect(store, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
+    con = stores.connect(store if "://" in store else f"sqlite:///{store}")
     next_id = (con.execute("SELECT coalesce(max(id), 0) FROM objects").fetchone()[0]) + 1
     spent = 0.0
     now = now_ms()
@@ -83,14 +83,14 @@ def load(store: Path, csv_path: Path) -> float:
     return spent
 
 
-def _write(con: sqlite3.Connection, rows: dict[str, list[tuple]]) -> float:
+def _write(con: Any, rows: dict[str, list[tuple]]) -> float:
     start = time.perf_counter()
-    con.execute("BEGIN IMMEDIATE")
+    con.execute(stores.sql(con, "BEGIN IMMEDIATE"))
     for table, sql in INSERTS.items():
-        con.executemany(sql, rows[table])
+        con.cursor().executemany(stores.sql(con, sql), rows[table])
     con.execute("COMMIT")
     return time.perf_counter() - start
 
 
 if __name__ == "__main__":
-    print(f"{load(Path(sys.argv[1]), Path(sys.argv[2])):.3f}")
+    print(f"{load(sys.argv[1], Path(sys.argv[2])):.3f}")

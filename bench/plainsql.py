@@ -1,16 +1,17 @@
 """The plain SQL a person would write for each v1 list request, timed on the same store.
 
 Each query returns the same rows the list returns (the page's leads with their
-primary contacts), straight through the sqlite3 module: no HTTP, no
+primary contacts), straight through the sqlite3 module (psycopg on PostgreSQL): no HTTP, no
 framework, no rendering. A list's p99 is compared with the median of these.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import time
 from collections.abc import Mapping
+
+from bench import stores
 
 SEARCHED = ("firstname", "lastname", "email", "company")
 
@@ -53,10 +54,11 @@ def list_sql(params: Mapping[str, str], portal_id: int) -> tuple[str, dict[str, 
 
 
 def time_query(
-    path: str, sql: str, args: Mapping[str, object], seconds: float
+    url: str, sql: str, args: Mapping[str, object], seconds: float
 ) -> tuple[float, list[str]]:
     """Median milliseconds of the query over about ``seconds`` of runs, and the guids it returns."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = stores.connect(url, readonly=True)
+    sql = stores.sql(con, sql)
     try:
         guids = [r[1] for r in con.execute(sql, args)]  # warm the cache
         times: list[float] = []
@@ -117,10 +119,11 @@ def search_sql(portal_id: int) -> tuple[str, str, dict[str, object]]:
     return page, count, {"portal": portal_id, **args}
 
 
-def time_search(path: str, seconds: float) -> tuple[float, list[str], int]:
+def time_search(url: str, seconds: float) -> tuple[float, list[str], int]:
     """Median milliseconds of the search's page and count queries, its ids and its total."""
     page, count, args = search_sql(1)
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = stores.connect(url, readonly=True)
+    page, count = stores.sql(con, page), stores.sql(con, count)
     try:
         ids = [str(r[0]) for r in con.execute(page, args)]  # warm the cache
         total = con.execute(count, args).fetchone()[0]

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import dataset, plainsql, procs, wrk
+from bench import dataset, plainsql, procs, stores, wrk
 from bench.procs import ROOT, Server
 
 PORTAL = 1
@@ -35,6 +34,8 @@ class Config:
     connections: int = 32
     sample: int = 1000
     peers: bool = True
+    # "sqlite" (a file in ``work``) or "postgresql" (a database of its own, see bench/stores.py).
+    store: str = "sqlite"
     # Run only the scenarios whose names start with one of these (None: all).
     only: tuple[str, ...] | None = None
     work: Path = ROOT / "bench" / ".data"
@@ -98,20 +99,17 @@ def _leadhub(*args: str) -> str:
     ).stdout.strip()
 
 
-def new_store(path: Path) -> str:
-    """A fresh migrated SQLite store with portal 1; returns its URL."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
+def new_store(cfg: Config, name: str) -> str:
+    """A fresh migrated store of the run's kind with portal 1; returns its URL."""
+    url = stores.create(cfg.store, cfg.work, name)
     _leadhub("portal", "create", "--id", str(PORTAL), "--database-url", url)
     return url
 
 
-def build_store(cfg: Config, size: int, res: Results) -> tuple[str, Path, Path]:
+def build_store(cfg: Config, size: int, res: Results) -> tuple[str, Path]:
     """Scenario 7 as a side effect: load the data set by import and by plain executemany."""
     csv_path = dataset.write_csv(cfg.work / f"leads-{size}.csv", size)
-    store = cfg.work / f"store-{size}.db"
-    url = new_store(store)
+    url = new_store(cfg, f"store-{size}")
     start = time.perf_counter()
     subprocess.run(
         procs.pinned(procs.SERVER_CPU, [
@@ -121,20 +119,20 @@ def build_store(cfg: Config, size: int, res: Results) -> tuple[str, Path, Path]:
         check=True, env=procs.python_env(), stdout=subprocess.DEVNULL,
     )
     imported = time.perf_counter() - start
-    plain = cfg.work / f"plain-{size}.db"
-    new_store(plain)
-    out = subprocess.run(
-        procs.pinned(procs.SERVER_CPU, [sys.executable, "-m", "bench.plainload", str(plain),
-                                        str(csv_path)]),
-        check=True, capture_output=True, text=True, env=procs.python_env(), cwd=ROOT,
-    ).stdout
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{plain}{suffix}").unlink(missing_ok=True)
+    plain = new_store(cfg, f"plain-{size}")
+    try:
+        out = subprocess.run(
+            procs.pinned(procs.SERVER_CPU, [sys.executable, "-m", "bench.plainload", plain,
+                                            str(csv_path)]),
+            check=True, capture_output=True, text=True, env=procs.python_env(), cwd=ROOT,
+        ).stdout
+    finally:
+        stores.drop(plain)
     res.loads[size] = (imported, float(out.strip()))
     print(f"  load {size}: import {imported:.1f}s, plain executemany {float(out):.1f}s", flush=True)
     token = _leadhub("token", "create", "--portal", str(PORTAL), "--database-url", url)
     (cfg.work / f"token-{size}").write_text(token)
-    return url, csv_path, store
+    return url, csv_path
 
 
 def sample(csv_path: Path, size: int, k: int) -> list[dict[str, str]]:
@@ -171,7 +169,16 @@ def _fetch(url: str, token: str) -> bytes:
 def run_size(cfg: Config, size: int, res: Results) -> Path:
     """Every scenario on one data set size; returns the lead body used by ceiling and peers."""
     print(f"data set of {size:,} leads", flush=True)
-    url, csv_path, store = build_store(cfg, size, res)
+    url, csv_path = build_store(cfg, size, res)
+    try:
+        return _run_size(cfg, size, res, url, csv_path)
+    finally:
+        if cfg.store != "sqlite":
+            stores.drop(url)  # a million leads take gigabytes on the shared server
+
+
+def _run_size(cfg: Config, size: int, res: Results, url: str, csv_path: Path) -> Path:
+    store = url
     token = (cfg.work / f"token-{size}").read_text().strip()
     rows = sample(csv_path, size, cfg.sample)
     logs = cfg.work / "logs"
@@ -200,7 +207,7 @@ def run_size(cfg: Config, size: int, res: Results) -> Path:
     from bench import forms
 
     if any(wanted(cfg, name) for name in forms.NAMES):
-        forms.run(cfg, size, url, store, res)
+        forms.run(cfg, size, url, res)
     return body
 
 
@@ -217,7 +224,7 @@ def _record(res: Results, size: int, name: str, row: Row) -> Row:
     return row
 
 
-def warm(srv: Server, token: str, rows: list[dict[str, str]], store: Path) -> None:
+def warm(srv: Server, token: str, rows: list[dict[str, str]], store: str) -> None:
     """Read every sampled lead once and wait until their documents are stored.
 
     The point-read scenarios measure the steady state, reads of leads that
@@ -226,16 +233,16 @@ def warm(srv: Server, token: str, rows: list[dict[str, str]], store: Path) -> No
     """
     for r in rows:
         _fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token)
+    if not store.startswith("sqlite"):
+        return  # stored documents are SQLite's fast lane; PostgreSQL renders every read
     guids = [r["guid"] for r in rows]
     deadline = time.monotonic() + 120
-    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    con = stores.connect(store, readonly=True)
     try:
         while time.monotonic() < deadline:
             marks = ",".join("?" * len(guids))
-            stored = con.execute(
-                f"SELECT count(*) FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})",
-                (PORTAL, *guids),
-            ).fetchone()[0]
+            query = f"SELECT count(*) FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})"
+            stored = con.execute(stores.sql(con, query), (PORTAL, *guids)).fetchone()[0]
             if stored >= len(guids):
                 return
             time.sleep(0.2)
@@ -246,7 +253,7 @@ def warm(srv: Server, token: str, rows: list[dict[str, str]], store: Path) -> No
 
 def slow_measure(cfg: Config, url: str, token: str) -> Row:
     """Sequential timed requests, for a request too slow for wrk's run length."""
-    times = []
+    times: list[float] = []
     deadline = time.perf_counter() + cfg.seconds * cfg.runs
     while len(times) < 3 or time.perf_counter() < deadline:
         start = time.perf_counter()
@@ -261,7 +268,7 @@ def slow_measure(cfg: Config, url: str, token: str) -> Row:
 
 
 def _point_reads(
-    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, store: Path
+    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, store: str
 ) -> None:
     by_guid = wrk.write_requests(
         cfg.work / "get-guid.txt", [("GET", f"/leads/v1/lead/{r['guid']}", "") for r in rows]
@@ -277,7 +284,7 @@ def _point_reads(
 
 
 def _v3_reads(
-    cfg: Config, size: int, srv: Server, token: str, ids: list[int], store: Path, res: Results
+    cfg: Config, size: int, srv: Server, token: str, ids: list[int], store: str, res: Results
 ) -> None:
     name = "v3 get lead by id"
     if wanted(cfg, name):
@@ -296,7 +303,7 @@ def _v3_reads(
     # One connection, as the lists: the p99 of one search at a time against the plain SQL.
     row = measure(cfg, srv.url, reqs, token, connections=1)
     row.p99_c1_ms = row.p99_ms
-    row.plain_ms, ids_sql, total = plainsql.time_search(str(store), cfg.seconds)
+    row.plain_ms, ids_sql, total = plainsql.time_search(store, cfg.seconds)
     served = json.loads(_post(srv.url + "/crm/v3/objects/leads/search", raw.encode(), token))
     row.same_rows = [x["id"] for x in served["results"]] == ids_sql and served["total"] == total
     row.note = f"{total:,} matches"
@@ -328,7 +335,7 @@ def _post(url: str, body: bytes, token: str, content_type: str = "application/js
         return bytes(r.read())
 
 
-def _lists(cfg: Config, size: int, srv: Server, token: str, store: Path, res: Results) -> None:
+def _lists(cfg: Config, size: int, srv: Server, token: str, store: str, res: Results) -> None:
     for name, params in list_cases().items():
         if not wanted(cfg, name):
             continue
@@ -341,7 +348,7 @@ def _lists(cfg: Config, size: int, srv: Server, token: str, store: Path, res: Re
             row = slow_measure(cfg, srv.url + target, token)
         row.p99_c1_ms = row.p99_ms
         sql, args = plainsql.list_sql(params, PORTAL)
-        row.plain_ms, guids = plainsql.time_query(str(store), sql, args, cfg.seconds)
+        row.plain_ms, guids = plainsql.time_query(store, sql, args, cfg.seconds)
         served = json.loads(_fetch(srv.url + target, token))
         row.same_rows = [x["guid"] for x in served] == guids
         _record(res, size, name, row)
@@ -443,6 +450,17 @@ def load(path: Path) -> Results:
     )
 
 
+def results_path(work: Path, store: str) -> Path:
+    """Where a run on this kind of store keeps its results."""
+    return work / ("results.json" if store == "sqlite" else f"results-{store}.json")
+
+
+def saved_runs(work: Path, besides: str) -> list[Results]:
+    """The last saved runs on the other kinds of store, for the report's other sections."""
+    paths = [results_path(work, kind) for kind in stores.KINDS if kind != besides]
+    return [load(p) for p in paths if p.exists()]
+
+
 def main(cfg: Config) -> Results:
     """Run everything and write the report."""
     from bench import report, tools
@@ -460,9 +478,9 @@ def main(cfg: Config) -> Results:
             run_peers(cfg, body, res)
     finally:
         os.sched_setaffinity(0, affinity)
-    save(res, cfg.work / "results.json")
+    save(res, results_path(cfg.work, cfg.store))
     if cfg.out is not None:
         cfg.out.parent.mkdir(parents=True, exist_ok=True)
-        cfg.out.write_text(report.render(res))
+        cfg.out.write_text(report.render(res, *saved_runs(cfg.work, cfg.store)))
         print(f"wrote {cfg.out}")
     return res

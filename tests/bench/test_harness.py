@@ -83,3 +83,36 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
     assert "Form post to readable lead" in report
     saved = load(tmp_path / "results.json")
     assert saved.drains == res.drains and saved.readable == res.readable
+
+
+def test_harness_runs_on_postgresql(tmp_path, monkeypatch):
+    from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, pg_problem
+
+    problem = pg_problem()
+    if problem is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (LEADHUB_REQUIRE_POSTGRES=1): {problem}")
+        pytest.skip(problem)
+    monkeypatch.setenv("LEADHUB_BENCH_POSTGRES", PG_ADMIN_URL)
+    cfg = Config(
+        sizes=[120], runs=1, seconds=1, warmup=0, connections=2, sample=10, peers=False,
+        only=("v3", "v1 list: one-week", "form"), work=tmp_path, out=tmp_path / "b.md",
+        store="postgresql",
+    )
+    res = main(cfg)
+    by_name = {r.scenario: r for r in res.rows}
+    assert len(by_name) == 5
+    for row in res.rows:
+        assert row.rps > 0 and row.errors == 0, row
+        if row.plain_ms is not None:
+            assert row.same_rows is True, row
+    assert res.loads[120][1] > 0 and res.drains[120][1] > 0 and res.readable[120][2] >= 5
+    assert "## 120 leads on PostgreSQL" in (tmp_path / "b.md").read_text()
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL) as con:  # the run dropped its databases
+        left = con.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE %s",
+            (f"leadhub_bench_{__import__('os').getpid()}_%",),
+        ).fetchone()
+    assert left == (0,)

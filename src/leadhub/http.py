@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from leadhub.errors import LeadhubError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from leadhub.values import digits
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -53,7 +54,7 @@ def error_response(exc: LeadhubError) -> JSONResponse:
 async def read_body(request: Request) -> bytes:
     """The request body, refused past MAX_BODY_BYTES without reading it all."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared is not None and digits(declared) and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0

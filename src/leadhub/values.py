@@ -17,6 +17,17 @@ MIN_MS = -62_135_596_800_000
 MAX_MS = 253_402_300_799_999
 # Whole numbers are kept within a signed 64-bit integer, what JSON clients and SQL can hold.
 MAX_INT = 2**63 - 1
+# Longer digit strings are not numbers leadhub can hold (a double stops at 309 digits).
+MAX_DIGITS = 400
+
+
+def digits(text: str) -> bool:
+    """Whether text is ASCII digits only, short enough for int() to read at once.
+
+    ``str.isdigit`` also accepts characters int() refuses (superscripts such
+    as "\u00b2"), and int() refuses strings past 4,300 digits.
+    """
+    return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
 
 
 # A v3 object shows each of its two timestamps twice (property and field), and
@@ -33,7 +44,7 @@ def ms_to_iso(ms: int) -> str:
 def iso_to_ms(value: str) -> int:
     """ISO 8601 (any offset, optional fraction) or a digit string to epoch milliseconds."""
     text = value.strip()
-    if text.lstrip("-").isdigit():
+    if digits(text.lstrip("-")):
         return int(text)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"

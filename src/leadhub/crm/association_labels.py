@@ -19,6 +19,7 @@ from leadhub.errors import Conflict, NotFound, ValidationError
 from leadhub.store import association_labels as label_store
 from leadhub.store import associations as assoc_store
 from leadhub.store.association_labels import LabelRow
+from leadhub.values import digits
 
 MAX_LABEL_LENGTH = 100
 
@@ -88,7 +89,7 @@ def _custom(
 ) -> LabelRow:
     types.require_pair(from_type, to_type)
     type_id = (
-        int(raw_id) if isinstance(raw_id, str) and raw_id.strip().isdigit() else raw_id
+        int(raw_id) if isinstance(raw_id, str) and digits(raw_id.strip()) else raw_id
     )
     if isinstance(type_id, bool) or not isinstance(type_id, int):
         raise ValidationError(f"associationTypeId must be an integer (got {raw_id!r})")

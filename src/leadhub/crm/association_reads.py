@@ -12,6 +12,7 @@ from leadhub.crm.associations import load_object, parse_id, with_unlabeled
 from leadhub.errors import LeadhubError, NotFound, ValidationError
 from leadhub.store import associations as assoc_store
 from leadhub.store.objects import ObjectRow
+from leadhub.values import digits
 
 DEFAULT_LIMIT = 500  # crm-associations-v4.json: limit defaults to 500
 MAX_LIMIT = 500
@@ -47,7 +48,7 @@ def parse_limit(raw: str | None, default: int = DEFAULT_LIMIT, most: int = MAX_L
     """A page size from a query string; 400 unless 1..most."""
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= most:
+    if not digits(raw.strip()) or not 1 <= int(raw) <= most:
         raise ValidationError(f"limit must be an integer from 1 to {most} (got {raw!r})")
     return int(raw)
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from leadhub import crm_types as ct
 from leadhub.errors import ValidationError
 from leadhub.store import association_labels as label_store
+from leadhub.values import digits
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def resolve_v3(
     conn: Connection, portal_id: int, from_type: str, to_type: str, text: str
 ) -> AssocType:
     """A v3 path's association type: a type id or a type name (``lead_to_primary_contact``)."""
-    if text.strip().isdigit():
+    if digits(text.strip()):
         return resolve(conn, portal_id, from_type, to_type, text.strip())
     require_pair(from_type, to_type)
     for t in types_between(conn, portal_id, from_type, to_type):

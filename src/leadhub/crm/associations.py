@@ -33,6 +33,7 @@ from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
 from leadhub.store.associations import AssociationType
 from leadhub.store.objects import ObjectRow
+from leadhub.values import MAX_INT, digits
 
 # Primary types whose "from" object may have only one of them (a lead's
 # primary contact, a contact's primary company); the reverse directions
@@ -57,10 +58,11 @@ def parse_id(raw: object) -> int | None:
     """An object id from a path or body (string or integer); None if it is not one."""
     if isinstance(raw, bool):
         return None
+    if isinstance(raw, str) and digits(raw.strip()):
+        raw = int(raw.strip())
     if isinstance(raw, int):
-        return raw if raw > 0 else None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
+        # Past 64 bits no row can have it (and SQL cannot even compare it).
+        return raw if 0 < raw <= MAX_INT else None
     return None
 
 

@@ -19,6 +19,7 @@ from leadhub import crm_types as ct
 from leadhub.crm import associations
 from leadhub.errors import NotFound, ValidationError
 from leadhub.store.objects import ObjectRow
+from leadhub.values import digits
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def parse(raw: Any) -> list[AssociationInput]:
         to_id = to.get("id") if isinstance(to, dict) else None
         if isinstance(to_id, int) and not isinstance(to_id, bool):
             to_id = str(to_id)
-        if not isinstance(to_id, str) or not to_id.strip().isdigit():
+        if not isinstance(to_id, str) or not digits(to_id.strip()):
             raise _bad(f"associations[{i}].to.id must be an object id")
         types = item.get("types")
         if not isinstance(types, list) or not types:

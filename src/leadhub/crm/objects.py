@@ -31,7 +31,7 @@ from leadhub.leads.service import PUBLIC_TOKEN_PROP, new_public_token
 from leadhub.store import objects as obj_store
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.util import new_guid
-from leadhub.values import ms_to_iso
+from leadhub.values import digits, ms_to_iso
 
 Defs = dict[str, dict[str, Any]]
 
@@ -165,7 +165,7 @@ def resolve_id(
             )
         return obj_store.find_unique(conn, portal_id, object_type, id_property, unique_key(key))
     text = key.strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if digits(text) and len(text) < 19 else None
 
 
 def load_row(

@@ -6,6 +6,7 @@ from starlette.datastructures import QueryParams
 
 from leadhub.errors import ValidationError
 from leadhub.util import parse_bool
+from leadhub.values import digits
 
 
 def array(params: QueryParams, name: str) -> list[str]:
@@ -32,6 +33,6 @@ def integer(params: QueryParams, name: str, default: int, *, low: int, high: int
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    if not digits(raw.strip()) or not low <= int(raw) <= high:
         raise ValidationError(f"{name} must be an integer from {low} to {high}, got {raw!r}")
     return int(raw)

@@ -19,6 +19,7 @@ from leadhub.errors import NotFound, ValidationError
 from leadhub.http import JSONResponse, read_json
 from leadhub.store.objects import Change
 from leadhub.util import now_ms
+from leadhub.values import digits
 
 PREFIX = "/crm/v3/objects/{objectType}"
 
@@ -51,7 +52,7 @@ async def list_objects(request: Request) -> Response:
     params = request.query_params
     limit = integer(params, "limit", 10, low=1, high=100)
     after_raw = params.get("after") or "0"
-    if not after_raw.isdigit() or len(after_raw) > 18:
+    if not digits(after_raw) or len(after_raw) > 18:
         raise ValidationError(
             f"after must be a paging cursor from paging.next.after, got {after_raw!r}"
         )

@@ -15,6 +15,7 @@ import orjson
 
 from leadhub import values as V
 from leadhub.errors import ValidationError
+from leadhub.values import digits
 
 Props = dict[str, str | None]
 
@@ -44,7 +45,7 @@ def _number(text: str) -> str:
     if not math.isfinite(number):
         raise _Bad("INVALID_INTEGER", f"{text} was not a valid number.")
     stripped = text.strip()
-    if stripped.lstrip("-").isdigit():
+    if digits(stripped.lstrip("-")):
         return str(int(stripped))
     return V.number_to_str(number)
 
@@ -60,7 +61,7 @@ def _datetime(text: str) -> str:
 def _date(text: str) -> str:
     stripped = text.strip()
     try:
-        if stripped.lstrip("-").isdigit():
+        if digits(stripped.lstrip("-")):
             ms = int(stripped)
             if ms % 86_400_000:
                 raise _Bad("INVALID_DATE", f"{text} is not midnight UTC; a date property "

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from leadhub.errors import ValidationError
 from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
-from leadhub.values import MAX_INT
+from leadhub.values import MAX_INT, digits
 
 # lower-cased form field -> (v1 lead field, label shown in formSubmissionValues)
 KNOWN: dict[str, tuple[str, str]] = {
@@ -77,7 +77,7 @@ def parse_close_date(text: str) -> int:
     """``MM/DD/YYYY`` to epoch milliseconds at midnight UTC; ValueError otherwise."""
     parts = text.split("/")
     if len(parts) != 3 or [len(p) for p in parts] != [2, 2, 4] or not all(
-        p.isdigit() for p in parts
+        digits(p) for p in parts
     ):
         raise ValueError("expected a date as MM/DD/YYYY")
     month, day, year = (int(p) for p in parts)
@@ -86,7 +86,7 @@ def parse_close_date(text: str) -> int:
 
 def _check_number(text: str, integer: bool) -> None:
     if integer:
-        if not text.lstrip("-").isdigit():
+        if not digits(text.lstrip("-")):
             raise ValueError("expected a whole number, e.g. 123")
         if not -MAX_INT - 1 <= int(text) <= MAX_INT:
             raise ValueError("the number is too large")

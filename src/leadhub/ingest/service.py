@@ -15,7 +15,7 @@ from leadhub.store import queue as queue_store
 from leadhub.store.forms import Form
 from leadhub.store.schema import callbacks, submissions
 from leadhub.util import new_guid, now_ms
-from leadhub.values import MAX_INT
+from leadhub.values import MAX_INT, digits
 
 ACCEPT_NEW_FORMS = "formsAcceptNew"
 MAX_FORM_NAME = 200
@@ -51,7 +51,7 @@ def resolve_portal(conn: Connection, host: str | None, portal_param: str | None)
             return by_host
     if portal_param is not None and portal_param.strip():
         text = portal_param.strip()
-        if not text.isdigit() or int(text) > MAX_INT:
+        if not digits(text) or int(text) > MAX_INT:
             raise ValidationError(f"portalId must be a portal number, got {portal_param!r}")
         _check_portal(conn, int(text))
         return int(text)

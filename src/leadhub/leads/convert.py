@@ -6,6 +6,7 @@ from typing import Any
 
 from leadhub import values as V
 from leadhub.leads.fields import SOURCE_ID_BY_ENUM, SOURCES, Field
+from leadhub.values import digits
 
 
 def _as_int(value: Any) -> int:
@@ -13,7 +14,7 @@ def _as_int(value: Any) -> int:
         raise ValueError("expected a whole number, got a boolean")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and digits(value.strip().lstrip("-")):
         value = int(value.strip())
     if not isinstance(value, int):
         raise ValueError(f"expected a whole number, got {value!r}")
@@ -77,7 +78,7 @@ def to_v1(field: Field, stored: str | None) -> Any:
         if kind == "int":
             # int(), not int(float()): float rounds 2**63 - 1 up past 64 bits.
             text = stored.strip()
-            return int(text) if text.lstrip("-").isdigit() else int(float(text))
+            return int(text) if digits(text.lstrip("-")) else int(float(text))
         if kind == "float":
             return V.str_to_number(stored)
         if kind == "ms":

@@ -26,6 +26,7 @@ from leadhub.store import bulk
 from leadhub.store import objects as obj_store
 from leadhub.store.objects import Change
 from leadhub.util import new_guid
+from leadhub.values import digits
 
 SOURCE_TYPE = "IMPORT"
 # Columns that are not stored fields: the lead's own identity and timestamps.
@@ -85,7 +86,7 @@ def _ms(value: str, name: str) -> int:
 
 def _cell(field: F.Field, text: str) -> str | None:
     """A CSV cell as stored property text; ValueError if it does not fit the field."""
-    if field.kind == "ms" and not text.strip().isdigit():
+    if field.kind == "ms" and not digits(text.strip()):
         return service.to_stored_ms(_ms(text, field.name))
     if field.kind == "source" and text.strip().upper() in F.SOURCE_ID_BY_ENUM:
         return text.strip().upper()

@@ -32,7 +32,7 @@ from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
 from leadhub.store.objects import Change, ObjectRow
-from leadhub.values import MAX_MS
+from leadhub.values import MAX_MS, digits
 
 Render = Callable[[LeadView], dict[str, Any]]
 
@@ -179,7 +179,7 @@ def parse_closed_at(value: Any) -> int | None | bool:
         if value > MAX_MS:
             return False
         return value if value > 0 else (None if value == 0 else False)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and digits(value.strip()):
         ms = int(value.strip())
         if ms > MAX_MS:
             return False

@@ -2,12 +2,13 @@
 
 HubSpot's limits: 5 filterGroups, 6 filters per group, 18 filters in all,
 one sort, ``limit`` at most 200, and no results past the 10,000th (400).
+A ``query`` is at most 3,000 characters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection
 
@@ -20,14 +21,16 @@ from leadhub.crm_types import TYPE_BY_NAME
 from leadhub.errors import ValidationError
 from leadhub.store import crm_query
 from leadhub.store import objects as obj_store
-from leadhub.store.crm_query import Cond, SearchQuery
-from leadhub.values import MAX_INT, iso_to_ms
+from leadhub.store.crm_query import Cond, Op, SearchQuery
+from leadhub.values import MAX_INT, digits, iso_to_ms
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
+# leadhub's own bound: far past any typed query, well inside what a LIKE pattern may hold.
+MAX_QUERY_CHARS = 3_000
 OPERATORS = frozenset(
     {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
      "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
@@ -52,11 +55,11 @@ def _int(value: Any, name: str, default: int) -> int:
         return default
     if isinstance(value, bool):
         raise _bad(f"{name} must be an integer")
-    if isinstance(value, int):
+    if isinstance(value, int) and value >= 0:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and digits(value.strip()):
         return int(value.strip())
-    raise _bad(f"{name} must be an integer, got {value!r}")
+    raise _bad(f"{name} must be a whole number from 0, got {value!r}")
 
 
 def _column(object_type: str, name: str) -> str | None:
@@ -64,6 +67,15 @@ def _column(object_type: str, name: str) -> str | None:
 
 
 def _values(f: dict[str, Any], op: str) -> list[Any]:
+    vals = _raw_values(f, op)
+    for value in vals:
+        if not isinstance(value, (str, int, float)):
+            raise _bad(f"filter values of {f['propertyName']} must be strings, numbers or "
+                       f"booleans, got {value!r}"[:300])
+    return vals
+
+
+def _raw_values(f: dict[str, Any], op: str) -> list[Any]:
     if op in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
         return []
     if op in ("IN", "NOT_IN"):
@@ -83,10 +95,11 @@ def _values(f: dict[str, Any], op: str) -> list[Any]:
 def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
     if not isinstance(f, dict) or not isinstance(f.get("propertyName"), str):
         raise _bad("each filter needs a propertyName and an operator")
-    name, op = f["propertyName"], f.get("operator")
-    if not isinstance(op, str) or op not in OPERATORS:
-        raise _bad(f"unknown operator {op!r}: use one of {', '.join(sorted(OPERATORS))}",
+    name, given = f["propertyName"], f.get("operator")
+    if not isinstance(given, str) or given not in OPERATORS:
+        raise _bad(f"unknown operator {given!r}: use one of {', '.join(sorted(OPERATORS))}",
                    "INVALID_OPERATOR")
+    op = cast(Op, given)
     if name.startswith("associations."):
         return _association_filter(name, op, f)
     definition = defs.get(name)
@@ -114,7 +127,7 @@ def _filter(object_type: str, defs: dict[str, Any], f: Any) -> Cond:
     return Cond("text", name, op, canonical)
 
 
-def _association_filter(name: str, op: str, f: dict[str, Any]) -> Cond:
+def _association_filter(name: str, op: Op, f: dict[str, Any]) -> Cond:
     """HubSpot's ``associations.contact`` (EQ, NEQ, IN, NOT_IN, HAS/NOT_HAS) filters."""
     to_type = TYPE_BY_NAME.get(name.split(".", 1)[1].lower())
     if to_type is None:
@@ -124,7 +137,7 @@ def _association_filter(name: str, op: str, f: dict[str, Any]) -> Cond:
     ids = []
     for value in _values(f, op):
         text = str(value).strip()
-        if not text.isdigit() or int(text) > MAX_INT:
+        if not digits(text) or int(text) > MAX_INT:
             raise _bad(f"{name} filters take object ids, got {value!r}")
         ids.append(int(text))
     return Cond("assoc", to_type, op, tuple(ids))  # type: ignore[arg-type]
@@ -142,7 +155,12 @@ def _sort(object_type: str, defs: dict[str, Any], sorts: Any) -> tuple[Any, bool
         descending, name = spec.startswith("-"), spec.lstrip("-")
     elif isinstance(spec, dict) and isinstance(spec.get("propertyName"), str):
         name = spec["propertyName"]
-        descending = str(spec.get("direction", "ASCENDING")).upper() == "DESCENDING"
+        direction = spec.get("direction") or "ASCENDING"
+        if not isinstance(direction, str) or direction.upper() not in ("ASCENDING",
+                                                                       "DESCENDING"):
+            raise _bad(f"sort direction must be ASCENDING or DESCENDING, got {direction!r}"[:300],
+                       "INVALID_SORT")
+        descending = direction.upper() == "DESCENDING"
     else:
         raise _bad("a sort is a property name or {propertyName, direction}")
     if name not in defs:
@@ -190,6 +208,9 @@ def search(conn: Connection, portal_id: int, object_type: str, body: Any) -> Sea
     query = body.get("query") or ""
     if not isinstance(query, str):
         raise _bad("query must be a string")
+    if len(query) > MAX_QUERY_CHARS:
+        raise _bad(f"query must be at most {MAX_QUERY_CHARS} characters, got {len(query)}",
+                   "QUERY_TOO_LONG")
     names = body.get("properties") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise _bad("properties must be a list of property names")

@@ -16,6 +16,7 @@ from leadhub.crm.property_defaults import DEFAULT_GROUPS, DEFAULTS, TYPE_FIELD
 from leadhub.errors import Conflict, NotFound, ValidationError
 from leadhub.store import crm_properties as store
 from leadhub.store.crm_properties import GroupRow, PropertyDefRow
+from leadhub.store.objects import MAX_VALUE_CHARS
 from leadhub.values import ms_to_iso
 
 TYPES = frozenset(TYPE_FIELD)
@@ -36,6 +37,11 @@ CREATE_KEYS = frozenset(
 )
 UPDATE_KEYS = CREATE_KEYS - {"name", "hasUniqueValue", "dataSensitivity", "externalOptions",
                              "referencedObjectType"}
+# leadhub's bounds on a definition (a label is a line of a form, not a document).
+MAX_LABEL_CHARS = 1_000
+MAX_OPTIONS = 5_000
+FLAGS = ("hidden", "formField", "hasUniqueValue", "externalOptions", "showCurrencySymbol")
+TEXTS = {"label": MAX_LABEL_CHARS, "description": MAX_VALUE_CHARS}
 
 
 def _invalid(message: str, code: str = "INVALID_PROPERTY", **context: list[str]) -> ValidationError:
@@ -106,15 +112,40 @@ def get_property(
     return found
 
 
+def _check_fields(body: dict[str, Any]) -> None:
+    """Types and sizes of a create or update body's fields (null means not given)."""
+    for key, most in TEXTS.items():
+        value = body.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > most):
+            raise _invalid(f"{key} must be a string of at most {most} characters",
+                           "INVALID_PROPERTY", field=[key])
+    for key in FLAGS:
+        if body.get(key) is not None and not isinstance(body[key], bool):
+            raise _invalid(f"{key} must be true or false, got {body[key]!r}"[:300],
+                           "INVALID_PROPERTY", field=[key])
+    order = body.get("displayOrder")
+    if order is not None and (
+        isinstance(order, bool) or not isinstance(order, int) or not -2**31 <= order < 2**31
+    ):
+        raise _invalid(f"displayOrder must be a 32-bit integer, got {order!r}"[:300],
+                       "INVALID_PROPERTY", field=["displayOrder"])
+
+
 def _check_options(options: Any) -> list[dict[str, Any]]:
     if not isinstance(options, list):
         raise _invalid("options must be a list of {label, value} objects")
+    if len(options) > MAX_OPTIONS:
+        raise _invalid(f"a property has at most {MAX_OPTIONS} options, got {len(options)}",
+                       "INVALID_OPTION")
     out, seen = [], set()
     for i, opt in enumerate(options):
         if not isinstance(opt, dict) or not isinstance(opt.get("value"), str) or not isinstance(
             opt.get("label"), str
         ):
             raise _invalid(f"option {i} needs a string label and value", "INVALID_OPTION")
+        if len(opt["value"]) > MAX_LABEL_CHARS or len(opt["label"]) > MAX_LABEL_CHARS:
+            raise _invalid(f"option {i}: label and value are at most {MAX_LABEL_CHARS} "
+                           "characters", "INVALID_OPTION")
         if opt["value"] in seen:
             raise _invalid(f"option value {opt['value']} appears twice", "INVALID_OPTION")
         seen.add(opt["value"])
@@ -168,6 +199,7 @@ def create_property(
     unknown = sorted(set(body) - CREATE_KEYS)
     if unknown:
         raise _invalid(f"unknown fields: {', '.join(unknown)}", "UNKNOWN_DETAILS")
+    _check_fields(body)
     name = body["name"]
     if not NAME_RE.match(name):
         raise _invalid(f"invalid property name {name!r}: use lower case letters, digits and _",
@@ -214,6 +246,7 @@ def update_property(
     unknown = sorted(set(body) - UPDATE_KEYS)
     if unknown:
         raise _invalid(f"unknown or read-only fields: {', '.join(unknown)}", "UNKNOWN_DETAILS")
+    _check_fields(body)
     live, _ = all_definitions(conn, portal_id, object_type)
     current = live.get(name)
     if current is None:
@@ -287,6 +320,7 @@ def create_group(conn: Connection, portal_id: int, object_type: str, body: Any) 
         body.get("label"), str
     ):
         raise _invalid("a property group needs a string name and label", "REQUIRED_FIELD")
+    _check_fields({"label": body["label"], "displayOrder": body.get("displayOrder")})
     name = body["name"]
     if not NAME_RE.match(name):
         raise _invalid(f"invalid group name {name!r}: use lower case letters, digits and _",
@@ -312,6 +346,7 @@ def update_group(
     order = body.get("displayOrder", current["displayOrder"])
     if not isinstance(label, str) or not isinstance(order, int) or isinstance(order, bool):
         raise _invalid("label must be a string and displayOrder an integer")
+    _check_fields({"label": label, "displayOrder": order})
     store.save_group(conn, portal_id, GroupRow(name, object_type, label, order, False))
     return _group(name, label, order)
 

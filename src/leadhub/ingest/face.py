@@ -8,6 +8,7 @@ plain text, as HubSpot's form insert answers.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
@@ -77,11 +78,7 @@ async def _accept(request: Request) -> Response:
         )
     form_name = service.check_form_name(params.get("FormName") or params.get("formName") or "")
     raw = await read_body(request)
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=10_000)
-    except ValueError as exc:
-        raise ValidationError(f"the body is not a valid form post: {exc}") from None
+    pairs = _parse_body(raw, _charset(request))
     fields = validate(pairs)
     target = await ctx.db.aread(
         service.resolve_target, request.headers.get("host"), params.get("portalId"), form_name
@@ -107,6 +104,38 @@ async def _accept(request: Request) -> Response:
     }
     await request.app.state.ingest.committer.enqueue(row)
     return PlainTextResponse(f"{SUCCESS}\nsubmissionGuid={guid}\n")
+
+
+def _charset(request: Request) -> str:
+    """The body's character set: the Content-Type's ``charset``, else UTF-8."""
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            name = value.strip().strip('"')[:100]
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise UnsupportedMediaType(f"unknown charset {name!r}") from None
+            return name
+    return "UTF-8"
+
+
+def _parse_body(raw: bytes, charset: str) -> list[tuple[str, str]]:
+    """The fields of an urlencoded body; 400 for text (raw or percent-encoded) that is not
+    in the body's character set, rather than storing U+FFFD in place of what was sent."""
+    try:
+        text = raw.decode(charset)
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=10_000,
+                         encoding=charset, errors="strict")
+    except LookupError:  # a codec that is not a text encoding, such as rot13
+        raise UnsupportedMediaType(f"charset {charset!r} is not a text encoding") from None
+    except UnicodeDecodeError:
+        raise ValidationError(
+            f"the body is not valid {charset} (raw or percent-encoded); send "
+            "Content-Type: application/x-www-form-urlencoded; charset=... for another encoding"
+        ) from None
+    except ValueError as exc:
+        raise ValidationError(f"the body is not a valid form post: {exc}") from None
 
 
 async def _callback_url_from(request: Request) -> str | None:

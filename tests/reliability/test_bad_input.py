@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.reliability.helpers import make_lead, snapshot
+from tests.reliability.helpers import make_lead, rss_mb, snapshot
 
 MB = 1 << 20
 
@@ -264,13 +263,6 @@ def test_missing_bad_and_odd_credentials_get_401(db, lead, server):
 
 # ---------------------------------------------------------------- body size
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 def _chunks(total_mb: int) -> Iterator[bytes]:
     chunk = b" " * MB
     for _ in range(total_mb):
@@ -285,7 +277,7 @@ def test_oversized_bodies_get_413_and_memory_stays_flat(db, lead, server):
     with portal.client() as c:
         # Warm up: one refused body of each kind, then measure.
         assert_error(c.put(url, content=_chunks(12), headers=headers), 413)
-        rss = _rss_mb(server.proc.pid)
+        rss = rss_mb(server.proc.pid)
         for _ in range(3):
             # Declared length over the limit: refused before reading.
             r = c.put(url, content=b" " * (11 * MB), headers=headers)
@@ -296,7 +288,7 @@ def test_oversized_bodies_get_413_and_memory_stays_flat(db, lead, server):
             assert r.request.headers.get("transfer-encoding") == "chunked"
             assert_error(r, 413)
         # 3 x 75 MB sent; buffering them would grow the server by far more than this.
-        assert _rss_mb(server.proc.pid) - rss < 30
+        assert rss_mb(server.proc.pid) - rss < 30
         # A body just under the limit is still read and judged on its content.
         almost = json.dumps({"guid": guid}).encode() + b" " * (10 * MB - 100)
         assert c.put(url, content=almost, headers=headers).status_code == 200

@@ -256,3 +256,30 @@ def test_stored_reads_keep_the_nul_guard_and_the_rate_limits(db, server, portal)
         assert left == ["4", "3", "2", "1"]
         c.get(f"/leads/v1/lead/{made.guid}")
         assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 429
+
+
+def test_stored_list_pages_follow_every_change(db, server, portal):
+    made = [make_lead(db, portal.id, lastName=f"Paged{n}", inserted_at=1_600_000_000_000 + n)
+            for n in range(3)]
+    params = {"search": "paged", "sort": "insertedAt", "dir": "asc"}
+    for m in made:
+        warm(db, portal, m.guid, m.lead_id)
+
+    def page(**extra: str) -> list[dict]:
+        with portal.client() as c:
+            r = c.get("/leads/v1/list", params={**params, **extra})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert page() == [get(portal, m.guid) for m in made]
+    with portal.client() as c:
+        r = c.put(f"/leads/v1/lead/{made[0].guid}", json={"guid": made[0].guid, "lastName": "X"})
+        assert r.status_code == 200, r.text
+        assert c.delete(f"/crm/v3/objects/leads/{made[1].lead_id}").status_code == 204
+    for _ in range(2):  # read, then read again once the documents are stored again
+        assert [x["guid"] for x in page()] == [made[2].guid]
+        deleted = page(includeDeleted="true")
+        assert [(x["guid"], x["isDeleted"]) for x in deleted] == [
+            (made[1].guid, True), (made[2].guid, False)]
+        assert page(max="1", offset="1", includeDeleted="true") == [get(portal, made[2].guid)]
+        warm(db, portal, made[1].guid, made[1].lead_id)

@@ -25,7 +25,7 @@ from leadhub.leads import service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs
-from leadhub.store.leadlist import LeadListQuery, list_lead_ids
+from leadhub.store.leadlist import LeadListQuery, list_lead_ids, sqlite_list_sql
 
 log = logging.getLogger("leadhub")
 
@@ -97,10 +97,32 @@ class LeadDocuments:
         view = await self.db.aread(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
+    def stored_page(self, query: LeadListQuery) -> bytes | None:
+        """A list page as a JSON array if every lead on it has a stored document, else None.
+
+        The list's SQL text is compiled once per shape; the page's ids and
+        documents are read in one read transaction on the fast connection.
+        """
+        sql, params = sqlite_list_sql(query)
+        fast = self.db.fast_rows
+        fast("BEGIN", ())
+        try:
+            ids = [r[0] for r in fast(sql, params)]
+            docs = dict(fast(leaddocs.docs_sql(len(ids)), (query.portal_id, *ids))) if ids else {}
+        finally:
+            fast("COMMIT", ())
+        if len(docs) < len(ids):
+            return None
+        return self.body([docs[i] for i in ids])
+
     async def page(
         self, query: LeadListQuery, *, with_events: bool, guids: list[str] | None
     ) -> bytes:
         """One page of a v1 list as a JSON array."""
+        if self.enabled and with_events and not guids:
+            body = self.stored_page(query)
+            if body is not None:
+                return body
         if not (self.enabled and with_events):
             views = await self.db.aread(
                 service.list_leads, query, with_events=with_events, guids=guids

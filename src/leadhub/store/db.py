@@ -163,7 +163,9 @@ class Database:
         """Run a write from async code in a worker thread (it may wait on locks)."""
         return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
 
-    def fast_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    def fast_rows(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
         """Rows of one read-only SQL statement, run on this thread's own SQLite connection.
 
         For the hottest point reads: a single statement reads one consistent

@@ -11,6 +11,7 @@ current. Point reads use the two statements below through
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,6 +30,13 @@ BY_EMAIL = (
     f"WHERE u.portal_id = ? AND u.object_type = '{CONTACTS}' AND u.property = 'email' "
     "AND u.value = ? LIMIT 2"
 )
+
+
+@lru_cache(maxsize=128)
+def docs_sql(count: int) -> str:
+    """Rows (lead id, document) of ``count`` leads: parameters portal id, then the ids."""
+    marks = ",".join("?" * count)
+    return f"SELECT lead_id, doc FROM lead_documents WHERE portal_id = ? AND lead_id IN ({marks})"
 
 
 def get_many(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> dict[int, bytes]:

@@ -7,10 +7,12 @@ value sorts as the empty string (text) or 0 (numbers), as v1 renders it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 
 from leadhub.crm_types import LEAD_TO_PRIMARY_CONTACT, LEADS
@@ -78,8 +80,30 @@ def _expr(col: Column) -> sa.ColumnElement:
     return sa.func.coalesce(text, "")
 
 
-def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
-    """Ids of the leads matching the query, in order, one page."""
+def _escape_like(word: str) -> str:
+    """A search word with LIKE's wildcards made literal (escape character ``/``)."""
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _values(q: LeadListQuery) -> dict[str, Any]:
+    """The values of a list query that vary between requests, by parameter name."""
+    values: dict[str, Any] = {"portal": q.portal_id, "limit": q.limit, "offset": q.offset}
+    for i, word in enumerate(q.search):
+        values[f"w{i}"] = _escape_like(word)
+    if q.pivot is not None:
+        if q.start is not None:
+            values["start"] = q.start
+        if q.stop is not None:
+            values["stop"] = q.stop
+    for i, (_, value) in enumerate(q.equals):
+        values[f"eq{i}"] = value
+    for i, (_, value) in enumerate(q.not_equals):
+        values[f"ne{i}"] = value
+    return values
+
+
+def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
+    """The list query, with ``param(name)`` standing for each value of ``_values``."""
     joined = L.outerjoin(
         A,
         sa.and_(
@@ -89,35 +113,80 @@ def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
         ),
     ).outerjoin(C, C.c.id == A.c.to_id)
     query = sa.select(L.c.id).select_from(joined).where(
-        L.c.portal_id == q.portal_id, L.c.object_type == LEADS
+        L.c.portal_id == param("portal"), L.c.object_type == LEADS
     )
     if not q.include_deleted:
         query = query.where(L.c.archived == sa.false())
     if q.lead_ids is not None:
         query = query.where(L.c.id.in_(q.lead_ids))
-    for word in q.search:
+    for i in range(len(q.search)):
+        term = param(f"w{i}")
         query = query.where(
             sa.or_(
-                *(
-                    C.c.props[p].as_string().icontains(word, autoescape=True)
-                    for p in SEARCHED_PROPS
-                )
+                *(C.c.props[p].as_string().icontains(term, escape="/") for p in SEARCHED_PROPS)
             )
         )
     if q.pivot is not None:
         pivot = _expr(q.pivot)
         if q.start is not None:
-            query = query.where(pivot >= q.start)
+            query = query.where(pivot >= param("start"))
         if q.stop is not None:
-            query = query.where(pivot <= q.stop)
-    for col, value in q.equals:
-        query = query.where(_expr(col) == value)
-    for col, value in q.not_equals:
-        query = query.where(_expr(col) != value)
+            query = query.where(pivot <= param("stop"))
+    for i, (col, _) in enumerate(q.equals):
+        query = query.where(_expr(col) == param(f"eq{i}"))
+    for i, (col, _) in enumerate(q.not_equals):
+        query = query.where(_expr(col) != param(f"ne{i}"))
     order = _expr(q.sort)
     if q.descending:
         query = query.order_by(order.desc(), L.c.id.desc())
     else:
         query = query.order_by(order.asc(), L.c.id.asc())
-    query = query.limit(q.limit).offset(q.offset)
+    return query.limit(param("limit")).offset(param("offset"))
+
+
+def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
+    """Ids of the leads matching the query, in order, one page."""
+    values = _values(q)
+    query = _select(q, lambda name: sa.bindparam(name, values[name]))
     return [r[0] for r in conn.execute(query)]
+
+
+def _shape(q: LeadListQuery) -> tuple[Hashable, ...]:
+    """What the SQL text of a list query depends on (its values aside)."""
+    return (
+        q.include_deleted,
+        q.lead_ids is None,
+        len(q.search),
+        q.pivot,
+        q.start is None,
+        q.stop is None,
+        tuple(col for col, _ in q.equals),
+        tuple(col for col, _ in q.not_equals),
+        q.sort,
+        q.descending,
+    )
+
+
+_SQLITE = sqlite_dialect.dialect()
+_TEXTS: dict[tuple[Hashable, ...], str] = {}
+_MAX_TEXTS = 1024
+
+
+def sqlite_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]]:
+    """The list query as SQLite text with named parameters, and their values.
+
+    The text is compiled once per shape (sort, direction, which filters) and
+    reused: building and compiling the query is most of a list's cost when
+    the page itself comes from an index. Not for queries restricted to
+    ``lead_ids`` (their text would hold the ids).
+    """
+    if q.lead_ids is not None:
+        raise ValueError("a list restricted to lead ids has no reusable text")
+    key = _shape(q)
+    text = _TEXTS.get(key)
+    if text is None:
+        query = _select(q, lambda name: sa.literal_column(f":{name}"))
+        text = str(query.compile(dialect=_SQLITE, compile_kwargs={"literal_binds": True}))
+        if len(_TEXTS) < _MAX_TEXTS:
+            _TEXTS[key] = text
+    return text, _values(q)

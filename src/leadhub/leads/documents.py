@@ -25,7 +25,12 @@ from leadhub.leads import service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs
-from leadhub.store.leadlist import LeadListQuery, list_lead_ids, sqlite_list_sql
+from leadhub.store.leadlist import (
+    LeadListQuery,
+    list_lead_ids,
+    plan_search,
+    sqlite_list_sql,
+)
 
 log = logging.getLogger("leadhub")
 
@@ -103,10 +108,11 @@ class LeadDocuments:
         The list's SQL text is compiled once per shape; the page's ids and
         documents are read in one read transaction on the fast connection.
         """
-        sql, params = sqlite_list_sql(query)
         fast = self.db.fast_rows
         fast("BEGIN", ())
         try:
+            plan_search(query, fast)
+            sql, params = sqlite_list_sql(query)
             ids = [r[0] for r in fast(sql, params)]
             docs = dict(fast(leaddocs.docs_sql(len(ids)), (query.portal_id, *ids))) if ids else {}
         finally:

@@ -7,7 +7,8 @@ value sorts as the empty string (text) or 0 (numbers), as v1 renders it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,6 +55,9 @@ class LeadListQuery:
     not_equals: list[tuple[Column, str]] = field(default_factory=list)
     include_deleted: bool = False
     lead_ids: list[int] | None = None
+    # An FTS5 query over ``contact_search`` narrowing the search's candidates
+    # (SQLite only; set by ``plan_search``).
+    fts: str | None = None
 
 
 # Contact properties the v1 ``search`` parameter looks in (seed 001).
@@ -62,6 +66,20 @@ SEARCHED_PROPS = ("firstname", "lastname", "email", "company")
 L = objects.alias("l")
 C = objects.alias("c")
 A = associations.alias("a")
+
+# The trigram index (migration 0008) serves words of three or more characters.
+FTS_MIN_CHARS = 3
+# A search whose words match fewer contacts than this is answered from the
+# index; one matching more walks the list's sort order, which finds a page
+# of a common word sooner than reading and sorting all its matches would.
+FTS_CAP = 500
+# How long a decision for an FTS query is kept; it only ever affects speed.
+FTS_PLAN_SECONDS = 60.0
+_FTS_PROBE = (
+    "SELECT count(*) FROM (SELECT 1 FROM contact_search WHERE contact_search MATCH ? LIMIT ?)"
+)
+_fts_plans: dict[str, tuple[float, bool]] = {}
+_MAX_FTS_PLANS = 4096
 
 
 def _expr(col: Column) -> sa.ColumnElement:
@@ -99,6 +117,8 @@ def _values(q: LeadListQuery) -> dict[str, Any]:
         values[f"eq{i}"] = value
     for i, (_, value) in enumerate(q.not_equals):
         values[f"ne{i}"] = value
+    if q.fts is not None:
+        values["fts"] = q.fts
     return values
 
 
@@ -112,8 +132,11 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
             A.c.type_id == LEAD_TO_PRIMARY_CONTACT,
         ),
     ).outerjoin(C, C.c.id == A.c.to_id)
+    # On the FTS path the few candidates are read by id and sorted; SQLite's
+    # unary + keeps it from walking a sort index over the whole portal instead.
+    portal = sa.literal_column("+l.portal_id") if q.fts is not None else L.c.portal_id
     query = sa.select(L.c.id).select_from(joined).where(
-        L.c.portal_id == param("portal"), L.c.object_type == LEADS
+        portal == param("portal"), L.c.object_type == LEADS
     )
     if not q.include_deleted:
         query = query.where(L.c.archived == sa.false())
@@ -126,6 +149,8 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
                 *(C.c.props[p].as_string().icontains(term, escape="/") for p in SEARCHED_PROPS)
             )
         )
+    if q.fts is not None:
+        query = query.where(_fts_leads(param))
     if q.pivot is not None:
         pivot = _expr(q.pivot)
         if q.start is not None:
@@ -144,11 +169,65 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
     return query.limit(param("limit")).offset(param("offset"))
 
 
+# The leads whose primary contact the index finds. Only narrows the
+# candidates (the LIKE conditions decide). CROSS JOIN makes SQLite read the
+# index first, and INDEXED BY looks each contact's lead up by contact: left to
+# itself the planner scans the portal's associations instead (no statistics).
+_FTS_LEADS = (
+    "l.id IN (SELECT a2.from_id FROM contact_search CROSS JOIN associations AS a2 "
+    "INDEXED BY ix_associations_to ON a2.portal_id = :portal AND a2.to_id = contact_search.rowid "
+    f"AND a2.type_id = {LEAD_TO_PRIMARY_CONTACT} WHERE contact_search MATCH :fts)"
+)
+
+
+def _fts_leads(param: Callable[[str], Any]) -> sa.TextClause:
+    portal, fts = param("portal"), param("fts")
+    if isinstance(fts, sa.BindParameter):
+        return sa.text(_FTS_LEADS).bindparams(portal, fts)
+    # Named parameters of the reusable text, kept as they are.
+    return sa.text(_FTS_LEADS.replace(":", "\\:"))
+
+
 def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
     """Ids of the leads matching the query, in order, one page."""
+    if conn.dialect.name == "sqlite":
+        plan_search(q, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
     values = _values(q)
-    query = _select(q, lambda name: sa.bindparam(name, values[name]))
+    binds: dict[str, Any] = {}
+    query = _select(q, lambda name: binds.setdefault(name, sa.bindparam(name, values[name])))
     return [r[0] for r in conn.execute(query)]
+
+
+def fts_query(words: list[str]) -> str | None:
+    """The FTS5 query finding contacts that contain every word the trigram index can serve."""
+    served = [w for w in words if len(w) >= FTS_MIN_CHARS]
+    if not served:
+        return None
+    # A quoted string is a phrase: its trigrams in order, i.e. the substring.
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in served)
+
+
+def plan_search(q: LeadListQuery, rows: Callable[[str, tuple[Any, ...]], Sequence[Any]]) -> None:
+    """Decide whether the trigram index narrows this search (SQLite); sets ``q.fts``.
+
+    ``rows(sql, params)`` runs a statement on the connection the list will
+    use. The decision is kept for a while per FTS query: a probe costs about
+    as much as a short list, and a stale decision costs only time.
+    """
+    q.fts = None
+    expr = fts_query(q.search)
+    if expr is None:
+        return
+    now = time.monotonic()
+    plan = _fts_plans.get(expr)
+    if plan is None or plan[0] < now:
+        count = rows(_FTS_PROBE, (expr, FTS_CAP))[0][0]
+        plan = (now + FTS_PLAN_SECONDS, count < FTS_CAP)
+        if len(_fts_plans) >= _MAX_FTS_PLANS:
+            _fts_plans.clear()
+        _fts_plans[expr] = plan
+    if plan[1]:
+        q.fts = expr
 
 
 def _shape(q: LeadListQuery) -> tuple[Hashable, ...]:
@@ -164,6 +243,7 @@ def _shape(q: LeadListQuery) -> tuple[Hashable, ...]:
         tuple(col for col, _ in q.not_equals),
         q.sort,
         q.descending,
+        q.fts is None,
     )
 
 

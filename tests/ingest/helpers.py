@@ -77,3 +77,23 @@ def wait_until(check: Any, timeout: float = 30, what: str = "condition") -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def wait_while_progressing(
+    done: Any, progress: Any, stall: float = 120, what: str = "condition"
+) -> None:
+    """Poll until ``done()``; fail only when ``progress()`` has not changed for ``stall`` s.
+
+    For a drain whose length grows with the work (thousands of submissions on
+    a loaded machine): a fixed deadline would fail a slow but healthy drain,
+    while a stalled one still fails.
+    """
+    last = progress()
+    moved = time.monotonic()
+    while not done():
+        now = progress()
+        if now != last:
+            last, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            raise AssertionError(f"no progress for {stall}s waiting for {what} (at {now})")
+        time.sleep(0.2)

@@ -24,7 +24,7 @@ import pytest
 
 from leadhub.ingest import service as ingest_service
 from tests.conftest import Server, make_portal, start_server
-from tests.ingest.helpers import wait_until
+from tests.ingest.helpers import wait_until, wait_while_progressing
 from tests.reliability.helpers import (
     WorkerProcess,
     event_guids,
@@ -129,8 +129,10 @@ def test_acknowledged_posts_survive_sigkill_exactly_once(db, store_url, tmp_path
         # The last worker drains the queue. Wait for every acknowledged guid (a count
         # could be met early by posts whose answer was lost to a kill: committed,
         # retried, and so counted twice).
-        wait_until(lambda: set(acked) <= event_guids(db, portal.id), timeout=120,
-                   what="every acknowledged submission to become an event")
+        wait_while_progressing(
+            lambda: set(acked) <= event_guids(db, portal.id),
+            lambda: queue_counts(db, portal.id).get("done", 0),
+            what="every acknowledged submission to become an event")
         wait_until(lambda: queue_counts(db, portal.id)["processing"] == 0, timeout=60,
                    what="no submission left in processing")
         events = event_guids(db, portal.id)

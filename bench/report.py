@@ -45,7 +45,9 @@ def _targets(row: Row, best_peer: float | None) -> tuple[str, bool]:
             row.of_ceiling is not None and row.of_ceiling >= 0.5 and row.errors == 0
         )
     if row.plain_ms is not None and row.p99_c1_ms is not None:
-        return "p99 <= 3 x plain SQL", row.p99_c1_ms <= 3 * row.plain_ms
+        # A run in which no request completed has no p99: that is a miss, not a zero.
+        done = row.rps > 0 and row.p99_c1_ms > 0
+        return "p99 <= 3 x plain SQL", done and row.p99_c1_ms <= 3 * row.plain_ms
     return "(>= 10 x peers)", bool(best_peer and row.rps >= 10 * best_peer)
 
 
@@ -112,7 +114,8 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             ratio = row.p99_c1_ms / row.plain_ms if row.plain_ms and row.p99_c1_ms else None
             peer = row.rps / best_peer if best_peer else None
             same = "" if row.same_rows is None else ("yes" if row.same_rows else "NO")
-            name = f"{row.scenario} ({row.note})" if row.note else row.scenario
+            note = row.note or ("no request completed within a run" if row.rps == 0 else "")
+            name = f"{row.scenario} ({note})" if note else row.scenario
             out.append(
                 f"| {name} | {row.rps:,.1f} | {_f(row.of_ceiling)} | {row.p99_ms:.2f} | "
                 f"{_f(row.p99_c1_ms)} | {_f(row.plain_ms, '{:.3f}')} | {_f(ratio)} | {same} | "

@@ -72,6 +72,11 @@ class Results:
     # with the number of submissions drained; post-to-readable p50 and p99 ms, samples.
     drains: dict[int, tuple[float, float, int]] = field(default_factory=dict)
     readable: dict[int, tuple[float, float, int]] = field(default_factory=dict)
+    # What was measured and when: the commit (``-dirty`` with uncommitted changes),
+    # the UTC start time and the machine; the report is often written later.
+    commit: str = ""
+    started: str = ""
+    machine: str = ""
 
 
 def measure(cfg: Config, url: str, reqs: Path, token: str, connections: int | None = None) -> Row:
@@ -447,6 +452,9 @@ def load(path: Path) -> Results:
         readable={
             int(k): tuple(v) for k, v in data.get("readable", {}).items()  # type: ignore[misc]
         },
+        commit=data.get("commit", ""),
+        started=data.get("started", ""),
+        machine=data.get("machine", ""),
     )
 
 
@@ -469,7 +477,7 @@ def main(cfg: Config) -> Results:
     cfg.work.mkdir(parents=True, exist_ok=True)
     affinity = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {procs.LOAD_CPU})
-    res = Results(cfg)
+    res = Results(cfg, commit=report.commit(), started=report.utc_now(), machine=report.machine())
     try:
         body = None
         for size in cfg.sizes:

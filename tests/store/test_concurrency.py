@@ -187,3 +187,82 @@ def test_one_association_added_by_many(db: Database) -> None:
     assert sorted(rows) == sorted(
         [(lead.id, ct.LEAD_TO_CONTACT), (contact.id, ct.CONTACT_TO_LEAD)]
     )
+
+
+def test_sqlite_writers_of_one_process_queue_in_the_process(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Writers of one process wait for each other on a lock of the process.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms; writers that
+    wait in it under load take seconds. With no busy timeout at all, every
+    writer that overlaps another would fail with "database is locked" unless
+    the process queues them itself.
+    """
+    from leadhub.store import db as db_module
+    from leadhub.store.migrate import upgrade
+    from leadhub.store.schema import portals as portals_table
+
+    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    database = Database(f"sqlite:///{tmp_path / 'queue.db'}")
+    try:
+        upgrade(database)
+        portal_id = _portal(database)
+        barrier = threading.Barrier(THREADS)
+
+        def one(i: int) -> None:
+            barrier.wait(timeout=30)
+            with database.write() as conn:
+                conn.execute(sa.update(portals_table).where(
+                    portals_table.c.id == portal_id).values(name=f"w{i}"))
+                time.sleep(0.05)
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            list(pool.map(one, range(THREADS)))
+        with database.read() as conn:
+            name = conn.execute(sa.select(portals_table.c.name).where(
+                portals_table.c.id == portal_id)).scalar_one()
+        assert name in {f"w{i}" for i in range(THREADS)}
+    finally:
+        database.dispose()
+
+
+def test_sqlite_writer_waiting_too_long_is_told_the_store_is_busy(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A writer that cannot have the process's lock in time fails as SQLite's busy timeout
+    does: an error that says the store is unavailable (a 503 at the faces)."""
+    from leadhub.store import db as db_module
+    from leadhub.store.db import is_unavailable
+    from leadhub.store.migrate import upgrade
+
+    monkeypatch.setattr(db_module, "WRITE_LOCK_TIMEOUT_S", 0.05)
+    first = Database(f"sqlite:///{tmp_path / 'busy.db'}")
+    second = Database(f"sqlite:///{tmp_path / 'busy.db'}")  # same file, same process
+    try:
+        upgrade(first)
+        holding = threading.Event()
+        release = threading.Event()
+
+        def hold() -> None:
+            with first.write():
+                holding.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert holding.wait(10)
+            try:
+                with second.write():
+                    raise AssertionError("a second writer got in while the first held the lock")
+            except sa.exc.OperationalError as exc:
+                assert is_unavailable(exc)
+        finally:
+            release.set()
+            holder.join(10)
+        with second.write() as conn:  # free again once the first is done
+            conn.exec_driver_sql("SELECT 1")
+    finally:
+        first.dispose()
+        second.dispose()

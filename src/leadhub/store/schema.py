@@ -59,6 +59,11 @@ unique_values = sa.Table(
     sa.Column("value", sa.Text, primary_key=True),
     sa.Column("object_id", sa.BigInteger, nullable=False),
 )
+# Which values an object holds: release_unique deletes by it (migration 0010).
+sa.Index(
+    "ix_unique_values_holder", unique_values.c.portal_id, unique_values.c.object_type,
+    unique_values.c.property, unique_values.c.object_id,
+)
 
 property_history = sa.Table(
     "property_history",

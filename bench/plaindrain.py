@@ -7,8 +7,9 @@ and marks the submission done. This writes the same rows for ``N`` such
 submissions (worked out before the clock starts) into the same store, one
 transaction per batch of 10 as the worker's default batch, with
 ``synchronous=FULL`` on SQLite; only the executemany calls and commits are
-timed. Run as ``python -m bench.plaindrain STORE_URL N`` on a store whose
-worker has processed at least N submissions.
+timed. On PostgreSQL the objects id sequence is then moved past the ids
+written (untimed, once). Run as ``python -m bench.plaindrain STORE_URL N`` on
+a store whose worker has processed at least N submissions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import secrets
 import sys
 import time
+from typing import Any
 
 import orjson
 
@@ -117,8 +119,27 @@ def drain(store: str, count: int) -> float:
             con.cursor().executemany(stores.sql(con, sql), batch[table])
         con.execute("COMMIT")
         spent += time.perf_counter() - t
+    if stores.is_pg(con):
+        _advance_id_sequence(con)
     con.close()
     return spent
+
+
+def _advance_id_sequence(con: Any) -> None:
+    """Move PostgreSQL's objects id sequence past the ids chosen here, as the store does
+    for explicit ids (store/objects.py).
+
+    Explicit ids do not move the sequence (SQLite's AUTOINCREMENT follows them, so
+    only PostgreSQL needs this). Left behind, the worker's next new contacts and
+    leads draw ids this baseline took: every insert fails on ``objects_pkey``, the
+    worker retries the submission as a conflict, and a post stays unreadable until
+    failed draws have used up the sequence values of all these rows.
+    """
+    con.execute(
+        "SELECT setval(pg_get_serial_sequence('objects', 'id'), GREATEST("
+        "(SELECT max(id) FROM objects), "
+        "COALESCE(pg_sequence_last_value(pg_get_serial_sequence('objects', 'id')), 0)))"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history, unique_values
-from leadhub.store.sql import insert_or_ignore
+from leadhub.store.sql import insert_or_ignore, unindexed
 
 # HubSpot caps a text property value at 65,536 characters.
 MAX_VALUE_CHARS = 65_536
@@ -138,8 +138,10 @@ def get_many(
     ids = list(object_ids)
     if not ids:
         return {}
+    # Each id by its primary key, not the portal's rows by an index on portal_id.
     rows = conn.execute(
-        sa.select(objects).where(objects.c.portal_id == portal_id, objects.c.id.in_(ids))
+        sa.select(objects).where(unindexed(objects.c.portal_id) == portal_id,
+                                 objects.c.id.in_(ids))
     )
     return {r.id: _row(r) for r in rows}
 

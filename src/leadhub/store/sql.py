@@ -7,6 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def insert_or_ignore(conn: Connection, table: sa.Table, **values: Any) -> bool:
@@ -23,3 +26,29 @@ def insert_or_ignore(conn: Connection, table: sa.Table, **values: Any) -> bool:
     # RETURNING answers a row only when one was inserted (rowcount is not reliable here).
     key = next(iter(table.primary_key.columns))
     return conn.execute(stmt.returning(key)).first() is not None
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801 (SQL function style)
+    """A column that SQLite must not look up by index (``+col``); itself elsewhere.
+
+    Without statistics SQLite's planner may serve ``portal_id = ? AND id IN
+    (...)`` from an index on ``portal_id`` (every row of the portal) instead of
+    looking each id up by its primary key; ``+`` takes that term out of the choice.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: sa.ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(next(iter(element.clauses)), **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(next(iter(element.clauses)), **kw)

@@ -14,15 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import associations, objects
+from leadhub.store.sql import number_value
 
 Kind = Literal["text", "number", "column", "assoc"]
 Op = Literal[
     "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
     "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
 ]
-
-
-NUMBER_RE = r"^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def _value_expr(kind: Kind, prop: str) -> sa.ColumnElement:
     if kind == "number":
         # Text that is not a number (a property whose type was changed) is no value,
         # rather than a cast error on PostgreSQL.
-        return sa.case((text.regexp_match(NUMBER_RE), sa.cast(text, sa.Float)), else_=None)
+        return number_value(text)
     return text
 
 

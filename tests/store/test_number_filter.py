@@ -160,3 +160,18 @@ def test_values_at_the_edge_of_the_double_range(db: Database, text: str) -> None
         sa.select(number_value(sa.literal(text, sa.Text)))).scalar_one())
     assert got == python_value(text)
 
+
+@pytest.mark.parametrize("by_value", [False, True], ids=["by id", "by value"])
+@pytest.mark.parametrize("offset", [0, 5, 13, 25, 26, 40])
+def test_total_on_every_page(db: Database, tricky: Any, offset: int, by_value: bool) -> None:
+    """The total comes with the page (sorted by value: one pass), or from a count."""
+    pid, ids = tricky
+    cond = Cond("number", PROP, "GTE", (0.0,))
+    expected = _expected(ids, lambda v: v >= 0)
+    if by_value:
+        expected.sort(key=lambda i: (python_value(ids[i]), i))
+    assert len(expected) == 26
+    q = SearchQuery(pid, ct.LEADS, [[cond]], sort=("number", PROP) if by_value else None,
+                    offset=offset, limit=13)
+    page, total = db.read_call(search_ids, q)
+    assert (page, total) == (expected[offset:offset + 13], 26)

@@ -150,7 +150,6 @@ def search_ids(conn: Connection, q: SearchQuery) -> tuple[list[int], int]:
                 )
             )
         )
-    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     if q.sort is not None:
         expr = _value_expr(*q.sort)
         if q.sort[0] == "text":
@@ -161,5 +160,36 @@ def search_ids(conn: Connection, q: SearchQuery) -> tuple[list[int], int]:
             query = query.order_by(expr.asc().nulls_last(), objects.c.id)
     else:
         query = query.order_by(objects.c.id)
-    rows = conn.execute(query.offset(q.offset).limit(q.limit))
-    return [r[0] for r in rows], int(total)
+    if not _one_pass(q):
+        total = conn.execute(_count(query)).scalar_one()
+        rows = conn.execute(query.offset(q.offset).limit(q.limit))
+        return [r[0] for r in rows], int(total)
+    # Count the matches in the pass that finds the page rather than in a second one.
+    counted = query.add_columns(sa.func.count().over()).offset(q.offset).limit(q.limit)
+    page = conn.execute(counted).all()
+    if page:
+        return [r[0] for r in page], int(page[0][1])
+    return [], 0 if q.offset == 0 else int(conn.execute(_count(query)).scalar_one())
+
+
+def _one_pass(q: SearchQuery) -> bool:
+    """Whether the page query must read, test and sort every match anyway.
+
+    So it is where a filter reads stored properties or associations and the
+    order is not one an index can walk and stop after a page: a sort by a
+    property, or a column range on another column than the sort's (one month
+    created, newest change first). There a second, counting query would read
+    every candidate row again. Elsewhere counting is a pass of its own (from an
+    index alone without property filters), and the page stops early; counting
+    in the page query would make it read and hold every match.
+    """
+    if not (q.text and q.text_props) and all(c.kind == "column" for g in q.groups for c in g):
+        return False
+    if q.sort is not None and q.sort[0] != "column":
+        return True
+    order = q.sort[1] if q.sort is not None else "id"
+    return any(c.kind == "column" and c.prop != order for g in q.groups for c in g)
+
+
+def _count(query: sa.Select) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(query.order_by(None).subquery())

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 
 from leadhub.errors import Unauthorized
 from leadhub.store import Database
 from leadhub.store import portals as portal_store
+
+
+# How long a credential the store did not know counts as unknown to ``recently_unknown``.
+UNKNOWN_TTL_S = 2.0
+# Unknown credentials are whatever clients send: remember a bounded number of them.
+MAX_UNKNOWN = 4096
 
 
 class Authenticator:
@@ -15,6 +23,7 @@ class Authenticator:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._known: dict[str, int] = {}
+        self._unknown: dict[str, float] = {}
 
     @staticmethod
     def credential(request: Request) -> str | None:
@@ -29,6 +38,16 @@ class Authenticator:
         """The portal of a credential seen before, without asking the store."""
         return self._known.get(token)
 
+    def recently_unknown(self, token: str) -> bool:
+        """Whether the store did not know this credential less than UNKNOWN_TTL_S ago.
+
+        Only for requests that work without a credential (the rate limiter, form
+        posts): ``portal_id`` always asks the store about a credential it does not
+        know, so a token created in another process is accepted at once.
+        """
+        seen = self._unknown.get(token)
+        return seen is not None and time.monotonic() - seen < UNKNOWN_TTL_S
+
     async def portal_id(self, request: Request) -> int:
         """The portal of the request's credential; Unauthorized if missing or unknown."""
         token = self.credential(request)
@@ -41,6 +60,9 @@ class Authenticator:
         if portal is None:
             portal = await self.db.aread(portal_store.portal_for_token, token)
             if portal is None:
+                if len(self._unknown) >= MAX_UNKNOWN:
+                    self._unknown.clear()
+                self._unknown[token] = time.monotonic()
                 raise Unauthorized(
                     "The OAuth token used to make this call is not valid or has expired."
                 )

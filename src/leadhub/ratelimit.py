@@ -14,7 +14,10 @@ Counters live in the memory of each API process: with ``serve --workers N``
 each process counts on its own, so the effective limit is N times the
 configured one, and a restart starts the counts afresh. Limit settings are
 re-read from the store every few seconds, so a change applies without a
-restart.
+restart. A credential the store did not know is not looked up again for
+the same few seconds (``Authenticator.recently_unknown``): requests that
+need no credential, such as form posts, may carry any, and one created
+meanwhile is counted once a face has looked it up or the moment has passed.
 """
 
 from __future__ import annotations
@@ -169,7 +172,8 @@ class RateLimitMiddleware:
         ctx = scope["app"].state.leadhub
         request = Request(scope)
         token = ctx.auth.credential(request)
-        if not token:
+        if not token or (ctx.auth.known(token) is None and ctx.auth.recently_unknown(token)):
+            # No credential, or one the store did not know moments ago: nothing to count.
             await self.app(scope, receive, send)
             return
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,6 +29,7 @@ from leadhub.errors import (
 from leadhub.http import JSONResponse, media_type, read_body
 from leadhub.ingest import service
 from leadhub.ingest.fields import validate
+from leadhub.store.forms import Form
 from leadhub.store.db import is_unavailable
 from leadhub.util import new_guid, now_ms
 
@@ -65,24 +67,18 @@ async def form_post(request: Request) -> Response:
 
 async def _accept(request: Request) -> Response:
     ctx = request.app.state.leadhub
+    ingest = request.app.state.ingest
     params = request.query_params
-    app_name = params.get("app")
-    if app_name != "leaddirector":
-        raise NotFound(
-            f"unknown app {app_name!r}: form posts go to /?app=leaddirector&FormName=X"
-        )
-    if media_type(request) != FORM_MEDIA_TYPE:
-        raise UnsupportedMediaType(
-            f"the body must be sent as Content-Type: {FORM_MEDIA_TYPE} "
-            f"(got {request.headers.get('content-type') or 'none'})"
-        )
-    form_name = service.check_form_name(params.get("FormName") or params.get("formName") or "")
+    content_type = request.headers.get("content-type")
+    form_name = check_post(params, content_type)
     raw = await read_body(request)
-    pairs = _parse_body(raw, _charset(request))
-    fields = validate(pairs)
-    target = await ctx.db.aread(
-        service.resolve_target, request.headers.get("host"), params.get("portalId"), form_name
-    )
+    fields = validate(parse_body(raw, charset_of(content_type)))
+    host, portal_param = request.headers.get("host"), params.get("portalId")
+    key = ingest.targets.key(host, portal_param, form_name)
+    target = ingest.targets.get(key)
+    if target is None:
+        target = await ctx.db.aread(service.resolve_target, host, portal_param, form_name)
+        ingest.targets.put(key, target)
     form = target.form
     if form is None:
         if not target.accept_new_forms:
@@ -92,23 +88,49 @@ async def _accept(request: Request) -> Response:
                 f"--name {form_name!r}"
             )
         form = await ctx.db.awrite(service.ensure_form, target.portal_id, form_name)
+    guid = await store(ingest, form, fields)
+    return PlainTextResponse(success_text(guid))
+
+
+def check_post(params: Mapping[str, str], content_type: str | None) -> str:
+    """The form name of a post to ``/``, after checking its app and content type."""
+    app_name = params.get("app")
+    if app_name != "leaddirector":
+        raise NotFound(
+            f"unknown app {app_name!r}: form posts go to /?app=leaddirector&FormName=X"
+        )
+    if (content_type or "").split(";")[0].strip().lower() != FORM_MEDIA_TYPE:
+        raise UnsupportedMediaType(
+            f"the body must be sent as Content-Type: {FORM_MEDIA_TYPE} "
+            f"(got {content_type or 'none'})"
+        )
+    return service.check_form_name(params.get("FormName") or params.get("formName") or "")
+
+
+async def store(ingest: Any, form: Form, fields: list[tuple[str, str]]) -> str:
+    """Store a validated post durably (group commit); returns its submission guid."""
     guid = new_guid()
     row: dict[str, Any] = {
         "guid": guid,
-        "portal_id": target.portal_id,
+        "portal_id": form.portal_id,
         "form_id": form.id,
         "form_name": form.name,
         "form_guid": form.guid,
         "fields": [[name, value] for name, value in fields],
         "received_at": now_ms(),
     }
-    await request.app.state.ingest.committer.enqueue(row)
-    return PlainTextResponse(f"{SUCCESS}\nsubmissionGuid={guid}\n")
+    await ingest.committer.enqueue(row)
+    return guid
 
 
-def _charset(request: Request) -> str:
+def success_text(guid: str) -> str:
+    """The answer to an accepted post."""
+    return f"{SUCCESS}\nsubmissionGuid={guid}\n"
+
+
+def charset_of(content_type: str | None) -> str:
     """The body's character set: the Content-Type's ``charset``, else UTF-8."""
-    for param in request.headers.get("content-type", "").split(";")[1:]:
+    for param in (content_type or "").split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset" and value.strip():
             name = value.strip().strip('"')[:100]
@@ -120,7 +142,7 @@ def _charset(request: Request) -> str:
     return "UTF-8"
 
 
-def _parse_body(raw: bytes, charset: str) -> list[tuple[str, str]]:
+def parse_body(raw: bytes, charset: str) -> list[tuple[str, str]]:
     """The fields of an urlencoded body; 400 for text (raw or percent-encoded) that is not
     in the body's character set, rather than storing U+FFFD in place of what was sent."""
     try:

@@ -1,10 +1,11 @@
-"""What the form insert adds to a running server: the group committer and the
-embedded worker."""
+"""What the form insert adds to a running server: the group committer, the
+remembered targets and the embedded worker."""
 
 from __future__ import annotations
 
 from leadhub.config import Settings
 from leadhub.ingest.committer import GroupCommitter
+from leadhub.ingest.targets import TargetCache
 from leadhub.ingest.worker import Worker
 from leadhub.store import Database
 
@@ -17,6 +18,7 @@ class IngestRuntime:
         if settings.embedded_worker:
             self.worker = Worker(settings.database_url, settings.base_url)
         self.committer = GroupCommitter(db, on_commit=self.worker.wake if self.worker else None)
+        self.targets = TargetCache()
 
     def start(self) -> None:
         """Start the embedded worker, if any."""

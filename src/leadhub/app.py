@@ -27,6 +27,7 @@ from leadhub.errors import LeadhubError, NotFound, StoreUnavailable
 from leadhub.guard import RequestGuard
 from leadhub.http import JSONResponse, error_response
 from leadhub.ingest.face import routes as ingest_routes
+from leadhub.ingest.lane import FormPostLane
 from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.fastlane import V1ReadLane
@@ -114,14 +115,19 @@ class StoreUnavailableGuard:
 
 
 class _Leadhub(Starlette):
-    """Starlette with the v1 read lane in front of its whole stack (see leads/fastlane.py)."""
+    """Starlette with the form post lane and the v1 read lane in front of its whole stack
+    (see ingest/lane.py and leads/fastlane.py)."""
 
-    def __init__(self, ctx: AppContext, limits: PortalLimits, **kwargs: Any) -> None:
+    def __init__(
+        self, ctx: AppContext, ingest: IngestRuntime, limits: PortalLimits, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self._lane = (ctx, limits)
+        self._lanes = (ctx, ingest, limits)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return V1ReadLane(super().build_middleware_stack(), *self._lane)
+        ctx, ingest, limits = self._lanes
+        stack = V1ReadLane(super().build_middleware_stack(), ctx, limits)
+        return FormPostLane(stack, ctx, ingest, limits)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
@@ -146,6 +152,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     limits = PortalLimits()
     app = _Leadhub(
         ctx,
+        ingest,
         limits,
         routes=[
             Route("/healthz", healthz, methods=["GET"]),

@@ -10,7 +10,6 @@ from leadhub.errors import Unauthorized
 from leadhub.store import Database
 from leadhub.store import portals as portal_store
 
-
 # How long a credential the store did not know counts as unknown to ``recently_unknown``.
 UNKNOWN_TTL_S = 2.0
 # Unknown credentials are whatever clients send: remember a bounded number of them.

@@ -29,8 +29,8 @@ from leadhub.errors import (
 from leadhub.http import JSONResponse, media_type, read_body
 from leadhub.ingest import service
 from leadhub.ingest.fields import validate
-from leadhub.store.forms import Form
 from leadhub.store.db import is_unavailable
+from leadhub.store.forms import Form
 from leadhub.util import new_guid, now_ms
 
 log = logging.getLogger("leadhub.ingest")

@@ -1,0 +1,41 @@
+"""The fast lane's query-string split must give what ``parse_qsl`` gives, for every shape."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+from leadhub.leads.fastlane import _params
+
+QUERIES = [
+    "email=ada%40example.com",
+    "email=ada+lovelace%40example.com",
+    "email=Ada%2BTag%40Example.COM",
+    "email=a%26b%40example.com",
+    "email=a%3Db%40example.com",
+    "email=",
+    "email",
+    "=ada%40example.com",
+    "email==x",
+    "email=%",
+    "email=%zz%40example.com",
+    "email=%C3%A9%40example.com",
+    "email=%C3%40example.com",
+    "email=\u00e9@example.com",
+    "e%6Dail=ada%40example.com",
+    "email=ada%40example.com&access_token=x",
+    "access_token=x&email=ada%40example.com",
+    "email=a;b",
+    "email=a%00b",
+    "+email+=+a+",
+    "&",
+    "=",
+    "a=1&&b=2",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_params_are_parse_qsl(query: str) -> None:
+    raw = query.encode("utf-8")  # as the server hands it over: bytes
+    assert _params(raw) == parse_qsl(raw.decode("latin-1"))

@@ -283,3 +283,79 @@ def test_stored_list_pages_follow_every_change(db, server, portal):
             (made[1].guid, True), (made[2].guid, False)]
         assert page(max="1", offset="1", includeDeleted="true") == [get(portal, made[2].guid)]
         warm(db, portal, made[1].guid, made[1].lead_id)
+
+
+def stored_email(db, lead_id: int) -> str | None:
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(lead_documents.c.email).where(lead_documents.c.lead_id == lead_id)
+        ).scalar_one_or_none()
+
+
+def test_a_lone_lead_is_found_by_email_from_its_document(db, server, portal):
+    if not db.is_sqlite:
+        pytest.skip("documents are stored on SQLite only")
+    made = make_lead(db, portal.id, company="Acme", email="Alone@Example.com")
+    warm(db, portal, made.guid, made.lead_id)
+    assert stored_email(db, made.lead_id) == "alone@example.com"
+    tamper(db, made.lead_id, "Stored ")
+    with portal.client() as c:
+        r = c.get("/leads/v1/lead", params={"email": " ALONE@example.com"})
+    assert r.status_code == 200 and r.json()[0]["company"] == "Stored Acme"
+
+
+def test_a_second_lead_of_the_person_is_seen_by_email(db, server, portal):
+    late = make_lead(db, portal.id, email="second@example.com", conversions=(1_700_000_000_000,))
+    warm(db, portal, late.guid, late.lead_id)
+    if db.is_sqlite:
+        assert stored_email(db, late.lead_id) == "second@example.com"
+    early = make_lead(db, portal.id, email="second@example.com", conversions=(1_600_000_000_000,))
+    if db.is_sqlite:
+        assert stored_email(db, late.lead_id) is None  # no longer the person's one lead
+    with portal.client() as c:
+        found = c.get("/leads/v1/lead", params={"email": "second@example.com"}).json()[0]
+    assert found["guid"] == early.guid
+    warm(db, portal, late.guid, late.lead_id)
+    if db.is_sqlite:
+        assert stored_email(db, late.lead_id) is None  # stored again, still one of two
+
+
+def test_a_changed_contact_email_is_seen_by_email(db, server, portal):
+    made = make_lead(db, portal.id, email="before@example.com")
+    warm(db, portal, made.guid, made.lead_id)
+    cid = contact_id(db, made.lead_id)
+    with portal.client() as c:
+        r = c.patch(f"/crm/v3/objects/contacts/{cid}",
+                    json={"properties": {"email": "after@example.com"}})
+        assert r.status_code == 200, r.text
+        assert c.get("/leads/v1/lead", params={"email": "before@example.com"}).status_code == 404
+        found = c.get("/leads/v1/lead", params={"email": "after@example.com"})
+    assert found.status_code == 200 and found.json()[0]["guid"] == made.guid
+    warm(db, portal, made.guid, made.lead_id)
+    if db.is_sqlite:
+        assert stored_email(db, made.lead_id) == "after@example.com"
+
+
+def test_a_v3_lead_for_a_known_person_is_seen_by_email(db, server, portal):
+    """A lead attached to an existing contact leaves the contact's row as it was: the
+    person's first lead must still stop being the one the email finds alone."""
+    first = make_lead(db, portal.id, email="known@example.com", conversions=(1_700_000_000_000,))
+    warm(db, portal, first.guid, first.lead_id)
+    cid = contact_id(db, first.lead_id)
+    with portal.client() as c:
+        r = c.post("/crm/v3/objects/leads", json={
+            "properties": {"hs_lead_name": "Second try"},
+            "associations": [{"to": {"id": str(cid)}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
+        })
+        assert r.status_code == 201, r.text
+        second = int(r.json()["id"])
+        if db.is_sqlite:
+            assert stored_email(db, first.lead_id) is None
+        expected = c.get("/leads/v1/lead", params={"email": "known@example.com"})
+    # What the ordinary lookup answers for a person with two leads, documents or not.
+    with db.read() as conn:
+        view = service.find(conn, portal.id, email="known@example.com")
+    assert expected.status_code == 200
+    assert expected.json()[0]["guid"] == view.guid
+    assert {view.lead.id} <= {first.lead_id, second}

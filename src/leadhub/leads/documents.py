@@ -80,7 +80,11 @@ class LeadDocuments:
         """``[lead]`` for an email if it is the only lead of that person and stored, else None."""
         if not self.enabled:
             return None
-        rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
+        email = service.normalize_email(email)
+        alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
+        if len(alone) == 1:
+            return self.body([alone[0][0]])
+        rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, email))
         # One lead for the person: it is the answer. Several: the lookup rules decide.
         return self.body([rows[0][1]]) if len(rows) == 1 and rows[0][1] is not None else None
 

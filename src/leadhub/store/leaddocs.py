@@ -16,10 +16,13 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.crm_types import CONTACTS, PRIMARY_CONTACT_TO_LEAD
+from leadhub.crm_types import CONTACTS, LEAD_TO_PRIMARY_CONTACT, PRIMARY_CONTACT_TO_LEAD
 from leadhub.store.schema import lead_documents
 
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
+
+# The document that an email finds alone (its person has this one lead).
+BY_DOC_EMAIL = "SELECT doc FROM lead_documents WHERE portal_id = ? AND email = ? LIMIT 2"
 
 # The leads of the contact holding an email, with their documents if stored.
 BY_EMAIL = (
@@ -66,3 +69,29 @@ def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, by
         )
     )
     conn.execute(lead_documents.insert(), rows)
+    conn.execute(_SET_EMAIL, {"ids": [r["lead_id"] for r in rows]})
+
+
+# A document's email: its lead's one primary contact's email, if that contact has
+# no other lead (what BY_EMAIL would find alone). Triggers (migration 0011) clear
+# it when the contact gains a lead; the 0005 triggers drop the document on any
+# other change of the lead, the contact or their association. Scalar subqueries,
+# not joins: each is one primary-key or index lookup whatever order the planner
+# would have chosen for a join (it picked the walk of every contact's email).
+_CONTACT = (
+    "(SELECT a.to_id FROM associations a WHERE a.portal_id = lead_documents.portal_id"
+    f" AND a.from_id = lead_documents.lead_id AND a.type_id = {LEAD_TO_PRIMARY_CONTACT})"
+)
+_SET_EMAIL = sa.text(
+    "UPDATE lead_documents SET email = ("
+    " SELECT u.value FROM unique_values u WHERE u.portal_id = lead_documents.portal_id"
+    f" AND u.object_type = '{CONTACTS}' AND u.property = 'email' AND u.object_id = {_CONTACT})"
+    " WHERE lead_id IN :ids"
+    " AND (SELECT count(*) FROM associations a WHERE a.portal_id = lead_documents.portal_id"
+    f" AND a.from_id = lead_documents.lead_id AND a.type_id = {LEAD_TO_PRIMARY_CONTACT}) = 1"
+    " AND (SELECT count(*) FROM associations b WHERE b.portal_id = lead_documents.portal_id"
+    f" AND b.from_id = {_CONTACT} AND b.type_id = {PRIMARY_CONTACT_TO_LEAD}) = 1"
+    " AND EXISTS (SELECT 1 FROM associations b WHERE b.portal_id = lead_documents.portal_id"
+    f" AND b.from_id = {_CONTACT} AND b.type_id = {PRIMARY_CONTACT_TO_LEAD}"
+    " AND b.to_id = lead_documents.lead_id)"
+).bindparams(sa.bindparam("ids", expanding=True))

@@ -245,6 +245,8 @@ lead_documents = sa.Table(
     sa.Column("portal_id", sa.BigInteger, nullable=False),
     sa.Column("guid", sa.Text, nullable=False),
     sa.Column("doc", sa.LargeBinary, nullable=False),
+    # The email that finds this lead alone (migration 0011), else NULL.
+    sa.Column("email", sa.Text, nullable=True),
 )
 
 # Custom association labels (USER_DEFINED types), one row per direction.

@@ -65,7 +65,7 @@ async def v3_list(request: Request) -> Response:
     ctx, p = _ctx(request), _p(request)
     portal_id = await ctx.auth.portal_id(request)
     q = request.query_params
-    page = await ctx.db.aread(
+    page = await ctx.db.aread_many(
         api.list_targets, portal_id, p["objectType"], p["objectId"], p["toObjectType"],
         q.get("after"), q.get("limit"),
     )
@@ -116,7 +116,7 @@ async def v4_list(request: Request) -> Response:
     ctx, p = _ctx(request), _p(request)
     portal_id = await ctx.auth.portal_id(request)
     q = request.query_params
-    page = await ctx.db.aread(
+    page = await ctx.db.aread_many(
         api.list_targets, portal_id, p["objectType"], p["objectId"], p["toObjectType"],
         q.get("after"), q.get("limit"),
     )
@@ -170,7 +170,7 @@ async def batch_read(request: Request) -> Response:
     from_type, to_type = object_type(p["fromObjectType"]), object_type(p["toObjectType"])
     inputs = batch.inputs_of(await read_json(request), batch.MAX_READ_INPUTS)
     started = now_ms()
-    result = await ctx.db.aread(reads.batch_read, portal_id, from_type, to_type, inputs)
+    result = await ctx.db.aread_many(reads.batch_read, portal_id, from_type, to_type, inputs)
     results = [render.v4_batch_item(page) for page in result.pages]
     body = render.batch(results, result.errors, started, now_ms())
     return JSONResponse(body, status_code=207 if result.errors else 200)

@@ -57,7 +57,7 @@ async def list_objects(request: Request) -> Response:
             f"after must be a paging cursor from paging.next.after, got {after_raw!r}"
         )
     after = int(after_raw)
-    views, next_after = await ctx.db.aread(
+    views, next_after = await ctx.db.aread_many(
         svc.list_objects, portal_id, type_id, _want(request), limit=limit, after=after,
         archived=boolean(params, "archived"),
     )
@@ -119,7 +119,7 @@ async def search_objects(request: Request) -> Response:
     """POST /crm/v3/objects/{objectType}/search."""
     ctx, portal_id, type_id = await _start(request)
     body = await read_json(request)
-    found = await ctx.db.aread(search.search, portal_id, type_id, body)
+    found = await ctx.db.aread_many(search.search, portal_id, type_id, body)
     out: dict[str, Any] = {"total": found.total, "results": [render.obj(v) for v in found.results]}
     if found.after is not None:
         out["paging"] = {"next": {"after": str(found.after)}}
@@ -137,7 +137,7 @@ async def batch_action(request: Request) -> Response:
         await ctx.db.awrite(batch.batch_archive, portal_id, type_id, body, _change())
         return Response(status_code=204)
     if action == "read":
-        result = await ctx.db.aread(
+        result = await ctx.db.aread_many(
             batch.batch_read, portal_id, type_id, body,
             archived=boolean(request.query_params, "archived"),
         )

@@ -93,7 +93,7 @@ class LeadDocuments:
         body = self.stored_by_guid(portal_id, guid)
         if body is not None:
             return body
-        view = await self.db.aread(service.get, portal_id, guid)
+        view = await self.db.aread_many(service.get, portal_id, guid)
         return self.body([self._missed(view)])
 
     async def find(self, portal_id: int, **criteria: str | None) -> bytes:
@@ -103,7 +103,7 @@ class LeadDocuments:
             body = self.stored_by_email(portal_id, email)
             if body is not None:
                 return body
-        view = await self.db.aread(service.find, portal_id, **criteria)
+        view = await self.db.aread_many(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
     def stored_page(self, query: LeadListQuery) -> bytes | None:
@@ -134,11 +134,11 @@ class LeadDocuments:
             if body is not None:
                 return body
         if not (self.enabled and with_events):
-            views = await self.db.aread(
+            views = await self.db.aread_many(
                 service.list_leads, query, with_events=with_events, guids=guids
             )
             return self.body([to_document(v) for v in views])
-        docs, missed = await self.db.aread(_page, query, guids)
+        docs, missed = await self.db.aread_many(_page, query, guids)
         for view in missed:
             self._schedule(view)
         return self.body(docs)

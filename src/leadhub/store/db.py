@@ -28,6 +28,9 @@ T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a writer waits for the other writers of its process (see Database.write).
 WRITE_LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
+# Threads running reads of many rows at once (Database.aread_many); SQLAlchemy's
+# pool holds 5 + 10 SQLite connections, PostgreSQL's twice pool_size.
+MANY_READERS = 4
 # Page cache of each point-read connection, KiB.
 FAST_CACHE_KIB = 32 * 1024
 
@@ -106,6 +109,7 @@ class Database:
         self.engine = sa.create_engine(self.url, **kwargs)
         self._local = threading.local()
         self._raw: list[sqlite3.Connection] = []
+        self._limiter: anyio.CapacityLimiter | None = None
         path = self.engine.url.database if self.is_sqlite else None
         # fast_rows needs a file that a second connection sees (not :memory:).
         self.fast_path: str | None = path if path and path != ":memory:" else None
@@ -186,6 +190,27 @@ class Database:
         if self.is_sqlite:
             return self.read_call(fn, *args, **kwargs)
         return await anyio.to_thread.run_sync(lambda: self.read_call(fn, *args, **kwargs))
+
+    async def aread_many(
+        self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a read that may touch many rows (a list, a search, a first render) in a thread.
+
+        On a store larger than the memory the system caches it in, such a read
+        waits on the disk for tens of milliseconds per page; inline, every other
+        request of the server would wait with it (a mix of reads, lists and
+        writes on a million leads completed no request at all).
+        """
+        return await anyio.to_thread.run_sync(
+            lambda: self.read_call(fn, *args, **kwargs), limiter=self._many_limiter()
+        )
+
+    def _many_limiter(self) -> anyio.CapacityLimiter:
+        # Fewer threads than pooled connections: the event loop's own inline reads
+        # must always find a free connection, or the loop would wait for one.
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(MANY_READERS)
+        return self._limiter
 
     async def awrite(
         self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from leadhub.errors import ValidationError
+from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
+from leadhub.store.queue import Submission
 from leadhub.values import MAX_INT, digits
 
 # lower-cased form field -> (v1 lead field, label shown in formSubmissionValues)
@@ -50,6 +52,10 @@ LABELS = {
     "pagetype": "Page Type",
 }
 REQUIRED = ("UserToken", "IPAddress")
+# Property history of what a form post changed names this source (and the form's guid).
+SOURCE_TYPE = "FORM"
+# The contact property holding a visitor's user token (unique per portal, like the email).
+TOKEN_PROP = "leadhub_user_token"
 MAX_FIELDS = 500
 MAX_NAME_CHARS = 200
 
@@ -150,3 +156,23 @@ def interpret(pairs: Iterable[tuple[str, str]]) -> FormValues:
         elif key in PAGE_FIELDS:
             out.page[PAGE_FIELDS[key]] = value
     return out
+
+
+def conversion_event(sub: Submission, form: FormValues) -> ConversionEvent:
+    """The conversion event a processed submission adds to its lead (lead id still 0)."""
+    fields = [
+        {"id": sub.id * 1000 + i + 1, "fieldName": name, "fieldValue": value, "fieldLabel": label}
+        for i, (name, value, label) in enumerate(form.submitted)
+    ]
+    return ConversionEvent(
+        guid=sub.guid,
+        lead_id=0,
+        convert_date=sub.received_at,
+        form_guid=sub.form_guid,
+        form_id=sub.form_id,
+        form_name=sub.form_name,
+        page_name=form.page.get("page_name", ""),
+        page_type=form.page.get("page_type", ""),
+        page_url=form.page.get("page_url", ""),
+        fields=fields,
+    )

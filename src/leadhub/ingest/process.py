@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
 from leadhub.errors import Conflict
-from leadhub.ingest.fields import FormValues, interpret
+from leadhub.ingest import fresh
+from leadhub.ingest.fields import SOURCE_TYPE, TOKEN_PROP, FormValues, conversion_event, interpret
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, normalize_email
 from leadhub.leads.update import close_changes
@@ -24,7 +25,6 @@ from leadhub.store import forms as form_store
 from leadhub.store import objects as obj_store
 from leadhub.store import queue as queue_store
 from leadhub.store.db import is_unavailable
-from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.store.queue import Submission
 from leadhub.store.schema import submissions
@@ -32,11 +32,12 @@ from leadhub.util import now_ms
 
 log = logging.getLogger("leadhub.ingest")
 
-SOURCE_TYPE = "FORM"
-TOKEN_PROP = "leadhub_user_token"
 # Conflicts with a concurrent writer (another worker creating the same person)
 # are retried at once, in a fresh savepoint, this many times.
 IN_PLACE_TRIES = 4
+# Write the submissions of new people in a batch with one statement per table
+# (ingest/fresh.py); off, every submission goes through ``process``.
+BATCH_NEW_PEOPLE = True
 
 
 @dataclass(frozen=True)
@@ -151,25 +152,6 @@ def person(conn: Connection, portal_id: int, form: FormValues, change: Change) -
     return contact
 
 
-def _event(sub: Submission, form: FormValues) -> ConversionEvent:
-    fields = [
-        {"id": sub.id * 1000 + i + 1, "fieldName": name, "fieldValue": value, "fieldLabel": label}
-        for i, (name, value, label) in enumerate(form.submitted)
-    ]
-    return ConversionEvent(
-        guid=sub.guid,
-        lead_id=0,
-        convert_date=sub.received_at,
-        form_guid=sub.form_guid,
-        form_id=sub.form_id,
-        form_name=sub.form_name,
-        page_name=form.page.get("page_name", ""),
-        page_type=form.page.get("page_type", ""),
-        page_url=form.page.get("page_url", ""),
-        fields=fields,
-    )
-
-
 def process(conn: Connection, sub: Submission, now: int) -> Outcome:
     """Apply one submission: find or create the lead, update it, add its conversion event."""
     portal_id = sub.portal_id
@@ -187,7 +169,7 @@ def process(conn: Connection, sub: Submission, now: int) -> Outcome:
     if form.closed_at is not None:
         closing = close_changes(conn, lead, form.closed_at, now)
         obj_store.update_props(conn, lead, closing, change, touch=False)
-    lead_service.add_conversion_event(conn, lead, _event(sub, form), change)
+    lead_service.add_conversion_event(conn, lead, conversion_event(sub, form), change)
     if created:
         url = form_store.get_callback_url(conn, portal_id)
         if url:
@@ -226,13 +208,18 @@ def process_claimed(
     """Process claimed submissions and mark each done, all in the caller's transaction."""
     now = now_ms()
     outcomes: list[Outcome] = []
-    locked = (queue_store.lock_submission(conn, submission_id) for submission_id in ids)
+    locked = queue_store.lock_submissions(conn, ids)
     # Skip what is done already, or whose lease ran out and another worker has.
     ours = [
         sub for sub in locked
-        if sub is not None and sub.status == queue_store.PROCESSING and sub.claimed_by == worker
+        if sub.status == queue_store.PROCESSING and sub.claimed_by == worker
     ]
-    for sub in sorted(ours, key=_person_key):
+    # New people first, all at once; the rest one by one.
+    leads = fresh.create(conn, fresh.select(conn, ours), now) if BATCH_NEW_PEOPLE else {}
+    for sub in ours:
+        if sub.id in leads:
+            outcomes.append(Outcome(sub.guid, leads[sub.id], True))
+    for sub in sorted((s for s in ours if s.id not in leads), key=_person_key):
         error: Exception | None = None
         conflict = False
         for _ in range(IN_PLACE_TRIES):

@@ -222,12 +222,19 @@ def claim_submissions(
     return claim_ids(conn, submissions, worker, now, lease_ms, limit)
 
 
-def lock_submission(conn: Connection, submission_id: int) -> Submission | None:
-    """Re-read a submission inside the processing transaction, locking its row."""
-    r = conn.execute(
-        sa.select(submissions).where(submissions.c.id == submission_id).with_for_update()
-    ).first()
-    return _submission(r) if r is not None else None
+def lock_submissions(conn: Connection, submission_ids: list[int]) -> list[Submission]:
+    """Re-read claimed submissions inside the processing transaction, locking their rows
+    (in id order, as every worker does); those that are gone are left out."""
+    if not submission_ids:
+        return []
+    rows = conn.execute(
+        sa.select(submissions)
+        .where(submissions.c.id.in_(submission_ids))
+        .order_by(submissions.c.id)
+        .with_for_update()
+    )
+    found = {r.id: _submission(r) for r in rows}
+    return [found[i] for i in submission_ids if i in found]
 
 
 def mark_done(conn: Connection, submission_id: int, lead_id: int, at: int) -> None:

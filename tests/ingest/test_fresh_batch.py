@@ -253,3 +253,18 @@ def test_a_clash_found_while_writing_sends_the_batch_one_by_one(
             "HUBSPOT_DEFINED", NOW) in snap["associations"]
     assert sum(1 for o in snap["objects"] if o[0].startswith("lead of")) == 2
     assert rival
+
+
+def test_stored_events_are_looked_up_by_guid(db: Database) -> None:
+    """The look for a batch's stored events reads those events, not every event of the portal
+    (SQLite's plan; PostgreSQL plans by its statistics)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a plan without statistics is SQLite's")
+    query = fresh.stored_events_query(1, [f"{n:032x}" for n in range(10)])
+
+    def plan(conn):  # type: ignore[no-untyped-def]
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        return " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+
+    text = db.read_call(plan)
+    assert "autoindex_conversion_events_1 (guid=?)" in text, text

@@ -174,14 +174,17 @@ class Worker:
         if self._release_claims:
             self.db.write_call(queue_store.release_claims, submissions, self.id, now_ms())
             self._release_claims = False
-        ids = self.db.write_call(
-            queue_store.claim_submissions,
-            self.id,
-            now_ms(),
-            int(cfg.lease_seconds * 1000),
-            cfg.batch,
-            cfg.policy.max_attempts,
-        )
+        # The claim need not wait for the disk: lost with the machine, it was never
+        # acted on (the processing commit, which waits, puts it on disk first).
+        with self.db.write(durable=False) as conn:
+            ids = queue_store.claim_submissions(
+                conn,
+                self.id,
+                now_ms(),
+                int(cfg.lease_seconds * 1000),
+                cfg.batch,
+                cfg.policy.max_attempts,
+            )
         if not ids:
             return 0
         try:

@@ -142,8 +142,18 @@ class Database:
                 conn.exec_driver_sql("BEGIN")
 
     @contextmanager
-    def write(self) -> Iterator[sa.Connection]:
-        """A connection inside a write transaction, committed on success."""
+    def write(self, *, durable: bool = True) -> Iterator[sa.Connection]:
+        """A connection inside a write transaction, committed on success.
+
+        The commit waits until the transaction is on disk. With ``durable=False``
+        it does not: a crash of the machine (not of a process) may undo the
+        transaction, though never partly and never without undoing every
+        later one. The next durable commit puts it on disk as well (SQLite:
+        ``synchronous=NORMAL`` for this transaction, the WAL synced with the
+        next one; PostgreSQL: ``synchronous_commit`` off for it). For writes
+        that are worth nothing once lost, such as a worker's claim on queued
+        rows.
+        """
         lock = self._write_lock
         if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
             # What SQLite itself says after its busy timeout: the store is busy.
@@ -152,8 +162,17 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(leadhub_write=True)
-                with conn.begin():
-                    yield conn
+                raw = conn.connection.driver_connection if self.is_sqlite else None
+                if raw is not None and not durable:
+                    raw.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    with conn.begin():
+                        if not durable and not self.is_sqlite:
+                            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                        yield conn
+                finally:
+                    if raw is not None and not durable:
+                        raw.execute("PRAGMA synchronous=FULL")
         finally:
             if lock is not None:
                 lock.release()

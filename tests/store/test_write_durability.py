@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from leadhub import portals
-from leadhub.store import portals as portal_store
 from leadhub.store import Database
+from leadhub.store import portals as portal_store
 
 
 def _setting(conn: sa.Connection) -> str:

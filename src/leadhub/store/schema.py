@@ -225,16 +225,17 @@ callbacks = sa.Table(
     sqlite_autoincrement=True,
 )
 
-# Only rows that can still be claimed are indexed for claiming.
-_CLAIMABLE = "status IN ('pending', 'processing')"
+# Only rows that can still be claimed are indexed for claiming (a query must
+# state this very condition for the index to serve it).
+CLAIMABLE = "status IN ('pending', 'processing')"
 sa.Index(
     "ix_submissions_claim", submissions.c.available_at, submissions.c.id,
-    sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
+    sqlite_where=sa.text(CLAIMABLE), postgresql_where=sa.text(CLAIMABLE),
 )
 sa.Index("ix_submissions_status", submissions.c.status, submissions.c.received_at)
 sa.Index(
     "ix_callbacks_claim", callbacks.c.available_at, callbacks.c.id,
-    sqlite_where=sa.text(_CLAIMABLE), postgresql_where=sa.text(_CLAIMABLE),
+    sqlite_where=sa.text(CLAIMABLE), postgresql_where=sa.text(CLAIMABLE),
 )
 
 # Each lead's rendered v1 JSON, a cache kept correct by triggers (migration 0005).

@@ -260,7 +260,7 @@ def test_stored_events_are_looked_up_by_guid(db: Database) -> None:
     (SQLite's plan; PostgreSQL plans by its statistics)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("a plan without statistics is SQLite's")
-    query = fresh.stored_events_query(1, [f"{n:032x}" for n in range(10)])
+    query = fresh.STORED_EVENTS.params(portal_id=1, guids=[f"{n:032x}" for n in range(10)])
 
     def plan(conn):  # type: ignore[no-untyped-def]
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))

@@ -41,11 +41,10 @@ from leadhub.leads import fields as F
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, PUBLIC_TOKEN_PROP, normalize_email
 from leadhub.store import bulk
-from leadhub.store import forms as form_store
 from leadhub.store.db import is_unavailable
 from leadhub.store.objects import Change, check_values
 from leadhub.store.queue import DONE, PENDING, Submission
-from leadhub.store.schema import callbacks, conversion_events, submissions
+from leadhub.store.schema import callback_urls, callbacks, conversion_events, submissions
 from leadhub.store.sql import unindexed
 from leadhub.util import new_guid
 
@@ -124,19 +123,25 @@ def select(conn: Connection, subs: Sequence[Submission]) -> list[NewPerson]:
     return chosen
 
 
-def stored_events_query(portal_id: int, guids: list[str]) -> sa.Select:
-    """Which of these conversion events are stored: by primary key (guid). SQLite's
-    planner, without statistics, would rather walk the portal's events in the
-    ``(portal_id, lead_id, ...)`` index for a list of ten, so the portal is
-    tested, not searched."""
-    return sa.select(conversion_events.c.guid).where(
-        unindexed(conversion_events.c.portal_id) == portal_id,
-        conversion_events.c.guid.in_(guids),
-    )
+# Which of a batch's conversion events are stored: by primary key (guid). SQLite's
+# planner, without statistics, would rather walk the portal's events in the
+# ``(portal_id, lead_id, ...)`` index for a list of ten, so the portal is
+# tested, not searched. Built once, as the statements below.
+STORED_EVENTS = sa.select(conversion_events.c.guid).where(
+    unindexed(conversion_events.c.portal_id) == sa.bindparam("portal_id"),
+    conversion_events.c.guid.in_(sa.bindparam("guids", expanding=True)),
+)
+_MARK_DONE = submissions.update().where(submissions.c.id == sa.bindparam("sub_id")).values(
+    status=DONE, processed_at=sa.bindparam("at"), lead_id=sa.bindparam("done_lead"),
+    claimed_by=None, last_error=None,
+)
+_CALLBACK_URL = sa.select(callback_urls.c.url).where(
+    callback_urls.c.portal_id == sa.bindparam("portal_id")
+)
 
 
 def _stored_events(conn: Connection, portal_id: int, guids: list[str]) -> set[str]:
-    return {r.guid for r in conn.execute(stored_events_query(portal_id, guids))}
+    return {r.guid for r in conn.execute(STORED_EVENTS, {"portal_id": portal_id, "guids": guids})}
 
 
 def create(conn: Connection, people: Sequence[NewPerson], now: int) -> dict[int, int]:
@@ -204,20 +209,16 @@ def _create(conn: Connection, people: Sequence[NewPerson], now: int) -> dict[int
             })
             leads[person.sub.id] = lead_id
         conn.execute(conversion_events.insert(), events)
-        url = form_store.get_callback_url(conn, portal_id)
+        url = conn.execute(_CALLBACK_URL, {"portal_id": portal_id}).scalar_one_or_none()
         if url:
             conn.execute(callbacks.insert(), [
                 {"portal_id": portal_id, "lead_id": lead_id, "url": url, "status": PENDING,
                  "attempts": 0, "available_at": now, "claimed_by": None, "created_at": now}
                 for lead_id in lead_ids
             ])
-    conn.execute(
-        submissions.update().where(submissions.c.id == sa.bindparam("sub_id")).values(
-            status=DONE, processed_at=now, lead_id=sa.bindparam("done_lead"),
-            claimed_by=None, last_error=None,
-        ),
-        [{"sub_id": sub_id, "done_lead": lead_id} for sub_id, lead_id in leads.items()],
-    )
+    conn.execute(_MARK_DONE, [
+        {"sub_id": sub_id, "done_lead": lead_id, "at": now} for sub_id, lead_id in leads.items()
+    ])
     return leads
 
 

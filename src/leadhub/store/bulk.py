@@ -147,6 +147,15 @@ def claim_unique_values(
     )
 
 
+# Built once (the form worker asks for every batch).
+_HOLDERS = sa.select(unique_values.c.value, unique_values.c.object_id).where(
+    unique_values.c.portal_id == sa.bindparam("portal_id"),
+    unique_values.c.object_type == sa.bindparam("object_type"),
+    unique_values.c.property == sa.bindparam("property"),
+    unique_values.c.value.in_(sa.bindparam("values", expanding=True)),
+)
+
+
 def holders(
     conn: Connection, portal_id: int, object_type: str, prop: str, values: Iterable[str]
 ) -> dict[str, int]:
@@ -155,14 +164,10 @@ def holders(
     found: dict[str, int] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        rows = conn.execute(
-            sa.select(unique_values.c.value, unique_values.c.object_id).where(
-                unique_values.c.portal_id == portal_id,
-                unique_values.c.object_type == object_type,
-                unique_values.c.property == prop,
-                unique_values.c.value.in_(chunk),
-            )
-        )
+        rows = conn.execute(_HOLDERS, {
+            "portal_id": portal_id, "object_type": object_type, "property": prop,
+            "values": chunk,
+        })
         found.update({r.value: r.object_id for r in rows})
     return found
 

@@ -95,28 +95,37 @@ def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
 # ---------------------------------------------------------------- claiming (both queues)
 
 
-def expire_exhausted(conn: Connection, table: sa.Table, now: int, max_attempts: int) -> int:
-    """Fail rows whose lease ran out on their last attempt; returns how many."""
-    result = conn.execute(
+def _expire(table: sa.Table) -> sa.Update:
+    return (
         table.update()
         .where(
             table.c.status == PROCESSING,
-            table.c.available_at <= now,
-            table.c.attempts >= max_attempts,
+            table.c.available_at <= sa.bindparam("now"),
+            table.c.attempts >= sa.bindparam("max_attempts"),
         )
         .values(
             status=FAILED,
             claimed_by=None,
             last_error=sa.func.coalesce(table.c.last_error, "")
-            + f"[the worker processing it stopped {max_attempts} times]",
+            + sa.bindparam("note", type_=sa.Text),
         )
     )
-    return result.rowcount or 0
 
 
-def _candidates(
-    conn: Connection, table: sa.Table, now: int, limit: int
-) -> tuple[sa.Executable, dict[str, Any]]:
+def _claim(table: sa.Table) -> sa.Update:
+    return (
+        table.update()
+        .where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .values(
+            status=PROCESSING,
+            attempts=table.c.attempts + 1,
+            available_at=sa.bindparam("until"),
+            claimed_by=sa.bindparam("worker"),
+        )
+    )
+
+
+def _candidates(table: sa.Table, sqlite: bool) -> sa.Executable:
     """The oldest due rows, read from the index of claimable rows (``ix_<table>_claim``).
 
     SQLite's planner, without statistics, reads every pending row through the
@@ -124,37 +133,45 @@ def _candidates(
     queued that was most of a batch's time. The claim index holds only the
     claimable rows, in the order claims take them; SQLite is told to use it.
     """
-    params = {"now": now, "limit": limit}
-    if conn.dialect.name == "sqlite":
+    if sqlite:
         return sa.text(
             f"SELECT id FROM {table.name} INDEXED BY ix_{table.name}_claim "
             f"WHERE {CLAIMABLE} AND available_at <= :now ORDER BY available_at, id LIMIT :limit"
-        ), params
+        )
     return (
         sa.select(table.c.id)
         .where(sa.text(CLAIMABLE), table.c.available_at <= sa.bindparam("now"))
         .order_by(table.c.available_at, table.c.id)
         .limit(sa.bindparam("limit"))
         .with_for_update(skip_locked=True)
-    ), params
+    )
+
+
+# Built once: a worker claims a batch many times a second, and building these
+# statements cost more than running them.
+_EXPIRE = {t.name: _expire(t) for t in (submissions, callbacks)}
+_CLAIM = {t.name: _claim(t) for t in (submissions, callbacks)}
+_CANDIDATES = {(t.name, lite): _candidates(t, lite) for t in (submissions, callbacks)
+               for lite in (False, True)}
+
+
+def expire_exhausted(conn: Connection, table: sa.Table, now: int, max_attempts: int) -> int:
+    """Fail rows whose lease ran out on their last attempt; returns how many."""
+    result = conn.execute(_EXPIRE[table.name], {
+        "now": now, "max_attempts": max_attempts,
+        "note": f"[the worker processing it stopped {max_attempts} times]",
+    })
+    return result.rowcount or 0
 
 
 def claim_ids(
     conn: Connection, table: sa.Table, worker: str, now: int, lease_ms: int, limit: int
 ) -> list[int]:
     """Claim up to ``limit`` due rows for ``worker``; returns their ids, oldest first."""
-    ids = [r[0] for r in conn.execute(*_candidates(conn, table, now, limit))]
+    candidates = _CANDIDATES[table.name, conn.dialect.name == "sqlite"]
+    ids = [r[0] for r in conn.execute(candidates, {"now": now, "limit": limit})]
     if ids:
-        conn.execute(
-            table.update()
-            .where(table.c.id.in_(ids))
-            .values(
-                status=PROCESSING,
-                attempts=table.c.attempts + 1,
-                available_at=now + lease_ms,
-                claimed_by=worker,
-            )
-        )
+        conn.execute(_CLAIM[table.name], {"ids": ids, "until": now + lease_ms, "worker": worker})
     return sorted(ids)
 
 
@@ -236,17 +253,20 @@ def claim_submissions(
     return claim_ids(conn, submissions, worker, now, lease_ms, limit)
 
 
+_LOCK_SUBMISSIONS = (
+    sa.select(submissions)
+    .where(submissions.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(submissions.c.id)
+    .with_for_update()
+)
+
+
 def lock_submissions(conn: Connection, submission_ids: list[int]) -> list[Submission]:
     """Re-read claimed submissions inside the processing transaction, locking their rows
     (in id order, as every worker does); those that are gone are left out."""
     if not submission_ids:
         return []
-    rows = conn.execute(
-        sa.select(submissions)
-        .where(submissions.c.id.in_(submission_ids))
-        .order_by(submissions.c.id)
-        .with_for_update()
-    )
+    rows = conn.execute(_LOCK_SUBMISSIONS, {"ids": submission_ids})
     found = {r.id: _submission(r) for r in rows}
     return [found[i] for i in submission_ids if i in found]
 

@@ -31,6 +31,7 @@ from leadhub.ingest.lane import FormPostLane
 from leadhub.ingest.runtime import IngestRuntime
 from leadhub.leads.documents import LeadDocuments
 from leadhub.leads.fastlane import V1ReadLane
+from leadhub.leads.listlane import V1ListLane
 from leadhub.leads.routes import routes as v1_routes
 from leadhub.openapi import openapi_json
 from leadhub.ratelimit import PortalLimits, RateLimitMiddleware
@@ -115,8 +116,8 @@ class StoreUnavailableGuard:
 
 
 class _Leadhub(Starlette):
-    """Starlette with the form post lane and the v1 read lane in front of its whole stack
-    (see ingest/lane.py and leads/fastlane.py)."""
+    """Starlette with the form post lane and the v1 read and list lanes in front of its
+    whole stack (see ingest/lane.py, leads/fastlane.py and leads/listlane.py)."""
 
     def __init__(
         self, ctx: AppContext, ingest: IngestRuntime, limits: PortalLimits, **kwargs: Any
@@ -126,7 +127,8 @@ class _Leadhub(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         ctx, ingest, limits = self._lanes
-        stack = V1ReadLane(super().build_middleware_stack(), ctx, limits)
+        stack: ASGIApp = V1ListLane(super().build_middleware_stack(), ctx, limits)
+        stack = V1ReadLane(stack, ctx, limits)
         return FormPostLane(stack, ctx, ingest, limits)
 
 

@@ -24,21 +24,10 @@ from leadhub.store import forms as form_store
 from leadhub.store.schema import submissions
 from tests.conftest import make_portal
 from tests.ingest.helpers import make_form, submission_guid
+from tests.lanes import Spy
 
 FORM = "application/x-www-form-urlencoded"
 GOOD = "Email=lane%40example.com&FirstName=L%C3%A9a&IPAddress=1.1.1.1&UserToken=u1"
-
-
-class _Spy:
-    """The ordinary stack behind the lane, counting the requests that reach it."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.calls = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        self.calls += 1
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +43,8 @@ def _lane(app: Any) -> FormPostLane:
         app.middleware_stack = app.build_middleware_stack()
     lane = app.middleware_stack
     assert isinstance(lane, FormPostLane)
-    if not isinstance(lane.app, _Spy):
-        lane.app = _Spy(lane.app)
+    if not isinstance(lane.app, Spy):
+        lane.app = Spy(lane.app)
     return lane
 
 

@@ -22,6 +22,7 @@ import pytest
 from leadhub import ratelimit
 from leadhub.app import create_app
 from leadhub.config import Settings
+from leadhub.leads import documents
 from leadhub.leads.documents import fill
 from leadhub.leads.listlane import V1ListLane
 from leadhub.limits_cli import set_limits
@@ -143,8 +144,12 @@ def _limits_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ratelimit, "SETTINGS_TTL_S", 3600.0)
 
 
-def test_list_lane_answers_as_the_ordinary_stack(db, inproc):
-    p = make_portal(db, type("S", (), {"url": "http://lists.test"})(), "List lane portal")
+@pytest.mark.parametrize("where", ["inline", "threads"])
+def test_list_lane_answers_as_the_ordinary_stack(db, inproc, where, monkeypatch):
+    if where == "threads":
+        # Every stored page past its (no) budget: read in a worker thread.
+        monkeypatch.setattr(documents, "INLINE_STEPS", 1)
+    p = make_portal(db, type("S", (), {"url": "http://lists.test"})(), f"List lane {where}")
     leads = [
         make_lead(db, p.id, firstName="Marie", lastName="Curie", email="mc@radium.org",
                   company="Sorbonne", inserted_at=WINDOW_START + 10,

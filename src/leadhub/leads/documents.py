@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy.engine import Connection
@@ -25,6 +26,7 @@ from leadhub.leads import service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs
+from leadhub.store.db import TooLong
 from leadhub.store.leadlist import (
     LeadListQuery,
     list_lead_ids,
@@ -38,6 +40,12 @@ LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
 # Where the base URL goes in a document: a byte no JSON text from orjson holds.
 BASE_MARK = b"\x00"
 FILL_BATCH = 500
+# SQLite VM steps a list page may take on the event loop before it is read in a
+# worker thread instead. On 100,000 leads an indexed page takes about 100, a
+# common search word's walk of the sort order about 5,000 (1 ms), an offset of
+# 1,000 about 13,000 (2 ms); a sort by a property without an index or a scan
+# for a rare two-letter word takes millions (about a second).
+INLINE_STEPS = 10_000
 
 
 def to_document(view: LeadView) -> bytes:
@@ -106,21 +114,38 @@ class LeadDocuments:
         view = await self.db.aread_many(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
-    def stored_page(self, query: LeadListQuery) -> bytes | None:
+    def stored_page(self, query: LeadListQuery, *, steps: int | None = None) -> bytes | None:
         """A list page as a JSON array if every lead on it has a stored document, else None.
 
         The list's SQL text is compiled once per shape; the page's ids and
-        documents are read in one read transaction on the fast connection.
+        documents are read in one read transaction on this thread's fast
+        connection, stopped with TooLong past about ``steps`` SQLite steps.
         """
         fast = self.db.fast_rows
         fast("BEGIN", ())
         try:
-            plan_search(query, fast)
-            sql, params = sqlite_list_sql(query)
-            ids = [r[0] for r in fast(sql, params)]
-            docs = dict(fast(leaddocs.docs_sql(len(ids)), (query.portal_id, *ids))) if ids else {}
+            if steps is None:
+                return self._read_page(query, fast)
+            with self.db.fast_budget(steps):
+                return self._read_page(query, fast)
         finally:
             fast("COMMIT", ())
+
+    async def stored(self, query: LeadListQuery) -> bytes | None:
+        """``stored_page``: on the event loop for a short page, in a worker thread past
+        INLINE_STEPS (a page that walks or sorts many rows)."""
+        try:
+            return self.stored_page(query, steps=INLINE_STEPS)
+        except TooLong:
+            return await self.db.aread_many(_stored_page, self, query)
+
+    def _read_page(
+        self, query: LeadListQuery, rows: Callable[[str, Any], Sequence[Any]]
+    ) -> bytes | None:
+        plan_search(query, rows)
+        sql, params = sqlite_list_sql(query)
+        ids = [r[0] for r in rows(sql, params)]
+        docs = dict(rows(leaddocs.docs_sql(len(ids)), (query.portal_id, *ids))) if ids else {}
         if len(docs) < len(ids):
             return None
         return self.body([docs[i] for i in ids])
@@ -130,7 +155,7 @@ class LeadDocuments:
     ) -> bytes:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events and not guids:
-            body = self.stored_page(query)
+            body = await self.stored(query)
             if body is not None:
                 return body
         if not (self.enabled and with_events):
@@ -164,6 +189,11 @@ class LeadDocuments:
                 await self.db.awrite(fill, portal_id, batch)
             except Exception:  # noqa: BLE001 - a cache fill must never break serving
                 log.exception("storing %d lead documents failed", len(batch))
+
+
+def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
+    """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
+    return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
 
 
 def _page(

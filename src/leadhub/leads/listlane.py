@@ -18,9 +18,10 @@ would have let the request through untouched:
 - every lead on the page has a stored document, and nothing raised.
 
 Everything else goes on to the ordinary stack, which gives the same answer
-the slow way. The page is read inline on the event loop, as the ordinary
-face reads a stored page: two indexed statements cost less than a hop to a
-worker thread.
+the slow way. The page is read as the ordinary face reads a stored page
+(``LeadDocuments.stored``): on the event loop while it is short (two indexed
+statements cost less than a hop to a worker thread), in a worker thread once
+it has taken more SQLite steps than a short page does.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from leadhub.http import JSONResponse
 from leadhub.leads.fastlane import _portal
 from leadhub.leads.params import parse_list
 from leadhub.ratelimit import PortalLimits
+from leadhub.store.leadlist import LeadListQuery
 
 log = logging.getLogger("leadhub")
 
@@ -60,7 +62,8 @@ class V1ListLane:
             and self.ctx.docs.enabled
         ):
             try:
-                body = self._answer(scope)
+                query = self._query(scope)
+                body = None if query is None else await self.ctx.docs.stored(query)
             except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
                 log.debug("list lane declined %s", scope["path"], exc_info=True)
                 body = None
@@ -74,7 +77,7 @@ class V1ListLane:
                 return
         await self.app(scope, receive, send)
 
-    def _answer(self, scope: Scope) -> bytes | None:
+    def _query(self, scope: Scope) -> LeadListQuery | None:
         query: bytes = scope["query_string"]
         if has_nul(scope["path"], query):
             return None
@@ -86,7 +89,7 @@ class V1ListLane:
         req, guids = parse_list(portal_id, dict(items), items)
         if guids or req.exclude_events:
             return None
-        return self.ctx.docs.stored_page(req.query)
+        return req.query
 
 
 __all__ = ["V1ListLane"]

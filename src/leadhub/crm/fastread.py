@@ -5,9 +5,14 @@ credential is the v3 point read. Its answer is one row of ``objects``
 rendered with the type's default properties, all of them HubSpot's own
 (always defined, never archivable), so it needs neither the property
 definitions nor a transaction: one statement on the point-read connection
-(``Database.fast_rows``), then the same view and render code as the
-ordinary face (crm/objects.py, crm/render.py). The row is the source of
-truth itself, so nothing can be stale. Anything else (another parameter,
+(``Database.fast_rows``), then the answer built directly from the row by
+a plan made once per type from the same tables the ordinary face reads
+(``DEFAULT_RETURNED``, ``COMPUTED``): which default property comes from
+the id, which from a timestamp and which from the stored properties, in
+the order the ordinary view lists them (crm/objects.py ``views``,
+crm/render.py ``obj``). Building the view objects and the generic render
+cost more than the read itself. The row is the source of truth itself, so
+nothing can be stale. Anything else (another parameter,
 an id that is not a plain number, no such live object) is left to the
 ordinary face, which answers it or renders its error.
 """
@@ -17,11 +22,9 @@ from __future__ import annotations
 import orjson
 
 from leadhub import crm_types as ct
-from leadhub.crm import render
-from leadhub.crm.objects import Want, views
-from leadhub.crm.property_defaults import DEFAULT_RETURNED, DEFAULTS
+from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
-from leadhub.store.objects import ObjectRow
+from leadhub.values import ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
 
@@ -29,11 +32,17 @@ BY_ID = (
     "SELECT props, created_at, updated_at FROM objects "
     "WHERE id = ? AND portal_id = ? AND object_type = ? AND archived = 0"
 )
-_DEFAULT = Want([], [], [])
 # Types whose default properties are all HubSpot's own (so always defined).
 _SERVED = frozenset(
     t for t, names in DEFAULT_RETURNED.items() if set(names) <= DEFAULTS.get(t, {}).keys()
 )
+# Per type, each default property in the order the view lists them, with the row
+# column it is computed from ("id", "created_at", "updated_at"), or None when stored.
+PLANS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    t: tuple((n, COMPUTED[t].get(n)) for n in dict.fromkeys(DEFAULT_RETURNED[t]))
+    for t in _SERVED
+}
+assert {c for plan in PLANS.values() for _, c in plan} <= {None, "id", "created_at", "updated_at"}
 
 
 def object_path(path: str) -> tuple[str, int] | None:
@@ -56,10 +65,27 @@ def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes |
     if not rows:
         return None
     props, created_at, updated_at = rows[0]
-    row = ObjectRow(
-        id=object_id, portal_id=portal_id, object_type=type_id, props=orjson.loads(props),
-        created_at=created_at, updated_at=updated_at, archived=False, archived_at=None,
-    )
-    # Definitions are only consulted for the default names, all in DEFAULTS.
-    view = views(None, portal_id, [row], _DEFAULT, defs=DEFAULTS[type_id])[0]  # type: ignore[arg-type]
-    return orjson.dumps(render.obj(view))
+    return document(type_id, object_id, orjson.loads(props), created_at, updated_at)
+
+
+def document(
+    type_id: str, object_id: int, props: dict[str, str], created_at: int, updated_at: int
+) -> bytes:
+    """What ``render.obj`` gives for the default view of a live object with these values."""
+    key = str(object_id)
+    created = ms_to_iso(created_at)
+    updated = ms_to_iso(updated_at)
+    shown: dict[str, str] = {}
+    for name, column in PLANS[type_id]:
+        if column is None:
+            value = props.get(name)
+            if value is not None:
+                shown[name] = value
+        elif column == "id":
+            shown[name] = key
+        else:
+            shown[name] = created if column == "created_at" else updated
+    return orjson.dumps({
+        "id": key, "properties": shown, "createdAt": created, "updatedAt": updated,
+        "archived": False,
+    })

@@ -1,0 +1,48 @@
+"""The v3 point read's direct answer must be what the ordinary view and render give."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from leadhub.crm import fastread, render
+from leadhub.crm.objects import Want, views
+from leadhub.crm.property_defaults import DEFAULT_RETURNED, DEFAULTS
+from leadhub.store.objects import ObjectRow
+
+PROPS = [
+    {},
+    {"email": "pat@example.com", "firstname": "Pat", "lastname": "Point"},
+    {"name": "Ac\u00e9me \"Ltd\"", "domain": "acme.example", "website": "x"},
+    {"hs_lead_name": "Lead \u2603", "hs_lead_label": "HOT", "hs_pipeline": "lead-pipeline-id",
+     "hs_pipeline_stage": "new-stage-id", "hs_lead_type": "NEW_BUSINESS", "other": "kept out"},
+    # Stored values for computed names are not what is shown: the row's columns are.
+    {"hs_object_id": "999", "createdate": "1", "hs_createdate": "2", "hs_lastmodifieddate": "3",
+     "lastmodifieddate": "4", "hs_lead_name": None, "email": ""},
+]
+TIMES = [(0, 0), (1_700_000_000_123, 1_700_000_000_999), (-1_000, 253_402_300_799_999)]
+
+
+def ordinary(type_id: str, object_id: int, props: dict, created: int, updated: int) -> bytes:
+    row = ObjectRow(id=object_id, portal_id=1, object_type=type_id, props=props,
+                    created_at=created, updated_at=updated, archived=False, archived_at=None)
+    view = views(None, 1, [row], Want([], [], []), defs=DEFAULTS[type_id])[0]  # type: ignore[arg-type]
+    return orjson.dumps(render.obj(view))
+
+
+def test_every_type_with_all_defaults_builtin_is_served() -> None:
+    assert set(fastread.PLANS) == {
+        t for t, names in DEFAULT_RETURNED.items() if set(names) <= DEFAULTS[t].keys()
+    }
+    assert fastread.PLANS
+
+
+@pytest.mark.parametrize("type_id", sorted(fastread.PLANS))
+@pytest.mark.parametrize("props", PROPS)
+@pytest.mark.parametrize(("created", "updated"), TIMES)
+def test_document_is_the_ordinary_render(type_id: str, props: dict, created: int,
+                                         updated: int) -> None:
+    for object_id in (1, 12345678901234):
+        assert fastread.document(type_id, object_id, dict(props), created, updated) == ordinary(
+            type_id, object_id, dict(props), created, updated
+        )

@@ -1,12 +1,15 @@
-"""The fast lane's query-string split must give what ``parse_qsl`` gives, for every shape."""
+"""The fast lane's query-string split must give what ``parse_qsl`` gives, for every shape.
+
+The same for its decoding of one part, against ``unquote_plus``.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 import pytest
 
-from leadhub.leads.fastlane import _params
+from leadhub.leads.fastlane import _params, _unquote
 
 QUERIES = [
     "email=ada%40example.com",
@@ -32,7 +35,25 @@ QUERIES = [
     "&",
     "=",
     "a=1&&b=2",
+    "email=%40",
+    "email=a%40b%40c",
+    "email=%4040",
+    "email=%%40",
+    "email=%40%",
+    "email=%404",
+    "email=a%2540b",
+    "email=a%40b+c",
+    "email=%C3%A9%40example.com",
+    "email=\u00e9%40example.com",
+    "%65mail=a%40b",
+    "email=A%40B.COM",
 ]
+
+
+@pytest.mark.parametrize("text", ["", "a", "%", "%4", "%40", "%%40", "%4%40", "%40%40", "+%40",
+                                  "a%40b", "%4A%40", "\u00e9%40", "%e9%40", "%40%25"])
+def test_unquote_is_unquote_plus(text: str) -> None:
+    assert _unquote(text) == unquote_plus(text)
 
 
 @pytest.mark.parametrize("query", QUERIES)

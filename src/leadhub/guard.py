@@ -18,8 +18,13 @@ from leadhub.ingest.face import form_error
 
 
 def has_nul(path: str, query: bytes) -> bool:
-    """Whether a request's path or query string holds a NUL character."""
-    return "\x00" in path or b"%00" in query or b"\x00" in query
+    """Whether a request's path or query string holds a NUL character.
+
+    ``bytes.find`` rather than ``in``: on bytes, ``in`` first tries its operand
+    as an integer, building and dropping a TypeError, which made this check
+    a noticeable part of a point read.
+    """
+    return "\x00" in path or query.find(b"%00") >= 0 or query.find(b"\x00") >= 0
 
 
 class RequestGuard:

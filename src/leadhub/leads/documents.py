@@ -75,7 +75,7 @@ class LeadDocuments:
 
     def body(self, docs: Sequence[bytes]) -> bytes:
         """A JSON array of documents with this server's links."""
-        return (b"[" + b",".join(docs) + b"]").replace(BASE_MARK, self._base)
+        return b"".join((b"[", b",".join(docs), b"]")).replace(BASE_MARK, self._base)
 
     def stored_by_guid(self, portal_id: int, guid: str) -> bytes | None:
         """``[lead]`` for a guid if its document is stored, else None."""

@@ -1,4 +1,5 @@
-"""The fast lane's query-string split must give what ``parse_qsl`` gives, for every shape.
+"""The fast lane's query-string split must give what Starlette's ``parse_qsl`` gives
+(blank values kept), for every shape.
 
 The same for its decoding of one part, against ``unquote_plus``.
 """
@@ -59,4 +60,4 @@ def test_unquote_is_unquote_plus(text: str) -> None:
 @pytest.mark.parametrize("query", QUERIES)
 def test_params_are_parse_qsl(query: str) -> None:
     raw = query.encode("utf-8")  # as the server hands it over: bytes
-    assert _params(raw) == parse_qsl(raw.decode("latin-1"))
+    assert _params(raw) == parse_qsl(raw.decode("latin-1"), keep_blank_values=True)

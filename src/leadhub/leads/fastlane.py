@@ -95,16 +95,17 @@ class V1ReadLane:
 
 
 def _params(query: bytes) -> list[tuple[str, str]]:
-    """The query string's parameters, as ``parse_qsl`` gives them.
+    """The query string's parameters, as Starlette reads them (``parse_qsl`` keeping blank
+    values: a blank ``access_token=`` after a token leaves no credential).
 
     A single ``name=value`` (a lookup by email) is split directly: the general
     parser costs more than the rest of the lane's own work for that read.
     """
     text = query.decode("latin-1")
     if "&" in text or "=" not in text:
-        return parse_qsl(text)
+        return parse_qsl(text, keep_blank_values=True)
     name, _, value = text.partition("=")
-    return [(_unquote(name), _unquote(value))] if value else []
+    return [(_unquote(name), _unquote(value))]
 
 
 def _unquote(text: str) -> str:

@@ -23,6 +23,7 @@ from leadhub.ingest import process as process_mod
 from leadhub.ingest.process import Policy, process_claimed
 from leadhub.leads import service as lead_service
 from leadhub.store import Database
+from leadhub.store import events as event_store
 from leadhub.store import queue as queue_store
 from leadhub.store.objects import Change
 from leadhub.store.schema import (
@@ -260,7 +261,7 @@ def test_stored_events_are_looked_up_by_guid(db: Database) -> None:
     (SQLite's plan; PostgreSQL plans by its statistics)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("a plan without statistics is SQLite's")
-    query = fresh.STORED_EVENTS.params(portal_id=1, guids=[f"{n:032x}" for n in range(10)])
+    query = event_store.STORED_GUIDS.params(portal_id=1, guids=[f"{n:032x}" for n in range(10)])
 
     def plan(conn):  # type: ignore[no-untyped-def]
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))

@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
@@ -41,11 +40,12 @@ from leadhub.leads import fields as F
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, PUBLIC_TOKEN_PROP, normalize_email
 from leadhub.store import bulk
+from leadhub.store import events as event_store
+from leadhub.store import forms as form_store
+from leadhub.store import queue as queue_store
 from leadhub.store.db import is_unavailable
 from leadhub.store.objects import Change, check_values
-from leadhub.store.queue import DONE, PENDING, Submission
-from leadhub.store.schema import callback_urls, callbacks, conversion_events, submissions
-from leadhub.store.sql import unindexed
+from leadhub.store.queue import Submission
 from leadhub.util import new_guid
 
 log = logging.getLogger("leadhub.ingest")
@@ -110,7 +110,7 @@ def select(conn: Connection, subs: Sequence[Submission]) -> list[NewPerson]:
         by_portal.setdefault(person.sub.portal_id, []).append(person)
     chosen: list[NewPerson] = []
     for portal_id, people in by_portal.items():
-        done = _stored_events(conn, portal_id, [p.sub.guid for p in people])
+        done = event_store.stored_guids(conn, portal_id, [p.sub.guid for p in people])
         held_emails = bulk.holders(conn, portal_id, ct.CONTACTS, EMAIL_PROP,
                                    (p.email for p in people))
         held_tokens = bulk.holders(conn, portal_id, ct.CONTACTS, TOKEN_PROP,
@@ -121,27 +121,6 @@ def select(conn: Connection, subs: Sequence[Submission]) -> list[NewPerson]:
             and p.token not in held_tokens
         ]
     return chosen
-
-
-# Which of a batch's conversion events are stored: by primary key (guid). SQLite's
-# planner, without statistics, would rather walk the portal's events in the
-# ``(portal_id, lead_id, ...)`` index for a list of ten, so the portal is
-# tested, not searched. Built once, as the statements below.
-STORED_EVENTS = sa.select(conversion_events.c.guid).where(
-    unindexed(conversion_events.c.portal_id) == sa.bindparam("portal_id"),
-    conversion_events.c.guid.in_(sa.bindparam("guids", expanding=True)),
-)
-_MARK_DONE = submissions.update().where(submissions.c.id == sa.bindparam("sub_id")).values(
-    status=DONE, processed_at=sa.bindparam("at"), lead_id=sa.bindparam("done_lead"),
-    claimed_by=None, last_error=None,
-)
-_CALLBACK_URL = sa.select(callback_urls.c.url).where(
-    callback_urls.c.portal_id == sa.bindparam("portal_id")
-)
-
-
-def _stored_events(conn: Connection, portal_id: int, guids: list[str]) -> set[str]:
-    return {r.guid for r in conn.execute(STORED_EVENTS, {"portal_id": portal_id, "guids": guids})}
 
 
 def create(conn: Connection, people: Sequence[NewPerson], now: int) -> dict[int, int]:
@@ -200,25 +179,13 @@ def _create(conn: Connection, people: Sequence[NewPerson], now: int) -> dict[int
         for person, lead_id in zip(group, lead_ids, strict=True):
             event = conversion_event(person.sub, person.form)
             event.lead_id = lead_id
-            events.append({
-                "guid": event.guid, "portal_id": portal_id, "lead_id": lead_id,
-                "convert_date": event.convert_date, "form_guid": event.form_guid,
-                "form_id": event.form_id, "form_name": event.form_name,
-                "page_name": event.page_name, "page_type": event.page_type,
-                "page_url": event.page_url, "fields": event.fields,
-            })
+            events.append(event)
             leads[person.sub.id] = lead_id
-        conn.execute(conversion_events.insert(), events)
-        url = conn.execute(_CALLBACK_URL, {"portal_id": portal_id}).scalar_one_or_none()
+        event_store.add_new_events(conn, portal_id, events)
+        url = form_store.get_callback_url(conn, portal_id)
         if url:
-            conn.execute(callbacks.insert(), [
-                {"portal_id": portal_id, "lead_id": lead_id, "url": url, "status": PENDING,
-                 "attempts": 0, "available_at": now, "claimed_by": None, "created_at": now}
-                for lead_id in lead_ids
-            ])
-    conn.execute(_MARK_DONE, [
-        {"sub_id": sub_id, "done_lead": lead_id, "at": now} for sub_id, lead_id in leads.items()
-    ])
+            queue_store.add_callbacks(conn, portal_id, lead_ids, url, now)
+    queue_store.mark_many_done(conn, leads, now)
     return leads
 
 

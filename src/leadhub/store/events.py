@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import conversion_events, lead_logs
-from leadhub.store.sql import insert_or_ignore
+from leadhub.store.sql import insert_or_ignore, unindexed
 
 
 @dataclass
@@ -41,26 +41,43 @@ CUSTOMER = "customer"
 DELETE = "delete"
 
 
+def _event_row(portal_id: int, event: ConversionEvent) -> dict[str, Any]:
+    return {
+        "guid": event.guid, "portal_id": portal_id, "lead_id": event.lead_id,
+        "convert_date": event.convert_date, "form_guid": event.form_guid,
+        "form_id": event.form_id, "form_name": event.form_name,
+        "page_name": event.page_name, "page_type": event.page_type,
+        "page_url": event.page_url, "fields": event.fields,
+    }
+
+
 def add_event(conn: Connection, portal_id: int, event: ConversionEvent) -> bool:
     """Store a conversion event; False if one with this guid exists already.
 
     Race-safe: two workers processing one submission at once store one event.
     """
-    return insert_or_ignore(
-        conn,
-        conversion_events,
-        guid=event.guid,
-        portal_id=portal_id,
-        lead_id=event.lead_id,
-        convert_date=event.convert_date,
-        form_guid=event.form_guid,
-        form_id=event.form_id,
-        form_name=event.form_name,
-        page_name=event.page_name,
-        page_type=event.page_type,
-        page_url=event.page_url,
-        fields=event.fields,
-    )
+    return insert_or_ignore(conn, conversion_events, **_event_row(portal_id, event))
+
+
+def add_new_events(conn: Connection, portal_id: int, events: list[ConversionEvent]) -> None:
+    """Store conversion events none of which is stored yet (see ``stored_guids``)."""
+    if events:
+        conn.execute(conversion_events.insert(), [_event_row(portal_id, e) for e in events])
+
+
+# Which of some conversion events are stored: by primary key (guid). SQLite's
+# planner, without statistics, would rather walk the portal's events in the
+# ``(portal_id, lead_id, ...)`` index for a list of ten, so the portal is
+# tested, not searched. Built once (the form worker asks for every batch).
+STORED_GUIDS = sa.select(conversion_events.c.guid).where(
+    unindexed(conversion_events.c.portal_id) == sa.bindparam("portal_id"),
+    conversion_events.c.guid.in_(sa.bindparam("guids", expanding=True)),
+)
+
+
+def stored_guids(conn: Connection, portal_id: int, guids: list[str]) -> set[str]:
+    """Those of these conversion event guids that are stored in the portal."""
+    return {r.guid for r in conn.execute(STORED_GUIDS, {"portal_id": portal_id, "guids": guids})}
 
 
 def _event(r: Any) -> ConversionEvent:

@@ -81,11 +81,14 @@ def remove_host(conn: Connection, portal_id: int, host: str) -> None:
     )
 
 
+_CALLBACK_URL = sa.select(callback_urls.c.url).where(
+    callback_urls.c.portal_id == sa.bindparam("portal_id")
+)
+
+
 def get_callback_url(conn: Connection, portal_id: int) -> str | None:
-    """A portal's lead callback URL, or None."""
-    return conn.execute(
-        sa.select(callback_urls.c.url).where(callback_urls.c.portal_id == portal_id)
-    ).scalar_one_or_none()
+    """A portal's lead callback URL, or None (read for every form batch: built once)."""
+    return conn.execute(_CALLBACK_URL, {"portal_id": portal_id}).scalar_one_or_none()
 
 
 def set_callback_url(conn: Connection, portal_id: int, url: str | None, at: int) -> None:

@@ -271,13 +271,24 @@ def lock_submissions(conn: Connection, submission_ids: list[int]) -> list[Submis
     return [found[i] for i in submission_ids if i in found]
 
 
+_MARK_DONE = submissions.update().where(submissions.c.id == sa.bindparam("sub_id")).values(
+    status=DONE, processed_at=sa.bindparam("at"), lead_id=sa.bindparam("done_lead"),
+    claimed_by=None, last_error=None,
+)
+
+
 def mark_done(conn: Connection, submission_id: int, lead_id: int, at: int) -> None:
     """Record a processed submission (in the transaction that processed it)."""
-    conn.execute(
-        submissions.update()
-        .where(submissions.c.id == submission_id)
-        .values(status=DONE, processed_at=at, lead_id=lead_id, claimed_by=None, last_error=None)
-    )
+    mark_many_done(conn, {submission_id: lead_id}, at)
+
+
+def mark_many_done(conn: Connection, lead_of: dict[int, int], at: int) -> None:
+    """Record processed submissions, each with its lead (submission id -> lead id)."""
+    if lead_of:
+        conn.execute(_MARK_DONE, [
+            {"sub_id": sub_id, "done_lead": lead_id, "at": at}
+            for sub_id, lead_id in lead_of.items()
+        ])
 
 
 def get_submission(conn: Connection, guid: str) -> Submission | None:
@@ -319,18 +330,19 @@ class Callback:
 
 def add_callback(conn: Connection, portal_id: int, lead_id: int, url: str, at: int) -> None:
     """Queue a callback for a new lead (in the transaction that stored the lead)."""
-    conn.execute(
-        callbacks.insert().values(
-            portal_id=portal_id,
-            lead_id=lead_id,
-            url=url,
-            status=PENDING,
-            attempts=0,
-            available_at=at,
-            claimed_by=None,
-            created_at=at,
-        )
-    )
+    add_callbacks(conn, portal_id, [lead_id], url, at)
+
+
+def add_callbacks(
+    conn: Connection, portal_id: int, lead_ids: list[int], url: str, at: int
+) -> None:
+    """Queue a callback for each of these new leads (in the transaction that stored them)."""
+    if lead_ids:
+        conn.execute(callbacks.insert(), [
+            {"portal_id": portal_id, "lead_id": lead_id, "url": url, "status": PENDING,
+             "attempts": 0, "available_at": at, "claimed_by": None, "created_at": at}
+            for lead_id in lead_ids
+        ])
 
 
 def claim_callbacks(

@@ -67,14 +67,27 @@ class NewPerson:
     lead: dict[str, str]
 
 
-def _candidate(sub: Submission) -> NewPerson | None:
+def _interpreted(sub: Submission) -> FormValues | None:
+    try:
+        return interpret(sub.fields)
+    except Exception:  # noqa: BLE001 - it fails in ``process``, with its error recorded there
+        return None
+
+
+def _keys(form: FormValues | None) -> tuple[str | None, str | None]:
+    """The email and user token by which ``process`` would look the person up."""
+    if form is None:
+        return None, None
+    return (normalize_email(form.email) if form.email else None), (form.user_token or None)
+
+
+def _candidate(sub: Submission, form: FormValues) -> NewPerson | None:
     """The submission as a new person, if nothing in it needs the one-by-one path."""
     try:
-        form = interpret(sub.fields)
         lead, contact = lead_service.split_props(form.values)
         check_values(contact)
         check_values(lead)
-    except Exception:  # noqa: BLE001 - it fails in ``process``, with its error recorded there
+    except Exception:  # noqa: BLE001 - as above
         return None
     email = contact.get(EMAIL_PROP)
     if form.closed_at is not None or not form.email or not email:
@@ -85,24 +98,16 @@ def _candidate(sub: Submission) -> NewPerson | None:
     return NewPerson(sub, form, key, form.user_token or None, contact, lead)
 
 
-def _keys(sub: Submission) -> tuple[str | None, str | None]:
-    """The email and user token by which ``process`` would look the person up."""
-    try:
-        form = interpret(sub.fields)
-    except Exception:  # noqa: BLE001 - as above
-        return None, None
-    return (normalize_email(form.email) if form.email else None), (form.user_token or None)
-
-
 def select(conn: Connection, subs: Sequence[Submission]) -> list[NewPerson]:
     """The submissions of a batch (locked, ours) that are from people the store does not know."""
-    keys = [_keys(sub) for sub in subs]
+    forms = [_interpreted(sub) for sub in subs]
+    keys = [_keys(form) for form in forms]
     emails = Counter(e for e, _ in keys if e)
     tokens = Counter(t for _, t in keys if t)
     alone = []
-    for sub, (email, token) in zip(subs, keys, strict=True):
-        if email and emails[email] == 1 and (not token or tokens[token] == 1):
-            person = _candidate(sub)
+    for sub, form, (email, token) in zip(subs, forms, keys, strict=True):
+        if form is not None and email and emails[email] == 1 and (not token or tokens[token] == 1):
+            person = _candidate(sub, form)
             if person is not None:
                 alone.append(person)
     by_portal: dict[int, list[NewPerson]] = {}

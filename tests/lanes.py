@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import httpx
 
 
 class Spy:
@@ -15,3 +18,14 @@ class Spy:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         self.calls += 1
         await self.app(scope, receive, send)
+
+
+def get(app: Any, target: str, headers: dict[str, str], base_url: str) -> httpx.Response:
+    """A GET sent straight to an ASGI application in this process."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as c:
+            return await c.get(target, headers=headers)
+
+    return asyncio.run(go())

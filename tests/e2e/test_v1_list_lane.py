@@ -29,7 +29,7 @@ from leadhub.limits_cli import set_limits
 from leadhub.store import Database
 from tests.conftest import PortalCtx, make_portal
 from tests.factories import make_lead
-from tests.lanes import Spy
+from tests.lanes import Spy, get
 
 WINDOW_START, WINDOW_STOP = 1_600_000_000_000, 1_600_000_500_000
 
@@ -60,12 +60,7 @@ def inproc(db: Database, store_url: str) -> Iterator[Any]:
 
 
 def _get(app: Any, target: str, headers: dict[str, str]) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lists.test") as c:
-            return await c.get(target, headers=headers)
-
-    return asyncio.run(go())
+    return get(app, target, headers, "http://lists.test")
 
 
 def _put(app: Any, token: str, guid: str, body: dict[str, Any]) -> None:

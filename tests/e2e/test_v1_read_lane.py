@@ -10,7 +10,6 @@ token followed by a blank one is no credential at all.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from leadhub.leads.fastlane import V1ReadLane
 from leadhub.store import Database
 from tests.conftest import make_portal
 from tests.factories import make_lead
-from tests.lanes import Spy
+from tests.lanes import Spy, get
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +47,7 @@ def inproc(db: Database, store_url: str) -> Iterator[Any]:
 
 
 def _get(app: Any, target: str, headers: dict[str, str]) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://reads.test") as c:
-            return await c.get(target, headers=headers)
-
-    return asyncio.run(go())
+    return get(app, target, headers, "http://reads.test")
 
 
 def _shape(r: httpx.Response) -> tuple[int, Any]:

@@ -231,3 +231,60 @@ def test_a_batch_cut_off_by_the_store_is_claimed_again_at_once(db, portal, monke
         for guid in guids:
             assert client.get("/leads/v1/lead/",
                               params={"conversionEventGuid": guid}).status_code == 200
+
+
+def test_a_clash_that_keeps_coming_back_ends_failed_with_its_error(db, portal, monkeypatch):
+    """A clash is retried without spending an attempt, but only so many times: one that
+    never goes away ends ``failed`` with its error, where a passing one costs nothing."""
+    from leadhub.ingest import process as process_mod
+    from leadhub.ingest import worker as worker_module
+    from leadhub.ingest.process import Policy
+
+    url = make_form(db, portal)
+    posted = {}
+    for name in ("stuck", "passing"):
+        r = httpx.post(url, data={"Email": f"{name}@example.com", "IPAddress": "10.0.0.1",
+                                  "UserToken": f"utk-{name}"})
+        posted[name] = submission_guid(r.text)
+    real = process_mod.process
+    clashes = {"passing": 0}
+
+    def clashing(conn, sub, now):  # type: ignore[no-untyped-def]
+        fields = dict(sub.fields)
+        if fields.get("Email") == "stuck@example.com" or (
+            fields.get("Email") == "passing@example.com" and clashes["passing"] < 2
+        ):
+            if fields.get("Email") == "passing@example.com":
+                clashes["passing"] += 1
+            raise sa.exc.IntegrityError(
+                "INSERT", {}, Exception("UNIQUE constraint failed: unique_values.value")
+            )
+        return real(conn, sub, now)
+
+    monkeypatch.setattr(process_mod, "process", clashing)
+    monkeypatch.setattr(process_mod, "BATCH_NEW_PEOPLE", False)  # every one through process
+    monkeypatch.setattr(process_mod, "IN_PLACE_TRIES", 1)
+    policy = Policy(max_attempts=3, retry_base_ms=1, retry_max_ms=5, max_conflicts=4)
+    config = worker_module.WorkerConfig(lease_seconds=600, callbacks=False, policy=policy)
+    running = worker_module.Worker(db.url, portal.server.url, config)
+    stuck = None
+    try:
+        for _ in range(400):
+            running.run_once()
+            stuck = db.read_call(queue_store.get_submission, posted["stuck"])
+            if stuck is not None and stuck.status == queue_store.FAILED:
+                break
+            time.sleep(0.01)
+    finally:
+        running.db.dispose()
+    assert stuck is not None and stuck.status == queue_store.FAILED
+    assert stuck.conflicts == 4 and stuck.attempts == 3
+    assert "IntegrityError" in (stuck.last_error or "")
+    passing = db.read_call(queue_store.get_submission, posted["passing"])
+    assert passing is not None and passing.status == queue_store.DONE
+    assert passing.conflicts == 2 and passing.attempts == 1
+    # An operator's retry gives the stuck one its free clashes back, too.
+    assert db.write_call(queue_store.requeue_failed, queue_store.submissions, 0,
+                         portal.id) == 1
+    again = db.read_call(queue_store.get_submission, posted["stuck"])
+    assert again.status == queue_store.PENDING and again.attempts == 0 and again.conflicts == 0

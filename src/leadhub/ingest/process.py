@@ -47,6 +47,9 @@ class Policy:
     max_attempts: int = 5
     retry_base_ms: int = 1_000
     retry_max_ms: int = 300_000
+    # Clashes with concurrent transactions retried without spending an attempt;
+    # past these, a clash that keeps coming back counts like any other error.
+    max_conflicts: int = 50
 
     def retry_delay_ms(self, attempts: int) -> int:
         """Exponential backoff after the given number of attempts."""
@@ -248,7 +251,7 @@ def _record_failure(
     conn: Connection, sub: Submission, error: Exception, conflict: bool, policy: Policy, now: int
 ) -> None:
     message = f"{type(error).__name__}: {error}".strip()
-    if conflict:
+    if conflict and sub.conflicts < policy.max_conflicts:
         # Contention is not the submission's fault: try again soon, attempt not spent.
         queue_store.release_for_retry(
             conn, submissions, sub.id, message, retry_at=now + 100, refund_attempt=True

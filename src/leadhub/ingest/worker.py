@@ -56,6 +56,9 @@ class WorkerConfig:
                 _env_float("LEADHUB_INGEST_RETRY_BASE_MS", cfg.policy.retry_base_ms)
             ),
             retry_max_ms=cfg.policy.retry_max_ms,
+            max_conflicts=int(
+                _env_float("LEADHUB_INGEST_MAX_CONFLICTS", cfg.policy.max_conflicts)
+            ),
         )
         cfg.callback_policy = Policy(
             max_attempts=int(

@@ -50,6 +50,7 @@ class Submission:
     claimed_by: str | None
     received_at: int
     last_error: str | None = None
+    conflicts: int = 0
 
 
 def _submission(r: Any) -> Submission:
@@ -66,6 +67,7 @@ def _submission(r: Any) -> Submission:
         claimed_by=r.claimed_by,
         received_at=r.received_at,
         last_error=r.last_error,
+        conflicts=r.conflicts,
     )
 
 
@@ -204,10 +206,14 @@ def release_for_retry(
     retry_at: int | None,
     refund_attempt: bool = False,
 ) -> None:
-    """Record a failed attempt: pending again from ``retry_at``, or failed for good (None)."""
+    """Record a failed attempt: pending again from ``retry_at``, or failed for good (None).
+
+    ``refund_attempt`` (a clash, on submissions) gives the attempt back and
+    counts the clash instead."""
     values: dict[str, Any] = {"claimed_by": None, "last_error": error[:4000]}
     if refund_attempt:
         values["attempts"] = table.c.attempts - 1
+        values["conflicts"] = table.c.conflicts + 1
     if retry_at is None:
         values["status"] = FAILED
     else:
@@ -236,9 +242,10 @@ def requeue_failed(conn: Connection, table: sa.Table, now: int, portal_id: int |
     where = [table.c.status == FAILED]
     if portal_id is not None:
         where.append(table.c.portal_id == portal_id)
-    result = conn.execute(
-        table.update().where(*where).values(status=PENDING, attempts=0, available_at=now)
-    )
+    fresh: dict[str, Any] = {"status": PENDING, "attempts": 0, "available_at": now}
+    if "conflicts" in table.c:
+        fresh["conflicts"] = 0
+    result = conn.execute(table.update().where(*where).values(**fresh))
     return result.rowcount or 0
 
 

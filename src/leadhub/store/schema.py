@@ -187,6 +187,8 @@ submissions = sa.Table(
     sa.Column("fields", Json, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
+    # clashes with concurrent transactions retried without spending an attempt
+    sa.Column("conflicts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("available_at", sa.BigInteger, nullable=False),
     sa.Column("claimed_by", sa.Text, nullable=True),
     sa.Column("received_at", sa.BigInteger, nullable=False),

@@ -46,3 +46,57 @@ def test_document_is_the_ordinary_render(type_id: str, props: dict, created: int
         assert fastread.document(type_id, object_id, dict(props), created, updated) == ordinary(
             type_id, object_id, dict(props), created, updated
         )
+
+
+class Rows:
+    """Stands in for the point-read connection: answers BY_ID with whatever row it holds."""
+
+    def __init__(self) -> None:
+        self.row: tuple[str, int, int] | None = None
+
+    def fast_rows(self, sql: str, params: tuple) -> list:
+        assert sql == fastread.BY_ID
+        return [self.row] if self.row is not None else []
+
+
+def test_an_answer_is_reused_only_for_the_very_same_row(monkeypatch) -> None:
+    monkeypatch.setattr(fastread, "_rendered", {})
+    built: list[int] = []
+    real = fastread.document
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        built.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(fastread, "document", counting)
+    db = Rows()
+    lead = "0-136"
+    db.row = ('{"hs_lead_name":"One"}', 1_700_000_000_000, 1_700_000_000_500)
+    first = fastread.by_id(db, 1, lead, 42)  # type: ignore[arg-type]
+    assert fastread.by_id(db, 1, lead, 42) == first and built == [42]  # type: ignore[arg-type]
+    # Changed properties with the same timestamps (two writes in one millisecond).
+    db.row = ('{"hs_lead_name":"Two"}', 1_700_000_000_000, 1_700_000_000_500)
+    second = fastread.by_id(db, 1, lead, 42)  # type: ignore[arg-type]
+    assert b'"Two"' in second and second == ordinary(lead, 42, {"hs_lead_name": "Two"},
+                                                    1_700_000_000_000, 1_700_000_000_500)
+    # Only a timestamp changed.
+    db.row = ('{"hs_lead_name":"Two"}', 1_700_000_000_000, 1_700_000_000_501)
+    third = fastread.by_id(db, 1, lead, 42)  # type: ignore[arg-type]
+    assert third != second and b"20.501Z" in third
+    # The same row under another type is another answer.
+    contact = fastread.by_id(db, 1, "0-1", 42)  # type: ignore[arg-type]
+    assert contact == ordinary("0-1", 42, {"hs_lead_name": "Two"}, 1_700_000_000_000,
+                               1_700_000_000_501)
+    assert built == [42, 42, 42, 42]
+    db.row = None
+    assert fastread.by_id(db, 1, lead, 42) is None  # type: ignore[arg-type]
+
+
+def test_the_reused_answers_are_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(fastread, "_rendered", {})
+    monkeypatch.setattr(fastread, "RENDERED_MAX", 3)
+    db = Rows()
+    db.row = ("{}", 0, 0)
+    for object_id in range(10):
+        fastread.by_id(db, 1, "0-2", object_id)  # type: ignore[arg-type]
+        assert len(fastread._rendered) <= 3

@@ -115,10 +115,14 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
     where = "" if res.config.store == "sqlite" else f" on {STORE_NAMES[res.config.store]}"
     for size in res.config.sizes:
         ceiling = res.ceilings.get(size)
+        floor = res.floors.get(size)
         out += [
             f"## {size:,} leads{where}",
             "",
-            f"Ceiling: {ceiling:,.0f} requests/s." if ceiling else "Ceiling: not measured.",
+            (f"Ceiling: {ceiling:,.0f} requests/s." if ceiling else "Ceiling: not measured.")
+            + (f" One request at a time (one connection, as the lists), the ceiling answers "
+               f"in p50 {floor[0]:.3f} ms, p99 {floor[1]:.3f} ms: no p99 alone here can be "
+               f"lower than that." if floor else ""),
             "",
             "| scenario | req/s | of ceiling | p99 ms | p99 alone ms | plain SQL ms | "
             "alone / SQL | same rows | x best peer | errors | target | met |",

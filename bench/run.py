@@ -65,6 +65,9 @@ class Results:
     config: Config
     rows: list[Row] = field(default_factory=list)
     ceilings: dict[int, float] = field(default_factory=dict)
+    # The ceiling answering one request at a time (one connection, as the lists are
+    # measured): p50 and p99 ms, the floor under any p99 measured that way.
+    floors: dict[int, tuple[float, float]] = field(default_factory=dict)
     peers: dict[str, float] = field(default_factory=dict)
     loads: dict[int, tuple[float, float]] = field(default_factory=dict)
     memory: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -196,9 +199,18 @@ def _run_size(cfg: Config, size: int, res: Results, url: str, csv_path: Path) ->
         try:
             reqs = wrk.write_requests(cfg.work / "ceiling.txt", [("GET", "/", "")])
             res.ceilings[size] = measure(cfg, ceiling.url, reqs, token).rps
+            alone = [
+                wrk.run(ceiling.url, reqs, connections=1, seconds=cfg.seconds, token=token)
+                for _ in range(cfg.runs)
+            ]
+            res.floors[size] = (
+                statistics.median(r.p50_ms for r in alone),
+                statistics.median(r.p99_ms for r in alone),
+            )
         finally:
             ceiling.stop()
-        print(f"  ceiling {res.ceilings[size]:,.0f} rps", flush=True)
+        print(f"  ceiling {res.ceilings[size]:,.0f} rps; one at a time p50 "
+              f"{res.floors[size][0]:.3f} ms, p99 {res.floors[size][1]:.3f} ms", flush=True)
         _point_reads(cfg, size, srv, token, rows, res, store)
         ids = [json.loads(_fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token))[0]["leadId"]
                for r in rows]
@@ -445,6 +457,7 @@ def load(path: Path) -> Results:
         config=cfg,
         rows=[Row(**r) for r in data["rows"]],
         ceilings={int(k): v for k, v in data["ceilings"].items()},
+        floors={int(k): tuple(v) for k, v in data.get("floors", {}).items()},  # type: ignore[misc]
         peers=data["peers"],
         loads={int(k): tuple(v) for k, v in data["loads"].items()},  # type: ignore[misc]
         memory={int(k): tuple(v) for k, v in data["memory"].items()},  # type: ignore[misc]

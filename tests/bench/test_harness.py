@@ -43,6 +43,8 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     )
     res = main(cfg)
     assert res.ceilings[300] > 0
+    p50, p99 = res.floors[300]
+    assert 0 < p50 <= p99
     imported, plain = res.loads[300]
     assert imported > 0 and plain > 0
     names = [r.scenario for r in res.rows]
@@ -54,7 +56,8 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     report = out.read_text()
     assert "| v1 get lead by guid |" in report and "Bulk load" in report
     saved = load(tmp_path / "results.json")
-    assert saved.rows == res.rows and saved.loads == res.loads
+    assert saved.rows == res.rows and saved.loads == res.loads and saved.floors == res.floors
+    assert "One request at a time" in report
     # The report written again from the saved results is the same, header included:
     # the commit and start time are the run's, not the rewrite's.
     assert saved.commit == res.commit and res.commit not in ("", "unknown")

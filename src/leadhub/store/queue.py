@@ -19,9 +19,11 @@ processes:
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -92,6 +94,25 @@ def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
             for row in rows
         ],
     )
+
+
+# What ``enqueue`` writes, as one prebuilt statement for a raw SQLite connection
+# (Database.raw_write): the group commit of form posts runs it for every group.
+_ENQUEUED = ("guid", "portal_id", "form_id", "form_name", "form_guid", "fields", "received_at")
+_ENQUEUE_SQLITE = (
+    f"INSERT INTO {submissions.name} ({', '.join(_ENQUEUED)}, status, attempts, available_at, "
+    f"claimed_by, processed_at, lead_id, last_error) "
+    f"VALUES ({', '.join('?' * len(_ENQUEUED))}, '{PENDING}', 0, ?, NULL, NULL, NULL, NULL)"
+)
+
+
+def enqueue_sqlite(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+    """``enqueue`` on a raw SQLite connection inside ``Database.raw_write``."""
+    conn.executemany(_ENQUEUE_SQLITE, [
+        (row["guid"], row["portal_id"], row["form_id"], row["form_name"], row["form_guid"],
+         orjson.dumps(row["fields"]).decode(), row["received_at"], row["received_at"])
+        for row in rows
+    ])
 
 
 # ---------------------------------------------------------------- claiming (both queues)

@@ -127,3 +127,35 @@ def test_a_list_restricted_to_lead_ids_has_no_reusable_text(pid):
     q.lead_ids = [1, 2]
     with pytest.raises(ValueError):
         sqlite_list_sql(q)
+
+
+@pytest.mark.parametrize("params", CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
+def test_leaving_out_the_contact_changes_no_list(db, pid, params, monkeypatch):
+    """Lists that do not look at the primary contact leave out its join: the same leads in
+    the same order as with it (a lead has at most one primary contact)."""
+    from leadhub.store import leadlist
+
+    q = query(pid, params)
+    as_is = by_query(db, q)
+    monkeypatch.setattr(leadlist, "reads_contact", lambda q: True)
+    monkeypatch.setattr(leadlist, "_TEXTS", {})
+    joined_q = query(pid, params)
+    assert by_query(db, joined_q) == as_is
+    assert by_text(db, joined_q) == as_is
+
+
+def test_a_deep_page_that_does_not_look_at_the_contact_reads_one_index(db, pid):
+    deep = query(pid, {"offset": "100", "sort": "lastModifiedAt"})
+    searched = query(pid, {"offset": "100", "search": "acme"})
+    by_contact = query(pid, {"sort": "lastName"})
+    assert "associations" not in sqlite_list_sql(deep)[0]
+    assert "associations" in sqlite_list_sql(searched)[0]
+    assert "associations" in sqlite_list_sql(by_contact)[0]
+    sql, values = sqlite_list_sql(deep)
+    assert db.fast_path is not None
+    con = sqlite3.connect(db.fast_path)
+    try:
+        plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, values))
+    finally:
+        con.close()
+    assert "COVERING INDEX ix_objects_portal_type_updated" in plan, plan

@@ -18,7 +18,6 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 from leadhub.store import Database
@@ -54,9 +53,10 @@ class GroupCommitter:
     async def enqueue(self, row: dict[str, Any]) -> None:
         """Store one submission durably; returns once it is committed."""
         self._ensure_started()
-        future: Future[None] = Future()
-        self._queue.put((row, future))
-        await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put((row, _Waiter(loop, future)))
+        await future
 
     def stop(self) -> None:
         """Commit what is waiting, then stop the writer thread."""
@@ -64,7 +64,7 @@ class GroupCommitter:
             self._queue.put(_STOP)
             self._thread.join(30)
 
-    def _take_group(self) -> tuple[list[tuple[dict[str, Any], Future[None]]], bool]:
+    def _take_group(self) -> tuple[list[tuple[dict[str, Any], _Waiter]], bool]:
         first = self._queue.get()
         if first is _STOP:
             return [], True
@@ -88,7 +88,7 @@ class GroupCommitter:
             if group:
                 self._commit(group)
 
-    def _commit(self, group: list[tuple[dict[str, Any], Future[None]]]) -> None:
+    def _commit(self, group: list[tuple[dict[str, Any], _Waiter]]) -> None:
         try:
             rows = [row for row, _ in group]
             if self.db.fast_path:
@@ -99,13 +99,45 @@ class GroupCommitter:
         except Exception as exc:  # noqa: BLE001 - retried one by one below
             if len(group) == 1:
                 log.error("could not store a submission: %s", exc)
-                group[0][1].set_exception(exc)
+                _answer([group[0][1]], exc)
                 return
             # One bad row must not fail its neighbours: store them one by one.
-            for row, future in group:
-                self._commit([(row, future)])
+            for row, waiter in group:
+                self._commit([(row, waiter)])
             return
-        for _, future in group:
-            future.set_result(None)
+        _answer([waiter for _, waiter in group], None)
         if self.on_commit is not None:
             self.on_commit()
+
+
+class _Waiter:
+    """A post waiting on its event loop for the commit of its row."""
+
+    __slots__ = ("loop", "future")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+        self.loop = loop
+        self.future = future
+
+
+def _answer(waiters: list[_Waiter], exc: BaseException | None) -> None:
+    """Settle the waiters' futures: one wake-up of each event loop for a whole group,
+    where a future per post would have woken its loop once per post."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for waiter in waiters:
+        by_loop.setdefault(waiter.loop, []).append(waiter.future)
+    for loop, futures in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, futures, exc)
+        except RuntimeError:  # that loop is closed: nobody waits any more
+            pass
+
+
+def _settle(futures: list[asyncio.Future[None]], exc: BaseException | None) -> None:
+    for future in futures:
+        if future.done():  # the post went away (its task was cancelled)
+            continue
+        if exc is None:
+            future.set_result(None)
+        else:
+            future.set_exception(exc)

@@ -87,6 +87,24 @@ def remove(
     return result.rowcount > 0
 
 
+def _targets_query(by_type: bool, by_to_type: bool) -> sa.Select[Any]:
+    query = sa.select(associations).where(
+        associations.c.portal_id == sa.bindparam("portal_id"),
+        associations.c.from_id.in_(sa.bindparam("from_ids", expanding=True)),
+    )
+    if by_type:
+        query = query.where(associations.c.type_id == sa.bindparam("type_id"))
+    if by_to_type:
+        query = query.where(associations.c.to_type == sa.bindparam("to_type"))
+    return query.order_by(
+        associations.c.from_id, associations.c.to_id, associations.c.type_id)
+
+
+# Built once (with and without each optional filter): building the statement cost
+# more than running it.
+_TARGETS = {(t, o): _targets_query(t, o) for t in (False, True) for o in (False, True)}
+
+
 def targets(
     conn: Connection,
     portal_id: int,
@@ -98,17 +116,15 @@ def targets(
     """Associations leaving the given objects, optionally of one type or target type."""
     if not from_ids:
         return []
-    query = sa.select(associations).where(
-        associations.c.portal_id == portal_id, associations.c.from_id.in_(from_ids)
-    )
+    params: dict[str, Any] = {"portal_id": portal_id, "from_ids": list(from_ids)}
     if type_id is not None:
-        query = query.where(associations.c.type_id == type_id)
+        params["type_id"] = type_id
     if to_type is not None:
-        query = query.where(associations.c.to_type == to_type)
-    query = query.order_by(associations.c.from_id, associations.c.to_id, associations.c.type_id)
+        params["to_type"] = to_type
+    query = _TARGETS[(type_id is not None, to_type is not None)]
     return [
         AssociationRow(r.from_id, r.from_type, r.to_id, r.to_type, r.type_id, r.category)
-        for r in conn.execute(query)
+        for r in conn.execute(query, params)
     ]
 
 

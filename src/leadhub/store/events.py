@@ -102,17 +102,20 @@ def events_for_leads(
     out: dict[int, list[ConversionEvent]] = defaultdict(list)
     if not lead_ids:
         return out
-    rows = conn.execute(
-        sa.select(conversion_events)
-        .where(
-            conversion_events.c.portal_id == portal_id,
-            conversion_events.c.lead_id.in_(lead_ids),
-        )
-        .order_by(conversion_events.c.convert_date, conversion_events.c.guid)
-    )
+    rows = conn.execute(_EVENTS_FOR_LEADS, {"portal_id": portal_id, "lead_ids": list(lead_ids)})
     for r in rows:
         out[r.lead_id].append(_event(r))
     return out
+
+
+_EVENTS_FOR_LEADS = (
+    sa.select(conversion_events)
+    .where(
+        conversion_events.c.portal_id == sa.bindparam("portal_id"),
+        conversion_events.c.lead_id.in_(sa.bindparam("lead_ids", expanding=True)),
+    )
+    .order_by(conversion_events.c.convert_date, conversion_events.c.guid)
+)
 
 
 def lead_for_event(conn: Connection, portal_id: int, guid: str) -> int | None:
@@ -155,11 +158,17 @@ def logs_for_leads(
     out: dict[int, list[LeadLog]] = defaultdict(list)
     if not lead_ids:
         return out
-    rows = conn.execute(
-        sa.select(lead_logs)
-        .where(lead_logs.c.portal_id == portal_id, lead_logs.c.lead_id.in_(lead_ids))
-        .order_by(lead_logs.c.inserted_at, lead_logs.c.id)
-    )
+    rows = conn.execute(_LOGS_FOR_LEADS, {"portal_id": portal_id, "lead_ids": list(lead_ids)})
     for r in rows:
         out[r.lead_id].append(LeadLog(r.id, r.lead_id, r.kind, r.inserted_at, r.previous_state))
     return out
+
+
+_LOGS_FOR_LEADS = (
+    sa.select(lead_logs)
+    .where(
+        lead_logs.c.portal_id == sa.bindparam("portal_id"),
+        lead_logs.c.lead_id.in_(sa.bindparam("lead_ids", expanding=True)),
+    )
+    .order_by(lead_logs.c.inserted_at, lead_logs.c.id)
+)

@@ -131,6 +131,13 @@ def _get_query(include_archived: bool, for_update: bool) -> sa.Select:
 _GET = {(a, u): _get_query(a, u) for a in (False, True) for u in (False, True)}
 
 
+# Each id by its primary key, not the portal's rows by an index on portal_id.
+_GET_MANY = sa.select(objects).where(
+    unindexed(objects.c.portal_id) == sa.bindparam("portal_id"),
+    objects.c.id.in_(sa.bindparam("ids", expanding=True)),
+)
+
+
 def get_many(
     conn: Connection, portal_id: int, object_ids: Iterable[int]
 ) -> dict[int, ObjectRow]:
@@ -138,11 +145,7 @@ def get_many(
     ids = list(object_ids)
     if not ids:
         return {}
-    # Each id by its primary key, not the portal's rows by an index on portal_id.
-    rows = conn.execute(
-        sa.select(objects).where(unindexed(objects.c.portal_id) == portal_id,
-                                 objects.c.id.in_(ids))
-    )
+    rows = conn.execute(_GET_MANY, {"portal_id": portal_id, "ids": ids})
     return {r.id: _row(r) for r in rows}
 
 
@@ -169,13 +172,22 @@ def update_props(
         else:
             row.props[key] = value
     row.updated_at = max(change.timestamp, row.updated_at)
-    conn.execute(
-        objects.update()
-        .where(objects.c.id == row.id, objects.c.portal_id == row.portal_id)
-        .values(props=row.props, updated_at=row.updated_at)
-    )
+    conn.execute(_UPDATE_PROPS, {
+        "object_id": row.id, "object_portal": row.portal_id, "props": row.props,
+        "updated_at": row.updated_at,
+    })
     _record_history(conn, row.portal_id, row.id, changed, change)
     return changed
+
+
+# Built once: every write of properties runs it.
+_UPDATE_PROPS = (
+    objects.update()
+    .where(objects.c.id == sa.bindparam("object_id"),
+           objects.c.portal_id == sa.bindparam("object_portal"))
+    .values(props=sa.bindparam("props", type_=objects.c.props.type),
+            updated_at=sa.bindparam("updated_at"))
+)
 
 
 def check_values(values: Mapping[str, str | None]) -> None:
@@ -303,18 +315,21 @@ def release_unique(
     )
 
 
+_FIND_UNIQUE = sa.select(unique_values.c.object_id).where(
+    unique_values.c.portal_id == sa.bindparam("portal_id"),
+    unique_values.c.object_type == sa.bindparam("object_type"),
+    unique_values.c.property == sa.bindparam("prop"),
+    unique_values.c.value == sa.bindparam("value"),
+)
+
+
 def find_unique(
     conn: Connection, portal_id: int, object_type: str, prop: str, value: str
 ) -> int | None:
     """The id of the object holding a unique value, or None."""
-    return conn.execute(
-        sa.select(unique_values.c.object_id).where(
-            unique_values.c.portal_id == portal_id,
-            unique_values.c.object_type == object_type,
-            unique_values.c.property == prop,
-            unique_values.c.value == value,
-        )
-    ).scalar_one_or_none()
+    return conn.execute(_FIND_UNIQUE, {
+        "portal_id": portal_id, "object_type": object_type, "prop": prop, "value": value,
+    }).scalar_one_or_none()
 
 
 def prop_text(name: str) -> sa.ColumnElement[str]:

@@ -43,13 +43,18 @@ def _def(r: Any) -> PropertyDefRow:
     )
 
 
+# Built once: every v3 write and most reads of an object type look its definitions up.
+_LIST_DEFS = (
+    sa.select(defs)
+    .where(defs.c.portal_id == sa.bindparam("portal_id"),
+           defs.c.object_type == sa.bindparam("object_type"))
+    .order_by(defs.c.created_at, defs.c.name)
+)
+
+
 def list_defs(conn: Connection, portal_id: int, object_type: str) -> list[PropertyDefRow]:
     """Every stored definition of one object type, archived ones included."""
-    rows = conn.execute(
-        sa.select(defs)
-        .where(defs.c.portal_id == portal_id, defs.c.object_type == object_type)
-        .order_by(defs.c.created_at, defs.c.name)
-    )
+    rows = conn.execute(_LIST_DEFS, {"portal_id": portal_id, "object_type": object_type})
     return [_def(r) for r in rows]
 
 

@@ -66,6 +66,12 @@ SEARCHED_PROPS = ("firstname", "lastname", "email", "company")
 L = objects.alias("l")
 C = objects.alias("c")
 A = associations.alias("a")
+# SQLite's copy of each contact's searched values: the content table of the
+# contact_search FTS5 table (migration 0009), one column per SEARCHED_PROPS.
+SEARCH_COPY_COLUMNS = ("c0", "c1", "c2", "c3")
+S = sa.table(
+    "contact_search_content", sa.column("id"), *(sa.column(c) for c in SEARCH_COPY_COLUMNS)
+).alias("s")
 
 # The trigram index (migration 0008) serves words of three or more characters.
 FTS_MIN_CHARS = 3
@@ -124,11 +130,18 @@ def _values(q: LeadListQuery) -> dict[str, Any]:
 
 def reads_contact(q: LeadListQuery) -> bool:
     """Whether the query looks at the primary contact (search, sort, window or filter)."""
+    return bool(q.search) or _reads_contact_props(q)
+
+
+def _reads_contact_props(q: LeadListQuery) -> bool:
+    """Whether the query sorts, windows or filters by a contact property."""
     columns = [q.sort, q.pivot, *(c for c, _ in q.equals), *(c for c, _ in q.not_equals)]
-    return bool(q.search) or any(c is not None and c.owner == "contact" for c in columns)
+    return any(c is not None and c.owner == "contact" for c in columns)
 
 
-def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
+def _select(
+    q: LeadListQuery, param: Callable[[str], Any], search_copy: bool = False
+) -> sa.Select[Any]:
     """The list query, with ``param(name)`` standing for each value of ``_values``.
 
     The primary contact is joined only when the query looks at it: a lead has
@@ -136,8 +149,16 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
     adds or removes a lead, and without it a page deep in a sort order is a
     walk of one covering index instead of an association lookup per lead
     skipped (offset 10,000 on a million leads: 3.8 -> 0.3 ms).
+
+    With ``search_copy`` (SQLite) the search matches the contact's four
+    searched values as ``contact_search`` holds them (``S``: the very
+    ``json_extract`` results, kept by triggers in the same transaction as any
+    write, migration 0009) instead of extracting them from the contact's JSON
+    for every row walked: the same matches, about half the time for a
+    common word.
     """
     joined: sa.FromClause = L
+    by_copy = search_copy and bool(q.search)
     if reads_contact(q):
         joined = L.outerjoin(
             A,
@@ -146,7 +167,11 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
                 A.c.from_id == L.c.id,
                 A.c.type_id == LEAD_TO_PRIMARY_CONTACT,
             ),
-        ).outerjoin(C, C.c.id == A.c.to_id)
+        )
+        if by_copy:
+            joined = joined.outerjoin(S, S.c.id == A.c.to_id)
+        if _reads_contact_props(q) or (q.search and not by_copy):
+            joined = joined.outerjoin(C, C.c.id == A.c.to_id)
     # On the FTS path the few candidates are read by id and sorted; SQLite's
     # unary + keeps it from walking a sort index over the whole portal instead.
     portal = sa.literal_column("+l.portal_id") if q.fts is not None else L.c.portal_id
@@ -159,11 +184,11 @@ def _select(q: LeadListQuery, param: Callable[[str], Any]) -> sa.Select[Any]:
         query = query.where(L.c.id.in_(q.lead_ids))
     for i in range(len(q.search)):
         term = param(f"w{i}")
-        query = query.where(
-            sa.or_(
-                *(C.c.props[p].as_string().icontains(term, escape="/") for p in SEARCHED_PROPS)
-            )
+        searched = (
+            [sa.cast(S.c[col], sa.String) for col in SEARCH_COPY_COLUMNS] if by_copy
+            else [C.c.props[p].as_string() for p in SEARCHED_PROPS]
         )
+        query = query.where(sa.or_(*(value.icontains(term, escape="/") for value in searched)))
     if q.fts is not None:
         query = query.where(_fts_leads(param))
     if q.pivot is not None:
@@ -209,7 +234,10 @@ def list_lead_ids(conn: Connection, q: LeadListQuery) -> list[int]:
         plan_search(q, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
     values = _values(q)
     binds: dict[str, Any] = {}
-    query = _select(q, lambda name: binds.setdefault(name, sa.bindparam(name, values[name])))
+    query = _select(
+        q, lambda name: binds.setdefault(name, sa.bindparam(name, values[name])),
+        search_copy=conn.dialect.name == "sqlite",
+    )
     return [r[0] for r in conn.execute(query)]
 
 
@@ -280,7 +308,7 @@ def sqlite_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]]:
     key = _shape(q)
     text = _TEXTS.get(key)
     if text is None:
-        query = _select(q, lambda name: sa.literal_column(f":{name}"))
+        query = _select(q, lambda name: sa.literal_column(f":{name}"), search_copy=True)
         text = str(query.compile(dialect=_SQLITE, compile_kwargs={"literal_binds": True}))
         if len(_TEXTS) < _MAX_TEXTS:
             _TEXTS[key] = text

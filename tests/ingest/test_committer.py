@@ -1,7 +1,7 @@
 """The group commit of form posts stores every post of a group, as the ordinary write would.
 
 On a SQLite file the group goes through one prebuilt insert on the writer's
-own connection (``Database.raw_write``, ``queue.enqueue_sqlite``); elsewhere
+own connection (``queue.enqueue_durably``, ``Database.raw_write``); elsewhere
 through the engine (``queue.enqueue``). Both must leave the same rows, and a
 failing row must fail alone, with the error SQLAlchemy would have raised.
 """
@@ -35,39 +35,48 @@ def _stored(db: Database, guid: str) -> dict:
     return {k: v for k, v in row._mapping.items() if k not in ("id", "guid")}
 
 
-def test_the_prebuilt_insert_leaves_the_rows_the_engine_leaves(db: Database) -> None:
-    if not db.fast_path:
-        pytest.skip("the prebuilt insert is SQLite's")
-    by_engine, by_raw = new_guid(), new_guid()
+def test_the_group_insert_leaves_the_rows_the_engine_leaves(db: Database) -> None:
+    by_engine, by_group = new_guid(), new_guid()
     db.write_call(queue_store.enqueue, [_row(by_engine)])
-    with db.raw_write() as conn:
-        queue_store.enqueue_sqlite(conn, [_row(by_raw)])
-    assert _stored(db, by_raw) == _stored(db, by_engine)
-    assert db.read_call(queue_store.get_submission, by_raw).fields == [
+    queue_store.enqueue_durably(db, [_row(by_group)])
+    assert _stored(db, by_group) == _stored(db, by_engine)
+    assert db.read_call(queue_store.get_submission, by_group).fields == [
         (k, v) for k, v in FIELDS]
 
 
-def test_a_raw_write_that_fails_leaves_nothing_and_says_so_as_sqlalchemy(db: Database) -> None:
-    if not db.fast_path:
-        pytest.skip("raw writes are SQLite's")
+def test_a_group_insert_that_fails_leaves_nothing_and_says_so_as_sqlalchemy(
+    db: Database,
+) -> None:
     taken, fresh = new_guid(), new_guid()
     db.write_call(queue_store.enqueue, [_row(taken)])
     with pytest.raises(sa.exc.IntegrityError) as failed:
-        with db.raw_write() as conn:
-            queue_store.enqueue_sqlite(conn, [_row(fresh), _row(taken)])
-    assert isinstance(failed.value.orig, sqlite3.IntegrityError)
+        queue_store.enqueue_durably(db, [_row(fresh), _row(taken)])
     assert not is_unavailable(failed.value)
     assert db.read_call(queue_store.get_submission, fresh) is None
+    queue_store.enqueue_durably(db, [_row(fresh)])
+    assert db.read_call(queue_store.get_submission, fresh) is not None
+
+
+def test_a_raw_write_rolls_back_on_any_error_and_stays_durable(db: Database) -> None:
+    if not db.fast_path:
+        pytest.skip("raw writes are SQLite's")
+    guid = new_guid()
+    db.write_call(queue_store.enqueue, [_row(guid)])
+    change = "UPDATE submissions SET last_error = 'changed' WHERE guid = ?"
+    with pytest.raises(sa.exc.IntegrityError) as failed:
+        with db.raw_write() as conn:
+            conn.execute(change, (guid,))
+            conn.execute("UPDATE submissions SET guid = NULL WHERE guid = ?", (guid,))
+    assert isinstance(failed.value.orig, sqlite3.IntegrityError)
     with pytest.raises(RuntimeError):
         with db.raw_write() as conn:
-            queue_store.enqueue_sqlite(conn, [_row(fresh)])
+            conn.execute(change, (guid,))
             raise RuntimeError("stop")
-    assert db.read_call(queue_store.get_submission, fresh) is None
-    # The connection is usable and durable afterwards.
+    assert db.read_call(queue_store.get_submission, guid).last_error is None
     with db.raw_write() as conn:
-        queue_store.enqueue_sqlite(conn, [_row(fresh)])
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert db.read_call(queue_store.get_submission, fresh) is not None
+        conn.execute(change, (guid,))
+    assert db.read_call(queue_store.get_submission, guid).last_error == "changed"
 
 
 def test_a_group_with_a_bad_row_stores_the_others(db: Database) -> None:

@@ -7,8 +7,8 @@ for the whole group. Only then are the waiting posts answered. While one
 group syncs, the next one gathers, so the more posts arrive at once, the
 larger the groups and the fewer the syncs per post. On a SQLite file the
 group is one prebuilt insert on the writer's own connection
-(``Database.raw_write``): on a disk that syncs quickly the groups are small,
-and the engine's per-transaction work cost more than the insert.
+(``queue.enqueue_durably``): on a disk that syncs quickly the groups are
+small, and the engine's per-transaction work cost more than the insert.
 """
 
 from __future__ import annotations
@@ -90,12 +90,7 @@ class GroupCommitter:
 
     def _commit(self, group: list[tuple[dict[str, Any], _Waiter]]) -> None:
         try:
-            rows = [row for row, _ in group]
-            if self.db.fast_path:
-                with self.db.raw_write() as conn:
-                    queue_store.enqueue_sqlite(conn, rows)
-            else:
-                self.db.write_call(queue_store.enqueue, rows)
+            queue_store.enqueue_durably(self.db, [row for row, _ in group])
         except Exception as exc:  # noqa: BLE001 - retried one by one below
             if len(group) == 1:
                 log.error("could not store a submission: %s", exc)

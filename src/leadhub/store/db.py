@@ -92,6 +92,17 @@ class TooLong(Exception):
     """A read on the event loop's own connection went past its budget (Database.fast_budget)."""
 
 
+def _writer_pragmas(conn: Any) -> None:
+    """What every connection that may write sets: WAL, a sync per commit, the busy
+    timeout and foreign keys (the engine's connections and ``Database.raw_write``'s)."""
+    cur = conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -133,12 +144,7 @@ class Database:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             # Take over transaction control from the sqlite3 module.
             dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
+            _writer_pragmas(dbapi_conn)
 
         @event.listens_for(self.engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
@@ -321,37 +327,34 @@ class Database:
         finally:
             lock.release()
 
+    def _raw_connect(self) -> sqlite3.Connection:
+        """A plain sqlite3 connection to the file, in autocommit (this thread's own)."""
+        assert self.fast_path is not None, "raw connections need a SQLite file"
+        conn = sqlite3.connect(
+            self.fast_path, isolation_level=None, check_same_thread=False,
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        )
+        self._raw.append(conn)
+        return conn
+
     def _raw_write_conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "writer", None)
         if conn is None:
-            assert self.fast_path is not None
-            conn = sqlite3.connect(
-                self.fast_path, isolation_level=None, check_same_thread=False,
-                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-            )
-            # The pragmas of the engine's own connections (_configure_sqlite).
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
+            conn = self._raw_connect()
+            _writer_pragmas(conn)
             self._local.writer = conn
-            self._raw.append(conn)
         return conn
 
     def _fast_conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            assert self.fast_path is not None, "fast_rows needs a SQLite file"
-            conn = sqlite3.connect(
-                self.fast_path, isolation_level=None, check_same_thread=False,
-                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-            )
+            conn = self._raw_connect()
             conn.execute("PRAGMA query_only=ON")
             # Point reads hit index pages all over a large file: keep more of
             # them than the default 2 MB, so that a lookup rarely reads a page
             # through the operating system (the cache grows only as pages are read).
             conn.execute(f"PRAGMA cache_size=-{FAST_CACHE_KIB}")
             self._local.conn = conn
-            self._raw.append(conn)
         return conn
 
     def dispose(self) -> None:

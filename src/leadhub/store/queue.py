@@ -19,15 +19,17 @@ processes:
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import CLAIMABLE, callbacks, submissions
+
+if TYPE_CHECKING:
+    from leadhub.store.db import Database
 
 PENDING = "pending"
 PROCESSING = "processing"
@@ -73,46 +75,47 @@ def _submission(r: Any) -> Submission:
     )
 
 
-def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert accepted submissions (keys: guid, portal_id, form_id, form_name, form_guid,
-    fields, received_at) as pending."""
-    if not rows:
-        return
-    conn.execute(
-        submissions.insert(),
-        [
-            {
-                **row,
-                "status": PENDING,
-                "attempts": 0,
-                "available_at": row["received_at"],
-                "claimed_by": None,
-                "processed_at": None,
-                "lead_id": None,
-                "last_error": None,
-            }
-            for row in rows
-        ],
-    )
-
-
-# What ``enqueue`` writes, as one prebuilt statement for a raw SQLite connection
-# (Database.raw_write): the group commit of form posts runs it for every group.
-_ENQUEUED = ("guid", "portal_id", "form_id", "form_name", "form_guid", "fields", "received_at")
+# The columns of an accepted submission (the keys ``enqueue`` takes), then those every
+# new row starts with.
+_ACCEPTED = ("guid", "portal_id", "form_id", "form_name", "form_guid", "fields", "received_at")
+_PENDING = {"status": PENDING, "attempts": 0, "claimed_by": None, "processed_at": None,
+            "lead_id": None, "last_error": None}
+_ENQUEUED = (*_ACCEPTED, *_PENDING, "available_at")
+# The same insert as one prebuilt statement for a raw SQLite connection.
 _ENQUEUE_SQLITE = (
-    f"INSERT INTO {submissions.name} ({', '.join(_ENQUEUED)}, status, attempts, available_at, "
-    f"claimed_by, processed_at, lead_id, last_error) "
-    f"VALUES ({', '.join('?' * len(_ENQUEUED))}, '{PENDING}', 0, ?, NULL, NULL, NULL, NULL)"
+    f"INSERT INTO {submissions.name} ({', '.join(_ENQUEUED)}) "
+    f"VALUES ({', '.join('?' * len(_ENQUEUED))})"
 )
 
 
-def enqueue_sqlite(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-    """``enqueue`` on a raw SQLite connection inside ``Database.raw_write``."""
-    conn.executemany(_ENQUEUE_SQLITE, [
-        (row["guid"], row["portal_id"], row["form_id"], row["form_name"], row["form_guid"],
-         orjson.dumps(row["fields"]).decode(), row["received_at"], row["received_at"])
-        for row in rows
-    ])
+def _pending(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **_PENDING, "available_at": row["received_at"]}
+
+
+def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert accepted submissions (keys: guid, portal_id, form_id, form_name, form_guid,
+    fields, received_at) as pending."""
+    if rows:
+        conn.execute(submissions.insert(), [_pending(row) for row in rows])
+
+
+def enqueue_durably(db: Database, rows: list[dict[str, Any]]) -> None:
+    """``enqueue`` in a durable write transaction of its own.
+
+    On a SQLite file the rows go in through one prebuilt statement on the
+    writer's own connection (``Database.raw_write``): for the group commit of
+    form posts the engine's per-transaction work cost more than the insert.
+    """
+    if not db.fast_path:
+        db.write_call(enqueue, rows)
+        return
+    values = []
+    for row in rows:
+        full = _pending(row)
+        full["fields"] = orjson.dumps(full["fields"]).decode()
+        values.append(tuple(full[c] for c in _ENQUEUED))
+    with db.raw_write() as conn:
+        conn.executemany(_ENQUEUE_SQLITE, values)
 
 
 # ---------------------------------------------------------------- claiming (both queues)

@@ -95,6 +95,24 @@ def _event(r: Any) -> ConversionEvent:
     )
 
 
+def _of_leads(table: sa.Table, *order: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """A table's rows of some leads of a portal, in order; built once (building it per
+    call cost more than running it)."""
+    return (
+        sa.select(table)
+        .where(
+            table.c.portal_id == sa.bindparam("portal_id"),
+            table.c.lead_id.in_(sa.bindparam("lead_ids", expanding=True)),
+        )
+        .order_by(*order)
+    )
+
+
+_EVENTS_FOR_LEADS = _of_leads(
+    conversion_events, conversion_events.c.convert_date, conversion_events.c.guid)
+_LOGS_FOR_LEADS = _of_leads(lead_logs, lead_logs.c.inserted_at, lead_logs.c.id)
+
+
 def events_for_leads(
     conn: Connection, portal_id: int, lead_ids: list[int]
 ) -> dict[int, list[ConversionEvent]]:
@@ -106,16 +124,6 @@ def events_for_leads(
     for r in rows:
         out[r.lead_id].append(_event(r))
     return out
-
-
-_EVENTS_FOR_LEADS = (
-    sa.select(conversion_events)
-    .where(
-        conversion_events.c.portal_id == sa.bindparam("portal_id"),
-        conversion_events.c.lead_id.in_(sa.bindparam("lead_ids", expanding=True)),
-    )
-    .order_by(conversion_events.c.convert_date, conversion_events.c.guid)
-)
 
 
 def lead_for_event(conn: Connection, portal_id: int, guid: str) -> int | None:
@@ -162,13 +170,3 @@ def logs_for_leads(
     for r in rows:
         out[r.lead_id].append(LeadLog(r.id, r.lead_id, r.kind, r.inserted_at, r.previous_state))
     return out
-
-
-_LOGS_FOR_LEADS = (
-    sa.select(lead_logs)
-    .where(
-        lead_logs.c.portal_id == sa.bindparam("portal_id"),
-        lead_logs.c.lead_id.in_(sa.bindparam("lead_ids", expanding=True)),
-    )
-    .order_by(lead_logs.c.inserted_at, lead_logs.c.id)
-)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from leadhub.util import new_guid
@@ -37,3 +38,16 @@ def test_a_forked_child_does_not_repeat_its_parents_guids() -> None:
     theirs = {child[i:i + 32] for i in range(0, len(child), 32)}
     ours = {new_guid() for _ in range(8)}
     assert len(theirs) == 8 and not theirs & ours
+
+
+def test_guids_begin_with_the_time_they_were_made_so_they_sort_by_it() -> None:
+    before = time.time_ns() // 1_000_000
+    first = new_guid()
+    time.sleep(0.003)
+    second = new_guid()
+    after = time.time_ns() // 1_000_000
+    assert before <= int(first[:12], 16) < int(second[:12], 16) <= after
+    assert first < second
+    # the rest is random: guids of the same millisecond differ there
+    same_ms = [new_guid() for _ in range(50)]
+    assert len({g[12:] for g in same_ms}) == 50

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from yarl import query_to_pairs
 
 from leadhub.errors import (
     LeadhubError,
@@ -142,12 +143,27 @@ def charset_of(content_type: str | None) -> str:
     return "UTF-8"
 
 
+MAX_PARSED_FIELDS = 10_000
+
+
 def parse_body(raw: bytes, charset: str) -> list[tuple[str, str]]:
     """The fields of an urlencoded body; 400 for text (raw or percent-encoded) that is not
-    in the body's character set, rather than storing U+FFFD in place of what was sent."""
+    in the body's character set, rather than storing U+FFFD in place of what was sent.
+
+    A UTF-8 body (nearly every post) is parsed by yarl's ``query_to_pairs``, which
+    gives what ``parse_qsl`` gives in a fraction of its time but replaces what does not
+    decode with U+FFFD; a result holding U+FFFD is parsed again strictly, which refuses
+    it, or keeps it where it was sent as such.
+    """
     try:
         text = raw.decode(charset)
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=10_000,
+        if codecs.lookup(charset).name == "utf-8":
+            pairs = query_to_pairs(text, max_fields=MAX_PARSED_FIELDS)
+            if "%" not in text or not any(
+                "\ufffd" in name or "\ufffd" in value for name, value in pairs
+            ):
+                return pairs
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_PARSED_FIELDS,
                          encoding=charset, errors="strict")
     except LookupError:  # a codec that is not a text encoding, such as rot13
         raise UnsupportedMediaType(f"charset {charset!r} is not a text encoding") from None

@@ -89,6 +89,13 @@ def test_the_lane_answers_exactly_as_the_ordinary_way(db, inproc, monkeypatch):
         (base + "&x=%00", GOOD, form),
         (base.replace(f"portalId={p.id}", "portalId=999999"), GOOD, form),
         (base, GOOD, {**form, "Authorization": f"Bearer {p.token}"}),
+        # the query string read as Starlette reads it: decoded, the last of a repeated name
+        (base.replace("laneform", "lane%66orm"), GOOD, form),
+        (base + "&FormName=unknownform", GOOD, form),
+        ("FormName=unknownform&" + base, GOOD, form),
+        (base.replace("app=leaddirector", "app=leaddirector&app=other"), GOOD, form),
+        (base + f"&access_token={p.token}&access_token=", GOOD, form),
+        (base.replace("app=", "a%70p="), GOOD, form),
     ]
     before = db.read_call(service.queue_status, p.id).submissions.get("pending", 0)
     # Resolve the target once the ordinary way, so that the lane knows it.

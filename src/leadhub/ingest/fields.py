@@ -105,42 +105,61 @@ def _check_number(text: str, integer: bool) -> None:
         raise ValueError("expected a finite number, e.g. 1234.56")
 
 
+# Fields whose values have rules of their own, beyond the limits of every field.
+_CHECKED = frozenset(("email", "usertoken", "numberemployees", "annualrevenue", CLOSE_DATE))
+
+
 def validate(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Check a post's fields; returns them (blank values dropped) or raises ValidationError
     naming every missing or malformed field."""
-    kept = [(name.strip(), value.strip()) for name, value in pairs if name.strip()]
+    kept = []
+    for name, value in pairs:
+        name = name.strip()
+        if name:
+            kept.append((name, value.strip()))
     if len(kept) > MAX_FIELDS:
         raise ValidationError(f"a form post can have at most {MAX_FIELDS} fields")
-    present = {name.lower() for name, value in kept if value}
-    problems = [f"{name} is required" for name in REQUIRED if name.lower() not in present]
+    present = set()
+    problems = []
+    out = []
     for name, value in kept:
         if not value:
             continue
         key = name.lower()
-        if "\x00" in name or "\x00" in value:
-            problems.append(f"{name[:100]!r} must not contain NUL characters")
-            continue
-        if len(name) > MAX_NAME_CHARS:
-            problems.append(f"the field name {name[:100]!r}... is longer than {MAX_NAME_CHARS}")
-            continue
-        if len(value) > MAX_VALUE_CHARS:
-            problems.append(f"{name} is longer than {MAX_VALUE_CHARS} characters")
-            continue
-        if key in ("email", "usertoken") and len(value.encode()) > MAX_UNIQUE_VALUE_BYTES:
-            problems.append(f"{name} is longer than {MAX_UNIQUE_VALUE_BYTES} bytes")
-            continue
-        try:
-            if key == "numberemployees":
-                _check_number(value, integer=True)
-            elif key == "annualrevenue":
-                _check_number(value, integer=False)
-            elif key == CLOSE_DATE:
-                parse_close_date(value)
-        except ValueError as exc:
-            problems.append(f"{name} {value!r} is invalid: {exc}")
-    if problems:
-        raise ValidationError("; ".join(problems))
-    return [(name, value) for name, value in kept if value]
+        present.add(key)
+        if (key in _CHECKED or len(name) > MAX_NAME_CHARS or len(value) > MAX_VALUE_CHARS
+                or "\x00" in name or "\x00" in value):
+            problem = _problem(name, value, key)
+            if problem is not None:
+                problems.append(problem)
+                continue
+        out.append((name, value))
+    missing = [f"{name} is required" for name in REQUIRED if name.lower() not in present]
+    if missing or problems:
+        raise ValidationError("; ".join(missing + problems))
+    return out
+
+
+def _problem(name: str, value: str, key: str) -> str | None:
+    """What is wrong with one non-blank field, if anything."""
+    if "\x00" in name or "\x00" in value:
+        return f"{name[:100]!r} must not contain NUL characters"
+    if len(name) > MAX_NAME_CHARS:
+        return f"the field name {name[:100]!r}... is longer than {MAX_NAME_CHARS}"
+    if len(value) > MAX_VALUE_CHARS:
+        return f"{name} is longer than {MAX_VALUE_CHARS} characters"
+    if key in ("email", "usertoken") and len(value.encode()) > MAX_UNIQUE_VALUE_BYTES:
+        return f"{name} is longer than {MAX_UNIQUE_VALUE_BYTES} bytes"
+    try:
+        if key == "numberemployees":
+            _check_number(value, integer=True)
+        elif key == "annualrevenue":
+            _check_number(value, integer=False)
+        elif key == CLOSE_DATE:
+            parse_close_date(value)
+    except ValueError as exc:
+        return f"{name} {value!r} is invalid: {exc}"
+    return None
 
 
 def interpret(pairs: Iterable[tuple[str, str]]) -> FormValues:

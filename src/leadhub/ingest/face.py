@@ -117,7 +117,7 @@ async def store(ingest: Any, form: Form, fields: list[tuple[str, str]]) -> str:
         "form_id": form.id,
         "form_name": form.name,
         "form_guid": form.guid,
-        "fields": [[name, value] for name, value in fields],
+        "fields": fields,  # (name, value) pairs, stored as [[name, value], ...]
         "received_at": now_ms(),
     }
     await ingest.committer.enqueue(row)

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from yarl import query_to_pairs
 
 from leadhub.errors import LeadhubError, PayloadTooLarge, UnsupportedMediaType, ValidationError
 from leadhub.values import digits
@@ -49,6 +50,13 @@ def error_body(exc: LeadhubError, correlation_id: str | None = None) -> dict[str
 def error_response(exc: LeadhubError) -> JSONResponse:
     """Render a domain error in HubSpot's error envelope with its status code."""
     return JSONResponse(error_body(exc), status_code=exc.status)
+
+
+def query_pairs(query: bytes) -> list[tuple[str, str]]:
+    """A raw query string's parameters as Starlette's ``QueryParams`` reads them
+    (``parse_qsl`` keeping blank values), for the lanes in front of the stack: yarl's
+    ``query_to_pairs`` gives the same pairs in a fraction of the time."""
+    return query_to_pairs(query.decode("latin-1"))
 
 
 async def read_body(request: Request) -> bytes:

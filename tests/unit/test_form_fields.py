@@ -14,8 +14,8 @@ from leadhub.ingest.fields import (
     parse_close_date,
     validate,
 )
-from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
 from leadhub.ingest.service import normalize_host
+from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
 
 
 def test_close_date_is_midnight_utc():
@@ -103,7 +103,8 @@ NAMES = st.sampled_from([
 ])
 VALUES = st.one_of(
     st.sampled_from(["", " ", "12", "-3", "1.5", "x", "1e400", "01/02/2020", "1/1/1", "a\x00",
-                     "a@b.c", "é" * (MAX_UNIQUE_VALUE_BYTES // 2 + 1), "v" * (MAX_VALUE_CHARS + 1)]),
+                     "a@b.c", "é" * (MAX_UNIQUE_VALUE_BYTES // 2 + 1),
+                     "v" * (MAX_VALUE_CHARS + 1)]),
     st.text(max_size=8),
 )
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.crm import fastread
 from leadhub.guard import has_nul
+from leadhub.http import query_pairs
 from leadhub.ratelimit import PortalLimits
 
 log = logging.getLogger("leadhub")
@@ -74,7 +74,7 @@ class V1ReadLane:
         query: bytes = scope["query_string"]
         if has_nul(path, query):
             return None
-        params = _params(query) if query else []
+        params = query_pairs(query) if query else []
         portal_id = _portal(self.ctx, scope, params)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
@@ -92,36 +92,6 @@ class V1ReadLane:
         if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
             return self.ctx.docs.stored_by_email(portal_id, params[0][1])
         return None
-
-
-def _params(query: bytes) -> list[tuple[str, str]]:
-    """The query string's parameters, as Starlette reads them (``parse_qsl`` keeping blank
-    values: a blank ``access_token=`` after a token leaves no credential).
-
-    A single ``name=value`` (a lookup by email) is split directly: the general
-    parser costs more than the rest of the lane's own work for that read.
-    """
-    text = query.decode("latin-1")
-    if "&" in text or "=" not in text:
-        return parse_qsl(text, keep_blank_values=True)
-    name, _, value = text.partition("=")
-    return [(_unquote(name), _unquote(value))]
-
-
-def _unquote(text: str) -> str:
-    """``unquote_plus(text)``; an email's usual escape, ``%40`` for "@", replaced directly.
-
-    When every "%" in the text starts a "%40" and there is no "+", decoding
-    is exactly that replacement, and the general decoder costs several times
-    more than the rest of the split.
-    """
-    if "+" not in text:
-        if "%" not in text:
-            return text
-        plain = text.replace("%40", "@")
-        if "%" not in plain:
-            return plain
-    return unquote_plus(text)
 
 
 def _portal(ctx: Any, scope: Scope, params: list[tuple[str, str]]) -> int | None:

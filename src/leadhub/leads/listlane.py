@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.guard import has_nul
-from leadhub.http import JSONResponse
+from leadhub.http import JSONResponse, query_pairs
 from leadhub.leads.fastlane import _portal
 from leadhub.leads.params import parse_list
 from leadhub.ratelimit import PortalLimits
@@ -82,7 +81,7 @@ class V1ListLane:
         if has_nul(scope["path"], query):
             return None
         # As Starlette's QueryParams reads them: blank values kept, the last one wins.
-        items = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        items = query_pairs(query)
         portal_id = _portal(self.ctx, scope, items)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None

@@ -30,7 +30,7 @@ from bench import procs, wrk
 from leadhub.store.db import normalize_url
 
 if TYPE_CHECKING:
-    from bench.run import Config, Results
+    from bench.run import Ceiling, Config, Results
 
 FORM = "benchform"
 FORM_PATH = f"/?app=leaddirector&FormName={FORM}"
@@ -83,9 +83,10 @@ def _queued(engine: sa.Engine) -> int:
         )).scalar_one())
 
 
-def run(cfg: Config, size: int, url: str, res: Results) -> None:
-    """Every form scenario on the store at ``url`` (the API server stopped)."""
-    from bench.run import PORTAL, Row, _record, wanted
+def run(cfg: Config, size: int, url: str, res: Results, ceiling: Ceiling) -> None:
+    """Every form scenario on the store at ``url`` (the API server stopped); the
+    acknowledgement rate is measured in runs paired with the ceiling's."""
+    from bench.run import PORTAL, _record, measure_paired, wanted
 
     logs = cfg.work / "logs"
     _leadhub("form", "create", "--portal", str(PORTAL), "--name", FORM, "--database-url", url)
@@ -99,22 +100,19 @@ def run(cfg: Config, size: int, url: str, res: Results) -> None:
         srv = procs.leadhub(url, logs, "--no-worker")
         try:
             done = 0
-            runs = []
-            for seconds in ([cfg.warmup] if cfg.warmup else []) + [cfg.seconds] * cfg.runs:
+
+            def one(seconds: float) -> wrk.Result:
+                nonlocal done  # every run posts people not posted before
                 r = wrk.run(srv.url, reqs, connections=cfg.connections, seconds=seconds,
                             start=done)
                 done += r.requests
-                runs.append(r)
-            measured = runs[1:] if cfg.warmup else runs
+                return r
+
+            row = measure_paired(cfg, one, ceiling)
             # The drain needs more than the worker's first batch queued to have a rate;
             # a slow disk can leave a short acknowledgement run with only a few posts.
             for n in range(done, MIN_QUEUED):
                 _post_form(srv.url, fields(tag, n))
-            row = Row(
-                size=None, scenario="", rps=statistics.median(r.rps for r in measured),
-                p99_ms=statistics.median(r.p99_ms for r in measured),
-                errors=sum(r.errors + r.bad_status for r in measured),
-            )
         finally:
             srv.stop()
         if wanted(cfg, ACK):

@@ -87,7 +87,11 @@ def render(res: Results, *more: Results) -> str:
         "server under test is pinned to CPU 0 (`taskset`), wrk to CPU 1; each scenario gets "
         f"a {cfg.warmup:g} s warm-up and then the median of {cfg.runs} runs of {cfg.seconds:g} s "
         f"with {cfg.connections} connections. *Of ceiling* divides by the rate of a raw ASGI "
-        "app on the same uvicorn returning the same lead document pre-serialized. Lists are "
+        "app on the same uvicorn returning the same lead document pre-serialized; for the "
+        "point reads and the form posts, whose targets are shares of it, each run follows a "
+        "run of the ceiling (the ceiling's figure in the table's note), and *of ceiling* is "
+        "the median of the pairs' ratios, since this machine's speed drifts over minutes. "
+        "Lists are "
         "run with one connection (*p99 alone* is the same figure), compared with "
         "the median time of the plain SQL query (sqlite3 or psycopg, no HTTP) returning the same "
         "rows; "
@@ -134,6 +138,9 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             peer = row.rps / best_peer if best_peer else None
             same = "" if row.same_rows is None else ("yes" if row.same_rows else "NO")
             note = row.note or ("no request completed within a run" if row.rps == 0 else "")
+            if row.ceiling_rps:
+                alongside = f"ceiling alongside {row.ceiling_rps:,.0f} req/s"
+                note = f"{note}; {alongside}" if note else alongside
             name = f"{row.scenario} ({note})" if note else row.scenario
             out.append(
                 f"| {name} | {row.rps:,.1f} | {_f(row.of_ceiling)} | {row.p99_ms:.2f} | "

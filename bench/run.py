@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -56,6 +57,8 @@ class Row:
     p99_c1_ms: float | None = None
     same_rows: bool | None = None
     note: str = ""
+    # The ceiling's rate in the runs paired with this scenario's (see ``measure_paired``).
+    ceiling_rps: float | None = None
 
 
 @dataclass
@@ -97,6 +100,42 @@ def measure(cfg: Config, url: str, reqs: Path, token: str, connections: int | No
         rps=statistics.median(r.rps for r in runs),
         p99_ms=statistics.median(r.p99_ms for r in runs),
         errors=sum(r.errors + r.bad_status for r in runs),
+    )
+
+
+@dataclass
+class Ceiling:
+    """The running ceiling server and its requests, for runs paired with a scenario's."""
+
+    url: str
+    reqs: Path
+    token: str
+
+
+def measure_paired(cfg: Config, one: Callable[[float], wrk.Result], ceiling: Ceiling) -> Row:
+    """Warm up, then each run of the scenario right after a run of the ceiling.
+
+    For the scenarios whose target is a share of the ceiling. This machine's
+    speed drifts over minutes (the ceiling itself moves by a fifth between
+    runs), so a ratio of two rates taken minutes apart carries that drift; each
+    pair here is taken seconds apart, and the scenario's share is the median of
+    the pairs' ratios. ``one(seconds)`` runs the scenario once.
+    """
+    if cfg.warmup:
+        one(cfg.warmup)
+    pairs = []
+    for _ in range(cfg.runs):
+        base = wrk.run(ceiling.url, ceiling.reqs, connections=cfg.connections,
+                       seconds=cfg.seconds, token=ceiling.token)
+        pairs.append((base, one(cfg.seconds)))
+    runs = [r for _, r in pairs]
+    return Row(
+        size=None, scenario="",
+        rps=statistics.median(r.rps for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors + r.bad_status for r in runs),
+        of_ceiling=statistics.median(r.rps / b.rps if b.rps else 0.0 for b, r in pairs),
+        ceiling_rps=statistics.median(b.rps for b, _ in pairs),
     )
 
 
@@ -192,40 +231,49 @@ def _run_size(cfg: Config, size: int, res: Results, url: str, csv_path: Path) ->
     logs = cfg.work / "logs"
     logs.mkdir(exist_ok=True)
     srv = procs.leadhub(url, logs)
+    ceiling_srv = None
     try:
         body = cfg.work / "lead.json"
         body.write_bytes(_fetch(f"{srv.url}/leads/v1/lead/{rows[0]['guid']}", token))
-        ceiling = procs.ceiling(body, logs)
-        try:
-            reqs = wrk.write_requests(cfg.work / "ceiling.txt", [("GET", "/", "")])
-            res.ceilings[size] = measure(cfg, ceiling.url, reqs, token).rps
-            alone = [
-                wrk.run(ceiling.url, reqs, connections=1, seconds=cfg.seconds, token=token)
-                for _ in range(cfg.runs)
-            ]
-            res.floors[size] = (
-                statistics.median(r.p50_ms for r in alone),
-                statistics.median(r.p99_ms for r in alone),
-            )
-        finally:
-            ceiling.stop()
+        # The ceiling stays up (idle, on the same core) for the runs paired with it.
+        ceiling_srv = procs.ceiling(body, logs)
+        reqs = wrk.write_requests(cfg.work / "ceiling.txt", [("GET", "/", "")])
+        ceiling = Ceiling(ceiling_srv.url, reqs, token)
+        res.ceilings[size] = measure(cfg, ceiling.url, reqs, token).rps
+        alone = [
+            wrk.run(ceiling.url, reqs, connections=1, seconds=cfg.seconds, token=token)
+            for _ in range(cfg.runs)
+        ]
+        res.floors[size] = (
+            statistics.median(r.p50_ms for r in alone),
+            statistics.median(r.p99_ms for r in alone),
+        )
         print(f"  ceiling {res.ceilings[size]:,.0f} rps; one at a time p50 "
               f"{res.floors[size][0]:.3f} ms, p99 {res.floors[size][1]:.3f} ms", flush=True)
-        _point_reads(cfg, size, srv, token, rows, res, store)
+        _point_reads(cfg, size, srv, token, rows, res, store, ceiling)
         ids = [json.loads(_fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token))[0]["leadId"]
                for r in rows]
-        _v3_reads(cfg, size, srv, token, ids, store, res)
+        _v3_reads(cfg, size, srv, token, ids, store, res, ceiling)
         _lists(cfg, size, srv, token, store, res)
         _writes_and_mix(cfg, size, srv, token, rows, res)
         _v3_patch(cfg, size, srv, token, ids, res)
         res.memory[size] = srv.rss_kib()
-    finally:
-        srv.stop()
-    from bench import forms
+        srv.stop()  # the form scenarios start servers of their own on the store
+        from bench import forms
 
-    if any(wanted(cfg, name) for name in forms.NAMES):
-        forms.run(cfg, size, url, res)
+        if any(wanted(cfg, name) for name in forms.NAMES):
+            forms.run(cfg, size, url, res, ceiling)
+    finally:
+        srv.stop()  # (stopping a stopped server does nothing)
+        if ceiling_srv is not None:
+            ceiling_srv.stop()
     return body
+
+
+def _paired_wrk(cfg: Config, url: str, reqs: Path, token: str) -> Callable[[float], wrk.Result]:
+    """One run of a scenario's requests, for ``measure_paired``."""
+    return lambda seconds: wrk.run(url, reqs, connections=cfg.connections, seconds=seconds,
+                                   token=token)
 
 
 def wanted(cfg: Config, name: str) -> bool:
@@ -235,7 +283,8 @@ def wanted(cfg: Config, name: str) -> bool:
 
 def _record(res: Results, size: int, name: str, row: Row) -> Row:
     row.size, row.scenario = size, name
-    row.of_ceiling = row.rps / res.ceilings[size] if res.ceilings.get(size) else None
+    if row.of_ceiling is None:  # not measured in pairs: against the run's ceiling
+        row.of_ceiling = row.rps / res.ceilings[size] if res.ceilings.get(size) else None
     res.rows.append(row)
     print(f"  {name}: {row.rps:,.0f} rps, p99 {row.p99_ms:.1f} ms, errors {row.errors}", flush=True)
     return row
@@ -285,7 +334,8 @@ def slow_measure(cfg: Config, url: str, token: str) -> Row:
 
 
 def _point_reads(
-    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, store: str
+    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, store: str,
+    ceiling: Ceiling,
 ) -> None:
     by_guid = wrk.write_requests(
         cfg.work / "get-guid.txt", [("GET", f"/leads/v1/lead/{r['guid']}", "") for r in rows]
@@ -297,18 +347,21 @@ def _point_reads(
     warm(srv, token, rows, store)
     for name, reqs in (("v1 get lead by guid", by_guid), ("v1 get lead by email", by_email)):
         if wanted(cfg, name):
-            _record(res, size, name, measure(cfg, srv.url, reqs, token))
+            _record(res, size, name,
+                    measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
 
 
 def _v3_reads(
-    cfg: Config, size: int, srv: Server, token: str, ids: list[int], store: str, res: Results
+    cfg: Config, size: int, srv: Server, token: str, ids: list[int], store: str, res: Results,
+    ceiling: Ceiling,
 ) -> None:
     name = "v3 get lead by id"
     if wanted(cfg, name):
         reqs = wrk.write_requests(
             cfg.work / "v3-get.txt", [("GET", f"/crm/v3/objects/leads/{i}", "") for i in ids]
         )
-        _record(res, size, name, measure(cfg, srv.url, reqs, token))
+        _record(res, size, name,
+                measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
     name = "v3 search: one month created, raw score >= 250, sort last modified"
     if not wanted(cfg, name):
         return

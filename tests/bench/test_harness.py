@@ -51,10 +51,14 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     assert names == ["v1 get lead by guid", "v1 list: one-week insertedAt window"]
     read, listed = res.rows
     assert read.rps > 0 and read.errors == 0
+    # a point read is measured in runs paired with the ceiling's; a list is not
+    assert read.ceiling_rps and read.of_ceiling == pytest.approx(read.rps / read.ceiling_rps)
+    assert listed.ceiling_rps is None
+    assert listed.of_ceiling == pytest.approx(listed.rps / res.ceilings[300])
     assert listed.same_rows is True and listed.plain_ms is not None
     assert res.memory[300][0] > 0
     report = out.read_text()
-    assert "| v1 get lead by guid |" in report and "Bulk load" in report
+    assert "| v1 get lead by guid (ceiling alongside " in report and "Bulk load" in report
     saved = load(tmp_path / "results.json")
     assert saved.rows == res.rows and saved.loads == res.loads and saved.floors == res.floors
     assert "One request at a time" in report
@@ -79,6 +83,11 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
     ]
     for row in res.rows:
         assert row.rps > 0 and row.errors == 0, row
+    for name in ("v3 get lead by id", "form post: acknowledged (durable)"):
+        paired = by_name[name]
+        assert paired.ceiling_rps and paired.of_ceiling == pytest.approx(
+            paired.rps / paired.ceiling_rps)
+        assert "ceiling alongside" in out.read_text().split(f"| {name} (", 1)[1].split("|")[0]
     found = by_name["v3 search: one month created, raw score >= 250, sort last modified"]
     assert found.same_rows is True and found.plain_ms is not None
     rate, plain, drained = res.drains[300]
@@ -86,7 +95,7 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
     p50, p99, samples = res.readable[300]
     assert 0 < p50 <= p99 and samples >= 5
     report = out.read_text()
-    assert "| v3 get lead by id |" in report and "Form queue drain" in report
+    assert "| v3 get lead by id (" in report and "Form queue drain" in report
     assert "Form post to readable lead" in report
     saved = load(tmp_path / "results.json")
     assert saved.drains == res.drains and saved.readable == res.readable

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.associations import AssociationType
+from leadhub.store.db import json_text
 from leadhub.store.objects import Change
 from leadhub.store.schema import associations, objects, property_history, unique_values
 
@@ -74,7 +74,7 @@ def insert_objects(
                     "id": object_id,
                     "portal_id": portal_id,
                     "object_type": object_type,
-                    "props": orjson.dumps(dict(o.props)).decode(),
+                    "props": json_text(dict(o.props)),
                     "created_at": o.created_at,
                     "updated_at": o.updated_at,
                     "archived": 0,

@@ -103,7 +103,9 @@ def _writer_pragmas(conn: Any) -> None:
     cur.close()
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's stored text: what the engine writes, and what writes that bypass
+    it (bulk inserts, the form group commit) must write too."""
     return orjson.dumps(value).decode()
 
 
@@ -114,7 +116,7 @@ class Database:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {
-            "json_serializer": _json_dumps,
+            "json_serializer": json_text,
             "json_deserializer": orjson.loads,
         }
         if self.is_sqlite:

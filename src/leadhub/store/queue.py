@@ -20,16 +20,13 @@ processes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from leadhub.store.db import Database, json_text
 from leadhub.store.schema import CLAIMABLE, callbacks, submissions
-
-if TYPE_CHECKING:
-    from leadhub.store.db import Database
 
 PENDING = "pending"
 PROCESSING = "processing"
@@ -112,7 +109,7 @@ def enqueue_durably(db: Database, rows: list[dict[str, Any]]) -> None:
     values = []
     for row in rows:
         full = _pending(row)
-        full["fields"] = orjson.dumps(full["fields"]).decode()
+        full["fields"] = json_text(full["fields"])
         values.append(tuple(full[c] for c in _ENQUEUED))
     with db.raw_write() as conn:
         conn.executemany(_ENQUEUE_SQLITE, values)

@@ -54,7 +54,7 @@ def new_guid() -> str:
         source.hex = os.urandom(_RANDOM_HEX // 2 * _GUIDS_PER_DRAW).hex()
         at = 0
     source.at = at + _RANDOM_HEX
-    ms = time.time_ns() // 1_000_000
+    ms = now_ms()
     if ms != source.ms:
         source.ms = ms
         source.prefix = "%012x" % (ms & 0xFFFF_FFFF_FFFF)

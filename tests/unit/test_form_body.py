@@ -14,21 +14,13 @@ from leadhub.ingest.face import MAX_PARSED_FIELDS, parse_body
 
 
 def reference(raw: bytes, charset: str) -> list[tuple[str, str]] | str:
-    """What the standard library's strict parse gives, or the name of the error raised."""
-    try:
-        return parse_body_reference(raw, charset)
-    except LeadhubError as exc:
-        return type(exc).__name__
-
-
-def parse_body_reference(raw: bytes, charset: str) -> list[tuple[str, str]]:
+    """What the standard library's strict parse gives, or the name of the error the face
+    answers with (a 400 for text that does not decode or too many fields)."""
     try:
         return parse_qsl(raw.decode(charset), keep_blank_values=True,
                          max_num_fields=MAX_PARSED_FIELDS, encoding=charset, errors="strict")
-    except UnicodeDecodeError:
-        raise ValidationError("not decodable") from None
-    except ValueError:
-        raise ValidationError("too many fields") from None
+    except ValueError:  # UnicodeDecodeError included
+        return ValidationError.__name__
 
 
 def ours(raw: bytes, charset: str) -> list[tuple[str, str]] | str:

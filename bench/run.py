@@ -85,16 +85,41 @@ class Results:
     machine: str = ""
 
 
+# A run that answered fewer requests than this has no rate or p99 worth the name: wrk
+# counts only the requests answered within its duration, so a request slower than the
+# run leaves it empty. Such runs are made longer, up to MAX_RUN_SECONDS.
+MIN_REQUESTS = 3
+MAX_RUN_SECONDS = 120.0
+
+
+def long_enough(run: Callable[[float], wrk.Result], seconds: float) -> tuple[wrk.Result, float]:
+    """``run(seconds)``, repeated four times as long while it answers fewer than
+    MIN_REQUESTS requests (at most MAX_RUN_SECONDS); the result and the duration used."""
+    while True:
+        result = run(seconds)
+        if result.requests >= MIN_REQUESTS or seconds >= MAX_RUN_SECONDS:
+            return result, seconds
+        seconds = min(MAX_RUN_SECONDS, seconds * 4)
+
+
 def measure(cfg: Config, url: str, reqs: Path, token: str, connections: int | None = None) -> Row:
-    """Warm up, then the median of several bounded wrk runs."""
+    """Warm up, then the median of several bounded wrk runs, each long enough to answer
+    a few requests (see ``long_enough``); a run that had to be longer sets the length of
+    the runs after it."""
     conns = connections or cfg.connections
-    timeout = 10 if conns > 1 else 120
-    if cfg.warmup:
-        wrk.run(url, reqs, connections=conns, seconds=cfg.warmup, token=token, timeout_s=timeout)
-    runs = [
-        wrk.run(url, reqs, connections=conns, seconds=cfg.seconds, token=token, timeout_s=timeout)
-        for _ in range(cfg.runs)
-    ]
+    timeout = 10 if conns > 1 else int(MAX_RUN_SECONDS)
+
+    def one(seconds: float) -> wrk.Result:
+        return wrk.run(url, reqs, connections=conns, seconds=seconds, token=token,
+                       timeout_s=timeout)
+
+    if cfg.warmup:  # also until a few are answered: the first may read a cold store
+        long_enough(one, cfg.warmup)
+    seconds = cfg.seconds
+    runs = []
+    for _ in range(cfg.runs):
+        result, seconds = long_enough(one, seconds)
+        runs.append(result)
     return Row(
         size=None, scenario="",
         rps=statistics.median(r.rps for r in runs),

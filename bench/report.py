@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.run import Results, Row
+from bench.run import MIN_REQUESTS, Results, Row
 
 NOTES = Path(__file__).with_name("NOTES.md")
 POINT_READS = ("v1 get lead by guid", "v1 get lead by email", "v3 get lead by id")
@@ -86,12 +86,14 @@ def render(res: Results, *more: Results) -> str:
         "Every figure is measured in the same run as the numbers it is compared with. The "
         "server under test is pinned to CPU 0 (`taskset`), wrk to CPU 1; each scenario gets "
         f"a {cfg.warmup:g} s warm-up and then the median of {cfg.runs} runs of {cfg.seconds:g} s "
-        f"with {cfg.connections} connections. *Of ceiling* divides by the rate of a raw ASGI "
-        "app on the same uvicorn returning the same lead document pre-serialized; for the "
-        "point reads and the form posts, whose targets are shares of it, each run follows a "
-        "run of the ceiling (the ceiling's figure in the table's note), and *of ceiling* is "
-        "the median of the pairs' ratios, since this machine's speed drifts over minutes. "
-        "Lists are "
+        f"with {cfg.connections} connections (a warm-up or run that answers fewer than "
+        f"{MIN_REQUESTS} requests, such as a first search on a store the operating system "
+        "no longer caches, is repeated four times as long). *Of ceiling* divides by the "
+        "rate of a raw ASGI app on the same uvicorn returning the same lead document "
+        "pre-serialized; for the point reads and the form posts, whose targets are shares "
+        "of it, each run follows a run of the ceiling (the ceiling's figure in the table's "
+        "note), and *of ceiling* is the median of the pairs' ratios, since this machine's "
+        "speed drifts over minutes. Lists are "
         "run with one connection (*p99 alone* is the same figure), compared with "
         "the median time of the plain SQL query (sqlite3 or psycopg, no HTTP) returning the same "
         "rows; "

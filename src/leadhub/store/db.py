@@ -263,19 +263,25 @@ class Database:
         return self._fast_conn().execute(sql, params).fetchall()
 
     @contextmanager
-    def fast_budget(self, steps: int) -> Iterator[None]:
+    def fast_budget(self, steps: int, statements: int = 1) -> Iterator[None]:
         """Stop the statements ``fast_rows`` runs inside with TooLong once they have taken
-        about ``steps`` SQLite VM steps (between ``steps`` and a quarter more).
+        about ``steps`` SQLite VM steps (at least ``steps``, and at most a quarter more
+        plus a quarter of ``steps`` per statement); ``statements``: how many
+        statements may run inside.
 
         For reads on the event loop whose cost the request decides (a list that
-        walks or sorts many rows): past the budget they are better run in a
-        worker thread than waited for by every other request.
+        walks or sorts many rows, a lead with very many events): past the budget
+        they are better run in a worker thread than waited for by every other
+        request.
         """
         conn = self._fast_conn()
         # SQLite calls the handler each time a statement's steps, counted over all
-        # its runs, pass a multiple of the grain: the first call may come at once.
+        # its runs, pass a multiple of the grain: the first call of each statement
+        # may come at once, so each statement run adds one call to the budget. (With
+        # one call for all of them, several short statements whose counts all came
+        # near a multiple at once stopped a read of a hundred steps.)
         grain = max(1, steps // BUDGET_CALLS)
-        calls = BUDGET_CALLS + 1
+        calls = BUDGET_CALLS + max(1, statements)
 
         def check() -> bool:
             nonlocal calls

@@ -93,3 +93,28 @@ def test_read_lane_credentials(db: Database, inproc: Any) -> None:
             answered += took
     # The lane did answer the plain spellings (SQLite stores documents; PostgreSQL has none).
     assert (answered > 0) == db.is_sqlite
+
+
+def test_read_lane_answers_leads_without_documents(db: Database, inproc: Any) -> None:
+    """A lead without a stored document is read from its rows and rendered in the lane,
+    as the ordinary stack renders it; an email of several leads is left to the stack."""
+    p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane cold")
+    made = make_lead(db, p.id, email="cold.reads@example.com", conversions=(1_700_000_000_000,))
+    make_lead(db, p.id, email="cold.twice@example.com")
+    make_lead(db, p.id, email="cold.twice@example.com")
+    app, spy, ordinary = inproc
+    headers = {"Authorization": f"Bearer {p.token}"}
+    for target, lane in (
+        (f"/leads/v1/lead/{made.guid}", True),
+        (f"/leads/v1/lead/{made.guid.upper()}/", True),
+        ("/leads/v1/lead?email=" + quote("Cold.Reads@example.com"), True),
+        ("/leads/v1/lead?email=" + quote("cold.twice@example.com"), False),
+        ("/leads/v1/lead/" + "0" * 32, False),
+        ("/leads/v1/lead?email=" + quote("nobody@example.com"), False),
+    ):
+        slow = _get(ordinary, target, headers)
+        calls = spy.calls
+        fast = _get(app, target, headers)
+        assert _shape(fast) == _shape(slow), target
+        assert (spy.calls == calls) == (lane and db.is_sqlite), target
+    assert fast.status_code == 404

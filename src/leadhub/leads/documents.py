@@ -5,24 +5,30 @@ of the lead's stored document (store/leaddocs.py) with the server's base URL
 spliced into its three links. A stored document marks each link's start
 with a NUL byte, which orjson never writes (it escapes control characters
 inside strings), so the splice is a single ``bytes.replace``. A lead
-without a stored document is built the ordinary way (service.load + render)
-and its document is stored shortly after by a background write, in one
-transaction per batch, from data read inside that write transaction.
-Triggers delete a document whenever its lead changes, so what is stored is
-always current. PostgreSQL goes the ordinary way every time.
+without a stored document is read from its rows (leads/rawload.py, the
+same view as service.load) in one read transaction on that connection,
+rendered, and answered; its document is stored shortly after by a
+background write, in one transaction per batch, from data read inside that
+write transaction. Triggers delete a document whenever its lead changes, so
+what is stored is always current. Stored documents are a cache: the write
+that stores them does not wait for the disk (a machine's crash may lose
+them, never partly and never without every later write, so never leaving a
+stale one). PostgreSQL goes the ordinary way every time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import orjson
 from sqlalchemy.engine import Connection
 
-from leadhub.leads import service
+from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs
@@ -40,6 +46,8 @@ LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
 # Where the base URL goes in a document: a byte no JSON text from orjson holds.
 BASE_MARK = b"\x00"
 FILL_BATCH = 500
+# Leads read once without a stored document, remembered to store it on the next read.
+SEEN_MAX = 100_000
 # SQLite VM steps a list page may take on the event loop before it is read in a
 # worker thread instead. On 100,000 leads an indexed page takes about 100, a
 # common search word's walk of the sort order about 5,000 (1 ms), an offset of
@@ -56,9 +64,16 @@ def to_document(view: LeadView) -> bytes:
     return doc
 
 
+def load(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
+    """``service.load`` with events, by prebuilt SQL on SQLite."""
+    if conn.dialect.name == "sqlite":
+        return rawload.load(rawload.driver_rows(conn), portal_id, lead_ids)
+    return service.load(conn, portal_id, list(lead_ids))
+
+
 def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     """Render and store the documents of these leads from this write transaction's data."""
-    views = service.load(conn, portal_id, list(lead_ids))
+    views = load(conn, portal_id, lead_ids)
     leaddocs.put_many(conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views))
 
 
@@ -71,6 +86,7 @@ class LeadDocuments:
         # The base URL as it appears inside a JSON string.
         self._base = orjson.dumps(base_url.rstrip("/"))[1:-1]
         self._pending: dict[int, set[int]] = {}
+        self._seen: set[tuple[int, int]] = set()
         self._task: asyncio.Task[None] | None = None
 
     def body(self, docs: Sequence[bytes]) -> bytes:
@@ -96,9 +112,56 @@ class LeadDocuments:
         # One lead for the person: it is the answer. Several: the lookup rules decide.
         return self.body([rows[0][1]]) if len(rows) == 1 and rows[0][1] is not None else None
 
+    def read_by_guid(self, portal_id: int, guid: str) -> bytes | None:
+        """``[lead]`` for a guid, deleted or not: its stored document, or else read from
+        its rows now and rendered (its document stored shortly after); None if there is
+        no such lead. TooLong if its rows take more than INLINE_STEPS to read."""
+        if not self.enabled:
+            return None
+        key = guid.strip().lower()
+        rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, key))
+        if rows:
+            return self.body([rows[0][0]])
+        with self._read_now() as fast:
+            found = fast(rawload.LEAD_BY_GUID, (portal_id, key))
+            views = rawload.load(fast, portal_id, [found[0][0]]) if found else []
+        return self.body([self._missed(views[0])]) if views else None
+
+    def read_by_email(self, portal_id: int, email: str) -> bytes | None:
+        """``[lead]`` for an email whose person has one lead: stored, or read and rendered
+        now as ``read_by_guid``; None otherwise (no such person, or several leads, which
+        the lookup rules decide). TooLong as ``read_by_guid``."""
+        body = self.stored_by_email(portal_id, email)
+        if body is not None or not self.enabled:
+            return body
+        with self._read_now() as fast:
+            rows = fast(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
+            if len(rows) != 1:
+                return None
+            lead_id, doc = rows[0]
+            if doc is not None:
+                return self.body([doc])
+            views = rawload.load(fast, portal_id, [lead_id])
+        return self.body([self._missed(views[0])]) if views else None
+
+    @contextmanager
+    def _read_now(self) -> Iterator[rawload.Rows]:
+        """One read transaction on this thread's point-read connection, stopped with
+        TooLong past INLINE_STEPS SQLite steps (a lead with very many events)."""
+        fast = self.db.fast_rows
+        fast("BEGIN", ())
+        try:
+            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS + 1):
+                yield fast
+        finally:
+            fast("COMMIT", ())
+
     async def by_guid(self, portal_id: int, guid: str) -> bytes:
         """``[lead]`` for a guid, deleted or not; NotFound otherwise."""
-        body = self.stored_by_guid(portal_id, guid)
+        try:
+            body = self.read_by_guid(portal_id, guid)
+        except TooLong:
+            body = None
         if body is not None:
             return body
         view = await self.db.aread_many(service.get, portal_id, guid)
@@ -108,7 +171,10 @@ class LeadDocuments:
         """``[lead]`` for an email, conversion event guid or user token; NotFound otherwise."""
         email = criteria.get("email")
         if email and not criteria.get("conversion_event_guid"):
-            body = self.stored_by_email(portal_id, email)
+            try:
+                body = self.read_by_email(portal_id, email)
+            except TooLong:
+                body = None
             if body is not None:
                 return body
         view = await self.db.aread_many(service.find, portal_id, **criteria)
@@ -126,7 +192,8 @@ class LeadDocuments:
         try:
             if steps is None:
                 return self._read_page(query, fast)
-            with self.db.fast_budget(steps):
+            # The search plan's probe, the page's ids, their documents.
+            with self.db.fast_budget(steps, statements=3):
                 return self._read_page(query, fast)
         finally:
             fast("COMMIT", ())
@@ -174,6 +241,22 @@ class LeadDocuments:
         return to_document(view)
 
     def _schedule(self, view: LeadView) -> None:
+        """Store the document of a lead read without one, from its second such read on.
+
+        Storing a document costs more than reading the lead's rows (writing
+        it and its index entries, and checkpointing them into the file):
+        worth it for a lead that is read again, a loss for one read once,
+        as most are when reads spread over a large store. So a lead's first
+        read without a document only remembers it (a set of at most
+        SEEN_MAX ids, emptied when full); the next one stores it.
+        """
+        key = (view.lead.portal_id, view.lead.id)
+        if key not in self._seen:
+            if len(self._seen) >= SEEN_MAX:
+                self._seen.clear()
+            self._seen.add(key)
+            return
+        self._seen.discard(key)
         self._pending.setdefault(view.lead.portal_id, set()).add(view.lead.id)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._flush())
@@ -186,9 +269,13 @@ class LeadDocuments:
             if not ids:
                 del self._pending[portal_id]
             try:
-                await self.db.awrite(fill, portal_id, batch)
+                await anyio.to_thread.run_sync(self._fill, portal_id, batch)
             except Exception:  # noqa: BLE001 - a cache fill must never break serving
                 log.exception("storing %d lead documents failed", len(batch))
+
+    def _fill(self, portal_id: int, lead_ids: list[int]) -> None:
+        with self.db.write(durable=False) as conn:
+            fill(conn, portal_id, lead_ids)
 
 
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
@@ -205,10 +292,10 @@ def _page(
     ids = list_lead_ids(conn, query)
     stored = leaddocs.get_many(conn, query.portal_id, ids)
     missing = [i for i in ids if i not in stored]
-    missed = service.load(conn, query.portal_id, missing) if missing else []
+    missed = load(conn, query.portal_id, missing) if missing else []
     for view in missed:
         stored[view.lead.id] = to_document(view)
     return [stored[i] for i in ids if i in stored], missed
 
 
-__all__ = ["LeadDocuments", "fill", "to_document"]
+__all__ = ["LeadDocuments", "fill", "load", "to_document"]

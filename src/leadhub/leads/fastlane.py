@@ -2,13 +2,15 @@
 
 ``GET /leads/v1/lead/{guid}``, ``GET /leads/v1/lead?email=...`` and
 ``GET /crm/v3/objects/{type}/{id}`` are the hottest calls of the API. When
-the request carries a credential the server already knows and the lead's
-document is stored (v1) or the object is live and only its default
-properties are asked for (v3, crm/fastread.py), this ASGI layer answers it
-with one indexed lookup, in front of Starlette's whole stack: no request
-object, no middleware, no routing, no response object. It sits outside the
-error handler, the NUL guard and the rate limiter, so it answers only where
-each of them would have let the request through untouched:
+the request carries a credential the server already knows and the lead
+exists (v1: its stored document, or else its rows read and rendered in one
+read transaction, leads/documents.py) or the object is live and only its
+default properties are asked for (v3, crm/fastread.py), this ASGI layer
+answers it on the event loop's own connection, in front of Starlette's
+whole stack: no request object, no middleware, no routing, no response
+object. It sits outside the error handler, the NUL guard and the rate
+limiter, so it answers only where each of them would have let the request
+through untouched:
 
 - no NUL character in the path or query string (the guard's 400),
 - the portal is known to have no rate limits right now (no counting and no
@@ -16,7 +18,8 @@ each of them would have let the request through untouched:
 - the lookup itself raised nothing (an error goes the ordinary way, which
   answers it or renders it like any other).
 
-Everything else (no document yet, an unknown credential, any other
+Everything else (no such lead, a lead too long to read on the event loop,
+an email shared by several leads, an unknown credential, any other
 parameter) goes on to the ordinary stack and faces, which give
 the same answer the slow way, so the two cannot disagree on anything but
 speed.
@@ -88,9 +91,9 @@ class V1ReadLane:
         rest = path[len(PREFIX):]
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
-            return None if params else self.ctx.docs.stored_by_guid(portal_id, guid)
+            return None if params else self.ctx.docs.read_by_guid(portal_id, guid)
         if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
-            return self.ctx.docs.stored_by_email(portal_id, params[0][1])
+            return self.ctx.docs.read_by_email(portal_id, params[0][1])
         return None
 
 

@@ -1,0 +1,118 @@
+"""The raw lead load (leads/rawload.py) gives exactly the views ``service.load`` gives.
+
+A lead's first read without a stored document, and the write that stores
+documents, read the lead's rows with prebuilt SQL instead of through the
+engine; the v1 JSON is rendered from those views, so any difference in a
+column, an order, a boolean or a decoded JSON value would change answers.
+Leads here carry every part a view has: contacts or none, several primary
+contacts, conversion events (two at the same time), log entries of both
+kinds, deletion, and ids that are not leads or do not exist.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from leadhub import crm_types as ct
+from leadhub import portals
+from leadhub.leads import documents, rawload, service
+from leadhub.store import associations as assoc_store
+from leadhub.store import events as event_store
+from leadhub.store import objects as obj_store
+from leadhub.store.events import ConversionEvent
+from leadhub.store.objects import Change
+from leadhub.util import new_guid
+from tests.factories import make_lead
+
+AT = 1_700_000_000_000
+
+
+def _portal(db) -> int:
+    return db.write_call(lambda conn: portals.create_portal(conn, "Raw load").id)
+
+
+def _leads(db, portal_id: int) -> list[int]:
+    """Lead ids (and a contact's, and a missing one) covering every part of a view."""
+    plain = make_lead(db, portal_id, firstName="Zo\u00eb", company='Acme "Q" \u2603')
+    converted = make_lead(db, portal_id, conversions=(AT + 5, AT + 1, AT + 1))
+    gone = make_lead(db, portal_id, conversions=(AT,))
+    alone = make_lead(db, portal_id)
+    shared = make_lead(db, portal_id)
+
+    def shape(conn):  # type: ignore[no-untyped-def]
+        for kind, state in ((event_store.CUSTOMER, False), (event_store.CUSTOMER, True),
+                            (event_store.DELETE, False)):
+            event_store.add_log(conn, portal_id, converted.lead_id, kind, AT + 3, state)
+        event_store.add_log(conn, portal_id, gone.lead_id, event_store.DELETE, AT, False)
+        row = obj_store.get(conn, portal_id, ct.LEADS, gone.lead_id)
+        obj_store.set_archived(conn, row, True, AT + 9)
+        contact = service.load(conn, portal_id, [alone.lead_id])[0].contact
+        assoc_store.remove_pair(conn, portal_id, alone.lead_id, contact.id)
+        # A second primary contact: the view keeps the lowest contact id.
+        other = service.load(conn, portal_id, [plain.lead_id])[0].contact
+        assoc_store.add(conn, portal_id, ct.LEADS, shared.lead_id, ct.CONTACTS, other.id,
+                        service.PRIMARY_CONTACT, AT)
+        event = ConversionEvent(
+            guid=new_guid(), lead_id=0, convert_date=AT + 7, form_guid="f" * 32, form_id=3,
+            form_name="Form \u00e9", page_name="", page_type="", page_url="",
+            fields=[{"id": 2, "fieldName": "Note", "fieldValue": "a\nb \u2603",
+                     "fieldLabel": "Note"}],
+        )
+        lead = obj_store.get(conn, portal_id, ct.LEADS, shared.lead_id)
+        service.add_conversion_event(conn, lead, event, Change(AT + 7, "FORM"))
+        return contact.id
+
+    contact_id = db.write_call(shape)
+    return [plain.lead_id, converted.lead_id, gone.lead_id, alone.lead_id, shared.lead_id,
+            contact_id, 10**12]
+
+
+@pytest.fixture
+def sqlite_db(db):
+    if not db.is_sqlite:
+        pytest.skip("the raw load is SQLite's")
+    return db
+
+
+def test_raw_views_are_the_engines_views(sqlite_db) -> None:
+    db = sqlite_db
+    portal_id = _portal(db)
+    ids = _leads(db, portal_id)
+    with db.read() as conn:
+        expected = service.load(conn, portal_id, ids)
+        rows = rawload.driver_rows(conn)
+        assert rawload.load(rows, portal_id, ids) == expected
+        assert rawload.load(rows, portal_id, ids[::-1]) == expected[::-1]
+        for lead_id in ids:
+            assert rawload.load(rows, portal_id, [lead_id]) == service.load(
+                conn, portal_id, [lead_id])
+        assert rawload.load(rows, portal_id + 1, ids) == []
+        assert rawload.load(rows, portal_id, []) == []
+    assert len(expected) == 5
+    converted, gone, alone, shared = expected[1:5]
+    assert [e.convert_date for e in converted.events] == [AT + 1, AT + 1, AT + 5]
+    assert [x.previous_state for x in converted.logs] == [False, True, False]
+    assert gone.lead.archived is True and alone.contact is None
+    with db.read() as conn:
+        links = assoc_store.targets(conn, portal_id, [shared.lead.id],
+                                    type_id=ct.LEAD_TO_PRIMARY_CONTACT)
+    assert len(links) == 2 and shared.contact.id == links[0].to_id
+    # The point-read connection reads the same views, and renders the same documents.
+    fast = db.fast_rows
+    fast("BEGIN", ())
+    try:
+        views = rawload.load(fast, portal_id, ids)
+    finally:
+        fast("COMMIT", ())
+    assert views == expected
+    assert [documents.to_document(v) for v in views] == [
+        documents.to_document(v) for v in expected]
+
+
+def test_guids_find_the_lead_the_service_finds(sqlite_db) -> None:
+    db = sqlite_db
+    portal_id = _portal(db)
+    made = make_lead(db, portal_id)
+    found = db.fast_rows(rawload.LEAD_BY_GUID, (portal_id, made.guid))
+    assert found == [(made.lead_id,)]
+    assert db.fast_rows(rawload.LEAD_BY_GUID, (portal_id + 1, made.guid)) == []

@@ -1,0 +1,47 @@
+"""Which leads read without a stored document get one stored: those read a second time.
+
+The set of leads read once is bounded (``SEEN_MAX``): emptied when full, so
+that reads spread over a large store cannot grow it without end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+from leadhub.leads import documents
+from leadhub.leads.documents import LeadDocuments
+
+
+def _view(lead_id: int, portal_id: int = 1) -> SimpleNamespace:
+    return SimpleNamespace(lead=SimpleNamespace(id=lead_id, portal_id=portal_id))
+
+
+def _docs() -> LeadDocuments:
+    docs = LeadDocuments.__new__(LeadDocuments)
+    docs._pending, docs._seen, docs._task = {}, set(), None
+
+    async def no_write() -> None:  # what would be stored is what _pending holds
+        return None
+
+    docs._flush = no_write  # type: ignore[method-assign]
+    return docs
+
+
+def test_the_second_read_stores_and_the_set_of_first_reads_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(documents, "SEEN_MAX", 3)
+    docs = _docs()
+
+    async def reads(*ids: tuple[int, int]) -> None:
+        for portal_id, lead_id in ids:
+            docs._schedule(_view(lead_id, portal_id))  # type: ignore[arg-type]
+
+    asyncio.run(reads((1, 10), (2, 10), (1, 11)))
+    assert docs._pending == {}
+    asyncio.run(reads((1, 10), (2, 10)))
+    assert docs._pending == {1: {10}, 2: {10}}
+    assert docs._seen == {(1, 11)}
+    asyncio.run(reads((1, 12), (1, 13), (1, 14)))  # full: emptied, 11 forgotten
+    assert len(docs._seen) <= documents.SEEN_MAX
+    asyncio.run(reads((1, 11)))
+    assert docs._pending == {1: {10}, 2: {10}}

@@ -89,6 +89,10 @@ class Results:
 # counts only the requests answered within its duration, so a request slower than the
 # run leaves it empty. Such runs are made longer, up to MAX_RUN_SECONDS.
 MIN_REQUESTS = 3
+# Reads of leads never read before (scenario 1, beside the reads of the sample read before),
+# from at most this many leads: more than a warm-up and three paired runs read here.
+FIRST_READ = "v1 get lead by guid, first read"
+FIRST_READS_MAX = 200_000
 MAX_RUN_SECONDS = 120.0
 
 
@@ -316,14 +320,16 @@ def _record(res: Results, size: int, name: str, row: Row) -> Row:
 
 
 def warm(srv: Server, token: str, rows: list[dict[str, str]], store: str) -> None:
-    """Read every sampled lead once and wait until their documents are stored.
+    """Read every sampled lead twice and wait until their documents are stored.
 
     The point-read scenarios measure the steady state, reads of leads that
-    have been read before; a lead's first read is an ordinary list-style
-    load and render (see the list scenarios).
+    have been read before; a lead's second read without a stored document
+    stores one. Reads of leads never read before are a scenario of their own
+    (``FIRST_READ``).
     """
-    for r in rows:
-        _fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token)
+    for _ in range(2):
+        for r in rows:
+            _fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token)
     if not store.startswith("sqlite"):
         return  # stored documents are SQLite's fast lane; PostgreSQL renders every read
     guids = [r["guid"] for r in rows]
@@ -374,6 +380,40 @@ def _point_reads(
         if wanted(cfg, name):
             _record(res, size, name,
                     measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
+    if wanted(cfg, FIRST_READ):
+        _first_reads(cfg, size, srv, token, rows, res, ceiling)
+
+
+def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
+    """Guids of ``k`` leads outside the sample, in a fixed random order."""
+    sampled = {r["guid"] for r in rows}
+    with csv_path.open(newline="") as f:
+        guids = [r["guid"] for r in csv.DictReader(f) if r["guid"] not in sampled]
+    random.Random(11).shuffle(guids)
+    return guids[:k]
+
+
+def _first_reads(
+    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, ceiling: Ceiling
+) -> None:
+    """v1 GETs by guid of leads never read before, each once (while there are enough)."""
+    guids = unread(cfg.work / f"leads-{size}.csv", rows, FIRST_READS_MAX)
+    reqs = wrk.write_requests(
+        cfg.work / "get-first.txt", [("GET", f"/leads/v1/lead/{g}", "") for g in guids]
+    )
+    done = 0
+
+    def one(seconds: float) -> wrk.Result:
+        nonlocal done  # every run reads leads the runs before did not
+        r = wrk.run(srv.url, reqs, connections=cfg.connections, seconds=seconds, token=token,
+                    start=done % len(guids))
+        done += r.requests
+        return r
+
+    row = measure_paired(cfg, one, ceiling)
+    row.note = f"{done:,} reads of {len(guids):,} leads" + (
+        "; more reads than leads: some were second reads" if done > len(guids) else "")
+    _record(res, size, FIRST_READ, row)
 
 
 def _v3_reads(

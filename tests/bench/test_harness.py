@@ -11,7 +11,7 @@ import pytest
 
 from bench import dataset, plainsql
 from bench.report import render
-from bench.run import Config, list_cases, load, main
+from bench.run import FIRST_READ, Config, list_cases, load, main, sample, unread
 
 pytestmark = [
     pytest.mark.bench,
@@ -48,11 +48,14 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     imported, plain = res.loads[300]
     assert imported > 0 and plain > 0
     names = [r.scenario for r in res.rows]
-    assert names == ["v1 get lead by guid", "v1 list: one-week insertedAt window"]
-    read, listed = res.rows
+    assert names == ["v1 get lead by guid", FIRST_READ, "v1 list: one-week insertedAt window"]
+    read, first, listed = res.rows
     assert read.rps > 0 and read.errors == 0
     # a point read is measured in runs paired with the ceiling's; a list is not
     assert read.ceiling_rps and read.of_ceiling == pytest.approx(read.rps / read.ceiling_rps)
+    # first reads: the 280 leads outside the sample, in turn
+    assert first.rps > 0 and first.errors == 0 and first.ceiling_rps
+    assert " reads of 280 leads" in first.note
     assert listed.ceiling_rps is None
     assert listed.of_ceiling == pytest.approx(listed.rps / res.ceilings[300])
     assert listed.same_rows is True and listed.plain_ms is not None
@@ -135,3 +138,12 @@ def test_harness_runs_on_postgresql(tmp_path, monkeypatch):
             (f"leadhub_bench_{__import__('os').getpid()}_%",),
         ).fetchone()
     assert left == (0,)
+
+
+def test_first_reads_are_of_leads_outside_the_sample(tmp_path):
+    path = dataset.write_csv(tmp_path / "leads.csv", 100)
+    rows = sample(path, 100, 10)
+    guids = unread(path, rows, 1000)
+    assert len(guids) == len(set(guids)) == 90
+    assert not set(guids) & {r["guid"] for r in rows}
+    assert unread(path, rows, 1000) == guids and unread(path, rows, 5) == guids[:5]

@@ -5,8 +5,9 @@ documents, read the lead's rows with prebuilt SQL instead of through the
 engine; the v1 JSON is rendered from those views, so any difference in a
 column, an order, a boolean or a decoded JSON value would change answers.
 Leads here carry every part a view has: contacts or none, several primary
-contacts, conversion events (two at the same time), log entries of both
-kinds, deletion, and ids that are not leads or do not exist.
+contacts, a link to a missing contact, conversion events (two at the same
+time), log entries of both kinds, deletion, and ids that are not leads or
+do not exist.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def _leads(db, portal_id: int) -> list[int]:
         obj_store.set_archived(conn, row, True, AT + 9)
         contact = service.load(conn, portal_id, [alone.lead_id])[0].contact
         assoc_store.remove_pair(conn, portal_id, alone.lead_id, contact.id)
+        # A link to an object that is not there: no contact.
+        assoc_store.add(conn, portal_id, ct.LEADS, alone.lead_id, ct.CONTACTS, 10**12 + 1,
+                        service.PRIMARY_CONTACT, AT)
         # A second primary contact: the view keeps the lowest contact id.
         other = service.load(conn, portal_id, [plain.lead_id])[0].contact
         assoc_store.add(conn, portal_id, ct.LEADS, shared.lead_id, ct.CONTACTS, other.id,

@@ -5,8 +5,9 @@ contact association, the contact's row, its conversion events and its log
 entries. Through SQLAlchemy those cost about 70 µs each for one lead, most
 of it building and processing the statements, which made a lead's first
 read (and the write that stores its document) several times dearer than
-the read of a stored document. Here the same reads are SQL text made once
-per number of ids, run by whatever runs SQL on the caller's connection (the
+the read of a stored document. Here the same reads are three statements
+(the lead's and its contact's rows in one), SQL text made once per number
+of ids, run by whatever runs SQL on the caller's connection (the
 point-read connection on the event loop, or a transaction's driver
 connection), and their rows are turned into the very objects
 ``service.load`` returns: the same columns, orders, JSON decoder and
@@ -29,7 +30,7 @@ from leadhub.store.events import ConversionEvent, LeadLog
 from leadhub.store.objects import ObjectRow
 
 # Statements ``load`` runs.
-STATEMENTS = 5
+STATEMENTS = 3
 # Runs one statement with positional parameters and returns its rows.
 Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
 
@@ -44,24 +45,29 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
-@lru_cache(maxsize=64)
-def _objects_sql(count: int) -> str:
-    # objects.get_many: by primary key (``+portal_id`` keeps the planner off the
-    # portal's index).
-    return (
-        "SELECT id, portal_id, object_type, props, created_at, updated_at, archived, "
-        f"archived_at FROM objects WHERE +portal_id = ? AND id IN ({_marks(count)})"
-    )
+_COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
+            "archived_at")
 
 
 @lru_cache(maxsize=64)
 def _lead_sql(count: int) -> tuple[str, str, str]:
-    """Primary contact links, conversion events and log entries of ``count`` leads."""
-    marks = _marks(count)
-    links = (
-        "SELECT from_id, to_id FROM associations WHERE portal_id = ? "
-        f"AND from_id IN ({marks}) AND type_id = {ct.LEAD_TO_PRIMARY_CONTACT} "
-        "ORDER BY from_id, to_id, type_id"
+    """``count`` leads' rows with their primary contacts' rows, conversion events and log
+    entries.
+
+    A lead's contact is the lowest contact id among its primary-contact links
+    (``service.load`` takes the first of them in (to_id, type_id) order), read
+    by primary key in the same portal; a link to a missing object leaves the
+    contact's columns NULL.
+    """
+    marks = ",".join("?" * count)
+    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    rows = (
+        f"SELECT {lead_cols}, {contact_cols} FROM objects l "
+        "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
+        f"WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
+        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id "
+        f"WHERE +l.portal_id = ? AND l.id IN ({marks})"
     )
     events = (
         "SELECT guid, lead_id, convert_date, form_guid, form_id, form_name, page_name, "
@@ -72,20 +78,15 @@ def _lead_sql(count: int) -> tuple[str, str, str]:
         "SELECT id, lead_id, kind, inserted_at, previous_state FROM lead_logs "
         f"WHERE portal_id = ? AND lead_id IN ({marks}) ORDER BY inserted_at, id"
     )
-    return links, events, logs
+    return rows, events, logs
 
 
-def _objects(rows: Rows, portal_id: int, ids: Sequence[int]) -> dict[int, ObjectRow]:
-    if not ids:
-        return {}
-    loads = orjson.loads
-    return {
-        r[0]: ObjectRow(
-            id=r[0], portal_id=r[1], object_type=r[2], props=loads(r[3]), created_at=r[4],
-            updated_at=r[5], archived=bool(r[6]), archived_at=r[7],
-        )
-        for r in rows(_objects_sql(len(ids)), (portal_id, *ids))
-    }
+def _object(r: Sequence[Any], at: int) -> ObjectRow:
+    return ObjectRow(
+        id=r[at], portal_id=r[at + 1], object_type=r[at + 2], props=orjson.loads(r[at + 3]),
+        created_at=r[at + 4], updated_at=r[at + 5], archived=bool(r[at + 6]),
+        archived_at=r[at + 7],
+    )
 
 
 def load(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
@@ -96,13 +97,14 @@ def load(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
     if not lead_ids:
         return []
     ids = tuple(lead_ids)
-    links_sql, events_sql, logs_sql = _lead_sql(len(ids))
-    params = (portal_id, *ids)
-    leads = _objects(rows, portal_id, ids)
-    contact_of: dict[int, int] = {}
-    for from_id, to_id in rows(links_sql, params):
-        contact_of.setdefault(from_id, to_id)
-    contacts = _objects(rows, portal_id, list(dict.fromkeys(contact_of.values())))
+    rows_sql, events_sql, logs_sql = _lead_sql(len(set(ids)))
+    params = (portal_id, *dict.fromkeys(ids))
+    found: dict[int, tuple[ObjectRow, ObjectRow | None]] = {}
+    width = len(_COLUMNS)
+    for r in rows(rows_sql, params):
+        if r[2] != ct.LEADS:
+            continue
+        found[r[0]] = (_object(r, 0), _object(r, width) if r[width] is not None else None)
     loads = orjson.loads
     events: dict[int, list[ConversionEvent]] = {}
     for r in rows(events_sql, params):
@@ -116,15 +118,12 @@ def load(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
         logs.setdefault(r[1], []).append(LeadLog(r[0], r[1], r[2], r[3], bool(r[4])))
     views = []
     for lead_id in ids:
-        row = leads.get(lead_id)
-        if row is None or row.object_type != ct.LEADS:
+        pair = found.get(lead_id)
+        if pair is None:
             continue
-        contact_id = contact_of.get(lead_id)
         views.append(LeadView(
-            lead=row,
-            contact=contacts.get(contact_id) if contact_id is not None else None,
-            events=events.get(lead_id, []),
-            logs=logs.get(lead_id, []),
+            lead=pair[0], contact=pair[1],
+            events=events.get(lead_id, []), logs=logs.get(lead_id, []),
         ))
     return views
 

@@ -10,11 +10,27 @@ from leadhub.leads.convert import to_v1
 from leadhub.leads.service import PUBLIC_TOKEN_PROP, LeadView
 from leadhub.store.events import CUSTOMER, DELETE
 
+# Per group of fields: (name, whether the lead holds it, property, the field when its
+# value needs converting; None for text, whose v1 value is the stored text or "").
+_Plan = tuple[tuple[str, bool, str, "F.Field | None"], ...]
+_NO_PROPS: dict[str, str] = {}
 
-def _value(view: LeadView, field: F.Field) -> Any:
-    source = view.lead if field.owner == "lead" else view.contact
-    stored = source.props.get(field.prop) if source is not None else None
-    return to_v1(field, stored)
+
+def _plan(fields: tuple[F.Field, ...]) -> _Plan:
+    return tuple((f.name, f.owner == "lead", f.prop, None if f.kind == "str" else f)
+                 for f in fields)
+
+
+_FIELDS, _ANALYTICS, _CRM = _plan(F.FIELDS), _plan(F.ANALYTICS_FIELDS), _plan(F.CRM_FIELDS)
+
+
+def _values(plan: _Plan, lead: dict[str, str], contact: dict[str, str]) -> dict[str, Any]:
+    """``to_v1`` of each field's stored value (the lead's or the contact's property)."""
+    out: dict[str, Any] = {}
+    for name, on_lead, prop, field in plan:
+        stored = (lead if on_lead else contact).get(prop)
+        out[name] = (stored or "") if field is None else to_v1(field, stored)
+    return out
 
 
 def render(view: LeadView, base_url: str) -> dict[str, Any]:
@@ -22,7 +38,9 @@ def render(view: LeadView, base_url: str) -> dict[str, Any]:
     lead = view.lead
     guid = view.guid
     portal_id = lead.portal_id
-    out: dict[str, Any] = {f.name: _value(view, f) for f in F.FIELDS}
+    props = lead.props
+    contact = view.contact.props if view.contact is not None else _NO_PROPS
+    out = _values(_FIELDS, props, contact)
     source_id = out["sourceId"]
     out.update(
         guid=guid,
@@ -41,15 +59,15 @@ def render(view: LeadView, base_url: str) -> dict[str, Any]:
         leadLink=f"{base_url}/leads/app/lead?portalId={portal_id}&guid={guid}",
         publicLeadLink=(
             f"{base_url}/leads/public/leadDetails?portalId={portal_id}"
-            f"&leadToken={quote(lead.props.get(PUBLIC_TOKEN_PROP, ''), safe='')}"
+            f"&leadToken={quote(props.get(PUBLIC_TOKEN_PROP, ''), safe='')}"
         ),
     )
-    analytics = {f.name: _value(view, f) for f in F.ANALYTICS_FIELDS}
+    analytics = _values(_ANALYTICS, props, contact)
     analytics.update(
         id=guid, leadGuid=guid, leadId=lead.id, portalId=portal_id, userToken=out["userToken"]
     )
     out["analyticsDetails"] = analytics
-    crm = {f.name: _value(view, f) for f in F.CRM_FIELDS}
+    crm = _values(_CRM, props, contact)
     crm["id"] = guid
     out["crmDetails"] = crm
     out["leadConversionEvents"] = (

@@ -36,12 +36,12 @@ def test_the_second_read_stores_and_the_set_of_first_reads_is_bounded(monkeypatc
         for portal_id, lead_id in ids:
             docs._schedule(_view(lead_id, portal_id))  # type: ignore[arg-type]
 
-    asyncio.run(reads((1, 10), (2, 10), (1, 11)))
+    asyncio.run(reads((1, 10), (2, 20), (1, 11)))
     assert docs._pending == {}
-    asyncio.run(reads((1, 10), (2, 10)))
-    assert docs._pending == {1: {10}, 2: {10}}
-    assert docs._seen == {(1, 11)}
+    asyncio.run(reads((1, 10), (2, 20)))
+    assert docs._pending == {1: {10}, 2: {20}}
+    assert docs._seen == {11}
     asyncio.run(reads((1, 12), (1, 13), (1, 14)))  # full: emptied, 11 forgotten
     assert len(docs._seen) <= documents.SEEN_MAX
     asyncio.run(reads((1, 11)))
-    assert docs._pending == {1: {10}, 2: {10}}
+    assert docs._pending == {1: {10}, 2: {20}}

@@ -86,31 +86,12 @@ class LeadDocuments:
         # The base URL as it appears inside a JSON string.
         self._base = orjson.dumps(base_url.rstrip("/"))[1:-1]
         self._pending: dict[int, set[int]] = {}
-        self._seen: set[tuple[int, int]] = set()
+        self._seen: set[int] = set()
         self._task: asyncio.Task[None] | None = None
 
     def body(self, docs: Sequence[bytes]) -> bytes:
         """A JSON array of documents with this server's links."""
         return b"".join((b"[", b",".join(docs), b"]")).replace(BASE_MARK, self._base)
-
-    def stored_by_guid(self, portal_id: int, guid: str) -> bytes | None:
-        """``[lead]`` for a guid if its document is stored, else None."""
-        if not self.enabled:
-            return None
-        rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, guid.strip().lower()))
-        return self.body([rows[0][0]]) if rows else None
-
-    def stored_by_email(self, portal_id: int, email: str) -> bytes | None:
-        """``[lead]`` for an email if it is the only lead of that person and stored, else None."""
-        if not self.enabled:
-            return None
-        email = service.normalize_email(email)
-        alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
-        if len(alone) == 1:
-            return self.body([alone[0][0]])
-        rows = self.db.fast_rows(leaddocs.BY_EMAIL, (portal_id, email))
-        # One lead for the person: it is the answer. Several: the lookup rules decide.
-        return self.body([rows[0][1]]) if len(rows) == 1 and rows[0][1] is not None else None
 
     def read_by_guid(self, portal_id: int, guid: str) -> bytes | None:
         """``[lead]`` for a guid, deleted or not: its stored document, or else read from
@@ -131,11 +112,15 @@ class LeadDocuments:
         """``[lead]`` for an email whose person has one lead: stored, or read and rendered
         now as ``read_by_guid``; None otherwise (no such person, or several leads, which
         the lookup rules decide). TooLong as ``read_by_guid``."""
-        body = self.stored_by_email(portal_id, email)
-        if body is not None or not self.enabled:
-            return body
+        if not self.enabled:
+            return None
+        email = service.normalize_email(email)
+        alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
+        if len(alone) == 1:
+            return self.body([alone[0][0]])
         with self._read_now() as fast:
-            rows = fast(leaddocs.BY_EMAIL, (portal_id, service.normalize_email(email)))
+            rows = fast(leaddocs.BY_EMAIL, (portal_id, email))
+            # One lead for the person: it is the answer. Several: the lookup rules decide.
             if len(rows) != 1:
                 return None
             lead_id, doc = rows[0]
@@ -250,7 +235,7 @@ class LeadDocuments:
         read without a document only remembers it (a set of at most
         SEEN_MAX ids, emptied when full); the next one stores it.
         """
-        key = (view.lead.portal_id, view.lead.id)
+        key = view.lead.id  # object ids are unique across portals
         if key not in self._seen:
             if len(self._seen) >= SEEN_MAX:
                 self._seen.clear()

@@ -118,3 +118,25 @@ def test_read_lane_answers_leads_without_documents(db: Database, inproc: Any) ->
         assert _shape(fast) == _shape(slow), target
         assert (spy.calls == calls) == (lane and db.is_sqlite), target
     assert fast.status_code == 404
+
+
+def test_cold_reads_that_wait_for_the_disk_go_the_ordinary_way(
+    db: Database, inproc: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While reads of leads without documents wait for the disk, the lane leaves them to
+    the ordinary stack (worker threads), which answers the same."""
+    p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane disk")
+    made = make_lead(db, p.id, email="disk.reads@example.com")
+    app, spy, ordinary = inproc
+    layer = app.middleware_stack
+    while not isinstance(layer, V1ReadLane):
+        layer = layer.app
+    monkeypatch.setattr(layer.ctx.docs.cold, "inline", lambda: False)
+    headers = {"Authorization": f"Bearer {p.token}"}
+    for target in (f"/leads/v1/lead/{made.guid}",
+                   "/leads/v1/lead?email=" + quote("disk.reads@example.com")):
+        slow = _get(ordinary, target, headers)
+        calls = spy.calls
+        fast = _get(app, target, headers)
+        assert fast.status_code == 200 and _shape(fast) == _shape(slow), target
+        assert spy.calls == calls + 1, target

@@ -45,3 +45,20 @@ def test_the_second_read_stores_and_the_set_of_first_reads_is_bounded(monkeypatc
     assert len(docs._seen) <= documents.SEEN_MAX
     asyncio.run(reads((1, 11)))
     assert docs._pending == {1: {10}, 2: {20}}
+
+
+def test_cold_reads_leave_the_event_loop_while_they_wait_for_the_disk(monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(documents.time, "monotonic", lambda: now[0])
+    cold = documents.ColdReads()
+    for _ in range(500):  # in memory: all CPU
+        cold.took(0.00008, 0.00008)
+    cold.took(0.004, 0.0001)  # one read that waited (a page from the disk, a preemption)
+    assert cold.inline()
+    for _ in range(20):  # reads that mostly wait
+        cold.took(0.0005, 0.0001)
+    assert not cold.inline()
+    now[0] += documents.ColdReads.THREADS_FOR_S
+    assert cold.inline()  # measured again on the loop
+    cold.took(0.0001, 0.0001)
+    assert cold.inline()

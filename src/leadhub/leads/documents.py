@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ import anyio
 import orjson
 from sqlalchemy.engine import Connection
 
+from leadhub.errors import NotFound
 from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
@@ -77,6 +79,42 @@ def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     leaddocs.put_many(conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views))
 
 
+class ColdReads:
+    """Whether reads of leads without a stored document run on the event loop.
+
+    Such a read touches pages no read touched lately. While the store's
+    pages are in memory it takes well under a millisecond, less than a hop
+    to a worker thread costs. On a store larger than the memory the system
+    caches it in, most of its time is spent waiting for the disk, on the
+    event loop, where every other request waits with it. So each read's
+    time is split into CPU and waiting (``time.thread_time``), summed with
+    decay over the last several dozen reads; while waiting is more than
+    half of it, such reads go to worker threads for THREADS_FOR_S seconds,
+    after which the next reads on the loop measure again.
+    """
+
+    DECAY = 0.98
+    WAITING = 0.5
+    THREADS_FOR_S = 1.0
+
+    def __init__(self) -> None:
+        self._waited = 0.0
+        self._took = 0.0
+        self._threads_until = 0.0
+
+    def inline(self) -> bool:
+        """Whether the next such read runs on the event loop."""
+        return time.monotonic() >= self._threads_until
+
+    def took(self, wall: float, cpu: float) -> None:
+        """One read on the event loop took ``wall`` seconds, ``cpu`` of them on the CPU."""
+        self._waited = self._waited * self.DECAY + max(0.0, wall - cpu)
+        self._took = self._took * self.DECAY + wall
+        if self._waited > self.WAITING * self._took:
+            self._threads_until = time.monotonic() + self.THREADS_FOR_S
+            self._waited = self._took = 0.0
+
+
 class LeadDocuments:
     """The v1 JSON bodies of leads, from stored documents when there are some."""
 
@@ -87,6 +125,7 @@ class LeadDocuments:
         self._base = orjson.dumps(base_url.rstrip("/"))[1:-1]
         self._pending: dict[int, set[int]] = {}
         self._seen: set[int] = set()
+        self.cold = ColdReads()
         self._task: asyncio.Task[None] | None = None
 
     def body(self, docs: Sequence[bytes]) -> bytes:
@@ -132,14 +171,19 @@ class LeadDocuments:
     @contextmanager
     def _read_now(self) -> Iterator[rawload.Rows]:
         """One read transaction on this thread's point-read connection, stopped with
-        TooLong past INLINE_STEPS SQLite steps (a lead with very many events)."""
+        TooLong past INLINE_STEPS SQLite steps (a lead with very many events), or not
+        started (TooLong) while such reads wait for the disk (``ColdReads``)."""
+        if not self.cold.inline():
+            raise TooLong("reads of leads without a document wait for the disk")
         fast = self.db.fast_rows
+        began, cpu = time.perf_counter(), time.thread_time()
         fast("BEGIN", ())
         try:
             with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS + 1):
                 yield fast
         finally:
             fast("COMMIT", ())
+            self.cold.took(time.perf_counter() - began, time.thread_time() - cpu)
 
     async def by_guid(self, portal_id: int, guid: str) -> bytes:
         """``[lead]`` for a guid, deleted or not; NotFound otherwise."""
@@ -149,7 +193,7 @@ class LeadDocuments:
             body = None
         if body is not None:
             return body
-        view = await self.db.aread_many(service.get, portal_id, guid)
+        view = await self.db.aread_many(_get, portal_id, guid)
         return self.body([self._missed(view)])
 
     async def find(self, portal_id: int, **criteria: str | None) -> bytes:
@@ -266,6 +310,18 @@ class LeadDocuments:
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
+
+
+def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
+    """``service.get``, by prebuilt SQL on SQLite."""
+    if conn.dialect.name != "sqlite":
+        return service.get(conn, portal_id, guid)
+    rows = rawload.driver_rows(conn)
+    found = rows(rawload.LEAD_BY_GUID, (portal_id, guid.strip().lower()))
+    views = rawload.load(rows, portal_id, [found[0][0]]) if found else []
+    if not views:
+        raise NotFound(f"lead {guid} does not exist")
+    return views[0]
 
 
 def _page(

@@ -1,4 +1,5 @@
-"""The raw lead load (leads/rawload.py) gives exactly the views ``service.load`` gives.
+"""The raw lead load (store/leadrows.py, leads/rawload.py) gives exactly the views
+``service.load`` and ``service.get`` give.
 
 A lead's first read without a stored document, and the write that stores
 documents, read the lead's rows with prebuilt SQL instead of through the
@@ -19,6 +20,7 @@ from leadhub import portals
 from leadhub.leads import documents, rawload, service
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
+from leadhub.store import leadrows
 from leadhub.store import objects as obj_store
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
@@ -84,7 +86,7 @@ def test_raw_views_are_the_engines_views(sqlite_db) -> None:
     ids = _leads(db, portal_id)
     with db.read() as conn:
         expected = service.load(conn, portal_id, ids)
-        rows = rawload.driver_rows(conn)
+        rows = leadrows.driver_rows(conn)
         assert rawload.load(rows, portal_id, ids) == expected
         assert rawload.load(rows, portal_id, ids[::-1]) == expected[::-1]
         for lead_id in ids:
@@ -116,7 +118,18 @@ def test_raw_views_are_the_engines_views(sqlite_db) -> None:
 def test_guids_find_the_lead_the_service_finds(sqlite_db) -> None:
     db = sqlite_db
     portal_id = _portal(db)
-    made = make_lead(db, portal_id)
-    found = db.fast_rows(rawload.LEAD_BY_GUID, (portal_id, made.guid))
-    assert found == [(made.lead_id,)]
-    assert db.fast_rows(rawload.LEAD_BY_GUID, (portal_id + 1, made.guid)) == []
+    made = make_lead(db, portal_id, conversions=(AT,))
+
+    def archive(conn):  # type: ignore[no-untyped-def]
+        row = obj_store.get(conn, portal_id, ct.LEADS, made.lead_id)
+        obj_store.set_archived(conn, row, True, AT + 1)
+
+    db.write_call(archive)  # a lookup by guid finds deleted leads too
+    with db.read() as conn:
+        expected = service.get(conn, portal_id, made.guid)
+        rows = leadrows.driver_rows(conn)
+        for spelling in (made.guid, f" {made.guid.upper()} "):
+            assert rawload.get(rows, portal_id, spelling) == expected
+        assert rawload.get(rows, portal_id + 1, made.guid) is None
+        assert rawload.get(rows, portal_id, "0" * 32) is None
+    assert expected.lead.archived is True

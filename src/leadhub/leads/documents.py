@@ -33,7 +33,7 @@ from leadhub.errors import NotFound
 from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
-from leadhub.store import Database, leaddocs
+from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import TooLong
 from leadhub.store.leadlist import (
     LeadListQuery,
@@ -69,7 +69,7 @@ def to_document(view: LeadView) -> bytes:
 def load(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
     """``service.load`` with events, by prebuilt SQL on SQLite."""
     if conn.dialect.name == "sqlite":
-        return rawload.load(rawload.driver_rows(conn), portal_id, lead_ids)
+        return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
     return service.load(conn, portal_id, list(lead_ids))
 
 
@@ -143,9 +143,8 @@ class LeadDocuments:
         if rows:
             return self.body([rows[0][0]])
         with self._read_now() as fast:
-            found = fast(rawload.LEAD_BY_GUID, (portal_id, key))
-            views = rawload.load(fast, portal_id, [found[0][0]]) if found else []
-        return self.body([self._missed(views[0])]) if views else None
+            view = rawload.get(fast, portal_id, key)
+        return self.body([self._missed(view)]) if view is not None else None
 
     def read_by_email(self, portal_id: int, email: str) -> bytes | None:
         """``[lead]`` for an email whose person has one lead: stored, or read and rendered
@@ -169,7 +168,7 @@ class LeadDocuments:
         return self.body([self._missed(views[0])]) if views else None
 
     @contextmanager
-    def _read_now(self) -> Iterator[rawload.Rows]:
+    def _read_now(self) -> Iterator[leadrows.Rows]:
         """One read transaction on this thread's point-read connection, stopped with
         TooLong past INLINE_STEPS SQLite steps (a lead with very many events), or not
         started (TooLong) while such reads wait for the disk (``ColdReads``)."""
@@ -179,7 +178,7 @@ class LeadDocuments:
         began, cpu = time.perf_counter(), time.thread_time()
         fast("BEGIN", ())
         try:
-            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS + 1):
+            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
                 yield fast
         finally:
             fast("COMMIT", ())
@@ -316,12 +315,10 @@ def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
     """``service.get``, by prebuilt SQL on SQLite."""
     if conn.dialect.name != "sqlite":
         return service.get(conn, portal_id, guid)
-    rows = rawload.driver_rows(conn)
-    found = rows(rawload.LEAD_BY_GUID, (portal_id, guid.strip().lower()))
-    views = rawload.load(rows, portal_id, [found[0][0]]) if found else []
-    if not views:
+    view = rawload.get(leadrows.driver_rows(conn), portal_id, guid)
+    if view is None:
         raise NotFound(f"lead {guid} does not exist")
-    return views[0]
+    return view
 
 
 def _page(

@@ -1,0 +1,130 @@
+"""The rows a v1 lead is made of, read with prebuilt SQL on SQLite.
+
+A lead's v1 view (leads/service.py ``load``) is made of the lead's row, its
+primary contact's row, its conversion events and its log entries. Through
+SQLAlchemy's statements those reads cost about 70 µs each for one lead,
+most of it building and processing the statements. Here they are three
+statements (the lead's and its contact's rows in one), SQL text made once
+per number of ids, run by whatever runs SQL on the caller's connection
+(``Rows``: the point-read connection on the event loop, or a transaction's
+own sqlite3 connection, ``driver_rows``), and their rows become the same
+objects the repository functions return (objects.get_many,
+associations.targets, events.events_for_leads / logs_for_leads): the same
+columns, orders, JSON decoder and booleans. The reads must see one
+snapshot: run them inside one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from leadhub import crm_types as ct
+from leadhub.store.events import ConversionEvent, LeadLog
+from leadhub.store.objects import ObjectRow
+
+# Runs one statement with positional parameters and returns its rows.
+Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
+
+# Statements ``read`` runs.
+STATEMENTS = 3
+
+# objects.find_unique: the object holding a unique value.
+FIND_UNIQUE = (
+    "SELECT object_id FROM unique_values "
+    "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"
+)
+
+_COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
+            "archived_at")
+
+
+@lru_cache(maxsize=64)
+def _sql(count: int) -> tuple[str, str, str]:
+    """``count`` leads' rows with their primary contacts' rows, conversion events and log
+    entries.
+
+    A lead's contact is the lowest contact id among its primary-contact links
+    (``service.load`` takes the first of them in (to_id, type_id) order), read
+    by primary key in the same portal; a link to a missing object leaves the
+    contact's columns NULL.
+    """
+    marks = ",".join("?" * count)
+    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    objects = (
+        f"SELECT {lead_cols}, {contact_cols} FROM objects l "
+        "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
+        f"WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
+        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id "
+        f"WHERE +l.portal_id = ? AND l.id IN ({marks})"
+    )
+    events = (
+        "SELECT guid, lead_id, convert_date, form_guid, form_id, form_name, page_name, "
+        f"page_type, page_url, fields FROM conversion_events WHERE portal_id = ? "
+        f"AND lead_id IN ({marks}) ORDER BY convert_date, guid"
+    )
+    logs = (
+        "SELECT id, lead_id, kind, inserted_at, previous_state FROM lead_logs "
+        f"WHERE portal_id = ? AND lead_id IN ({marks}) ORDER BY inserted_at, id"
+    )
+    return objects, events, logs
+
+
+def _object(r: Sequence[Any], at: int) -> ObjectRow:
+    return ObjectRow(
+        id=r[at], portal_id=r[at + 1], object_type=r[at + 2], props=orjson.loads(r[at + 3]),
+        created_at=r[at + 4], updated_at=r[at + 5], archived=bool(r[at + 6]),
+        archived_at=r[at + 7],
+    )
+
+
+LeadRows = tuple[
+    dict[int, tuple[ObjectRow, ObjectRow | None]],
+    dict[int, list[ConversionEvent]],
+    dict[int, list[LeadLog]],
+]
+
+
+def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
+    """Of these ids, the leads' rows with their primary contacts' (None if none), and
+    each lead's conversion events and log entries, oldest first, keyed by lead id.
+
+    Ids of other objects, other portals or nothing at all are left out.
+    """
+    if not lead_ids:
+        return {}, {}, {}
+    unique = tuple(dict.fromkeys(lead_ids))
+    objects_sql, events_sql, logs_sql = _sql(len(unique))
+    params = (portal_id, *unique)
+    width = len(_COLUMNS)
+    leads = {
+        r[0]: (_object(r, 0), _object(r, width) if r[width] is not None else None)
+        for r in rows(objects_sql, params)
+        if r[2] == ct.LEADS
+    }
+    loads = orjson.loads
+    events: dict[int, list[ConversionEvent]] = {}
+    for r in rows(events_sql, params):
+        events.setdefault(r[1], []).append(ConversionEvent(
+            guid=r[0], lead_id=r[1], convert_date=r[2], form_guid=r[3], form_id=r[4],
+            form_name=r[5], page_name=r[6], page_type=r[7], page_url=r[8],
+            fields=list(loads(r[9])),
+        ))
+    logs: dict[int, list[LeadLog]] = {}
+    for r in rows(logs_sql, params):
+        logs.setdefault(r[1], []).append(LeadLog(r[0], r[1], r[2], r[3], bool(r[4])))
+    return leads, events, logs
+
+
+def driver_rows(conn: Any) -> Rows:
+    """``Rows`` inside a SQLAlchemy connection's transaction on SQLite: its sqlite3
+    connection itself (the engine's statement handling cost as much as the reads)."""
+    raw = conn.connection.driver_connection
+    return lambda sql, params: raw.execute(sql, params).fetchall()
+
+
+__all__ = ["FIND_UNIQUE", "STATEMENTS", "LeadRows", "Rows", "driver_rows", "read"]

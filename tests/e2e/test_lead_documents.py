@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub import crm_types as ct
-from leadhub.leads import service
+from leadhub.leads import documents, service
 from leadhub.limits_cli import set_limits
 from leadhub.store import events as event_store
 from leadhub.store.events import ConversionEvent
@@ -82,6 +82,22 @@ def test_v1_put_is_seen_by_the_next_read(db, server, portal):
     with portal.client() as c:
         r = c.put(f"/leads/v1/lead/{made.guid}", json={"guid": made.guid, "company": "After"})
     assert r.status_code == 200, r.text
+    assert get(portal, made.guid)["company"] == "After"
+
+
+def test_v1_put_stores_the_changed_document_with_the_change(db, server, portal):
+    made = make_lead(db, portal.id, company="Before", email="put-doc@example.com")
+    with portal.client() as c:
+        r = c.put(f"/leads/v1/lead/{made.guid}", json={"guid": made.guid, "company": "After"})
+    assert r.status_code == 200, r.text
+    with db.read() as conn:
+        rendered = documents.to_document(service.load(conn, portal.id, [made.lead_id])[0])
+    if db.is_sqlite:
+        # Stored by the PUT's own transaction, before any read.
+        assert stored(db, made.lead_id) == rendered
+        assert b'"company":"After"' in rendered
+    else:
+        assert stored(db, made.lead_id) is None
     assert get(portal, made.guid)["company"] == "After"
 
 

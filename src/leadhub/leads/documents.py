@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,7 +34,7 @@ from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
-from leadhub.store.db import TooLong
+from leadhub.store.db import TooLong, is_unavailable
 from leadhub.store.leadlist import (
     LeadListQuery,
     list_lead_ids,
@@ -77,6 +77,37 @@ def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     """Render and store the documents of these leads from this write transaction's data."""
     views = load(conn, portal_id, lead_ids)
     leaddocs.put_many(conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views))
+
+
+def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> None:
+    """Store the documents of leads this write transaction created or changed.
+
+    Imports and the form worker write leads in batches, and most of those
+    leads are later read for the first time, one by one: rendered here, with
+    the batch, each such read is one lookup of its document instead of a read
+    of its rows and a render (about 8 µs against 60-80 µs in-process). The
+    documents are made from this transaction's own data, after its writes
+    (whose triggers dropped any older ones), so they are current when it
+    commits. SQLite only: PostgreSQL reads have no document lane. A failure
+    here is logged and undone alone; the transaction's writes stand, and the
+    leads are read from their rows as before.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    ids = list(dict.fromkeys(lead_ids))
+    if not ids:
+        return
+    savepoint = conn.begin_nested()
+    try:
+        for start in range(0, len(ids), FILL_BATCH):
+            fill(conn, portal_id, ids[start:start + FILL_BATCH])
+    except Exception as exc:
+        savepoint.rollback()
+        if is_unavailable(exc):
+            raise
+        log.exception("storing the documents of %d written leads failed", len(ids))
+        return
+    savepoint.commit()
 
 
 class ColdReads:
@@ -336,4 +367,4 @@ def _page(
     return [stored[i] for i in ids if i in stored], missed
 
 
-__all__ = ["LeadDocuments", "fill", "load", "to_document"]
+__all__ = ["LeadDocuments", "fill", "load", "store_written", "to_document"]

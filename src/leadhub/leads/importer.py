@@ -3,7 +3,9 @@
 A row whose email belongs to an existing contact (or to an earlier row of the
 same import) updates that contact and its lead instead of creating a second
 person; every other row creates a contact and its lead. Every value written
-is recorded in property history with source ``IMPORT``. A row with a bad
+is recorded in property history with source ``IMPORT``, and the v1 document
+of every lead written is stored with the batch (leads/documents.py
+``store_written``), so that a lead's first read is one lookup. A row with a bad
 value is rejected with its line number and changes nothing; the other rows
 are imported.
 """
@@ -18,8 +20,8 @@ from sqlalchemy.engine import Connection
 from leadhub import crm_types as ct
 from leadhub import values as V
 from leadhub.errors import ValidationError
+from leadhub.leads import documents, service
 from leadhub.leads import fields as F
-from leadhub.leads import service
 from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
 from leadhub.store import bulk
@@ -151,16 +153,18 @@ def import_batch(
         fresh.append(row)
     known = bulk.holders(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, by_email)
     new_rows = []
+    written: list[int] = []
     for row in fresh:
         email = row.contact.get(service.EMAIL_PROP)
         if email and service.normalize_email(email) in known:
-            _update_existing(conn, portal_id, row, change)
+            written.extend(_update_existing(conn, portal_id, row, change))
             result.updated += 1
         else:
             new_rows.append(row)
     new_rows = _drop_taken_guids(conn, portal_id, new_rows, result)
-    _create(conn, portal_id, new_rows, change)
+    written.extend(_create(conn, portal_id, new_rows, change))
     result.created += len(new_rows)
+    documents.store_written(conn, portal_id, written)
     return result
 
 
@@ -181,9 +185,10 @@ def _drop_taken_guids(
     return kept
 
 
-def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) -> None:
+def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) -> list[int]:
+    """Create these rows' contacts and leads; returns the leads' ids."""
     if not rows:
-        return
+        return []
     contact_ids = bulk.insert_objects(
         conn, portal_id, ct.CONTACTS,
         [bulk.NewObject(r.contact, r.created_at, r.updated_at) for r in rows], change,
@@ -211,10 +216,14 @@ def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) 
         conn, portal_id, ct.LEADS, ct.CONTACTS, list(zip(lead_ids, contact_ids, strict=True)),
         service.PRIMARY_CONTACT, change.timestamp,
     )
+    return lead_ids
 
 
-def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change) -> None:
-    """A row for a person already in the store updates their contact and lead."""
+def _update_existing(
+    conn: Connection, portal_id: int, row: _Row, change: Change
+) -> list[int]:
+    """A row for a person already in the store updates their contact and lead; returns the
+    ids of the leads it wrote."""
     email = service.normalize_email(row.contact[service.EMAIL_PROP])
     contact_id = obj_store.find_unique(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, email)
     contact = (
@@ -223,8 +232,7 @@ def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change
         else None
     )
     if contact is None:
-        _create(conn, portal_id, [row], change)
-        return
+        return _create(conn, portal_id, [row], change)
     obj_store.update_props(conn, contact, row.contact, change, touch=False)
     lead_id = service.find_lead_id(conn, portal_id, email=email)
     lead = (
@@ -234,7 +242,7 @@ def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change
     )
     if lead is not None:
         obj_store.update_props(conn, lead, row.lead, change)
-        return
+        return [lead.id]
     # The person has no live lead: give them one.
     props = {**row.lead, F.LEAD_NAME_PROP: service.lead_name(contact.props)}
     props[F.GUID_PROP] = row.guid or new_guid()
@@ -245,4 +253,5 @@ def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change
         conn, portal_id, ct.LEADS, new.id, ct.CONTACTS, contact.id,
         service.PRIMARY_CONTACT, change.timestamp,
     )
+    return [new.id]
 

@@ -1,0 +1,148 @@
+"""Imports and the form worker store the v1 documents of the leads they write.
+
+A lead's first read is one lookup of its stored document when the
+transaction that wrote it stored one (leads/documents.py ``store_written``).
+Every stored document must be the one the ordinary read path renders from
+the lead's rows after the commit; a failure to store them must leave the
+transaction's writes as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from leadhub import crm_types as ct
+from leadhub import portals
+from leadhub.ingest.process import Policy, process_claimed
+from leadhub.leads import documents, service
+from leadhub.leads.importer import SOURCE_TYPE, import_batch
+from leadhub.store import Database
+from leadhub.store import queue as queue_store
+from leadhub.store.objects import Change
+from leadhub.store.schema import lead_documents, objects
+from tests.ingest import test_fresh_batch as batches
+
+NOW = 1_760_000_000_000
+
+
+def _documents(db: Database, portal_id: int) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """The portal's stored documents, and each lead's document rendered by ``service.load``."""
+
+    def read(conn):  # type: ignore[no-untyped-def]
+        stored = {
+            r.lead_id: bytes(r.doc)
+            for r in conn.execute(
+                sa.select(lead_documents.c.lead_id, lead_documents.c.doc).where(
+                    lead_documents.c.portal_id == portal_id
+                )
+            )
+        }
+        ids = list(conn.execute(
+            sa.select(objects.c.id).where(
+                objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS
+            )
+        ).scalars())
+        rendered = {v.lead.id: documents.to_document(v) for v in service.load(conn, portal_id, ids)}
+        return stored, rendered
+
+    return db.read_call(read)  # type: ignore[no-any-return]
+
+
+def _portal(db: Database) -> int:
+    return db.write_call(lambda conn: portals.create_portal(conn, "Written").id)  # type: ignore[no-any-return]
+
+
+def _import(db: Database, portal_id: int, rows: list[dict[str, str]]) -> Any:
+    change = Change(NOW, SOURCE_TYPE, "test")
+    return db.write_call(import_batch, portal_id, list(enumerate(rows, start=2)), change)
+
+
+def _row(first: str, last: str, email: str, **more: str) -> dict[str, str]:
+    return {"firstName": first, "lastName": last, "email": email, **more}
+
+
+def _assert_current(db: Database, portal_id: int, leads: int) -> None:
+    stored, rendered = _documents(db, portal_id)
+    assert len(rendered) == leads
+    if db.engine.dialect.name != "sqlite":
+        assert stored == {}  # no document lane there: nothing to keep current
+        return
+    assert stored.keys() == rendered.keys()
+    for lead_id, doc in stored.items():
+        assert doc == rendered[lead_id], lead_id
+
+
+def test_import_stores_the_documents_of_every_lead_it_writes(db: Database) -> None:
+    portal_id = _portal(db)
+    result = _import(db, portal_id, [
+        _row("Ada", "Lovelace", "ada@example.com", company="Engines", rawScore="140"),
+        _row("Alan", "Turing", "alan@example.com", closedAt="2023-11-20T10:00:00Z"),
+        _row("Grace", "Hopper", "grace@example.com"),
+        # The same person again in the file: one lead, the later values on top.
+        _row("Grace", "Hopper", "GRACE@example.com", company="Navy"),
+        _row("Nobody", "Atall", ""),
+    ])
+    assert (result.created, result.updated, result.rejected) == (4, 1, [])
+    _assert_current(db, portal_id, 4)
+    # A second file changes people already stored, one by one, and adds one.
+    result = _import(db, portal_id, [
+        _row("Ada", "King", "ada@example.com", company="Analytical"),
+        _row("Grace", "Hopper", "grace@example.com", rawScore="20"),
+        _row("Kay", "Jones", "kay@example.com"),
+    ])
+    assert (result.created, result.updated) == (1, 2)
+    _assert_current(db, portal_id, 5)
+
+
+def test_import_of_a_person_whose_lead_is_gone_stores_the_new_lead(db: Database) -> None:
+    portal_id = _portal(db)
+    _import(db, portal_id, [_row("Ann", "Old", "ann@example.com")])
+
+    def drop_lead(conn):  # type: ignore[no-untyped-def]
+        lead_id = service.find_lead_id(conn, portal_id, email="ann@example.com")
+        conn.execute(sa.delete(lead_documents).where(lead_documents.c.lead_id == lead_id))
+        conn.execute(sa.update(objects).where(objects.c.id == lead_id).values(archived=True))
+
+    db.write_call(drop_lead)
+    _import(db, portal_id, [_row("Ann", "New", "ann@example.com")])
+    stored, rendered = _documents(db, portal_id)
+    assert len(rendered) == 2
+    if db.engine.dialect.name == "sqlite":
+        assert len(stored) == 1
+        (lead_id, doc), = stored.items()
+        assert doc == rendered[lead_id] and b'"lastName":"New"' in doc
+
+
+def test_a_failure_to_store_documents_leaves_the_import(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(view):  # type: ignore[no-untyped-def]
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(documents, "to_document", broken)
+    portal_id = _portal(db)
+    result = _import(db, portal_id, [_row("Ada", "Lovelace", "ada@example.com"),
+                                     _row("Alan", "Turing", "alan@example.com")])
+    assert result.created == 2
+    monkeypatch.undo()
+    stored, rendered = _documents(db, portal_id)
+    assert len(rendered) == 2 and stored == {}
+
+
+def test_the_worker_stores_the_documents_of_every_lead_it_writes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches.process_mod, "now_ms", lambda: batches.NOW)
+    portal_id, form = batches._portal(db, "Worker documents")
+    for batch in batches.BATCHES:
+        batches._enqueue(db, portal_id, form, batch)
+        ids = db.write_call(queue_store.claim_submissions, batches.WORKER, NOW, 60_000, 100, 5)
+        assert len(ids) == len(batch)
+        db.write_call(process_claimed, ids, batches.WORKER, Policy())
+        # Each batch's leads, new ones written together and known ones one by one.
+        stored, rendered = _documents(db, portal_id)
+        _assert_current(db, portal_id, len(rendered))
+    assert len(rendered) > 20

@@ -95,7 +95,9 @@ def test_read_lane_credentials(db: Database, inproc: Any) -> None:
     assert (answered > 0) == db.is_sqlite
 
 
-def test_read_lane_answers_leads_without_documents(db: Database, inproc: Any) -> None:
+def test_read_lane_answers_leads_without_documents(
+    db: Database, inproc: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A lead without a stored document is read from its rows and rendered in the lane,
     as the ordinary stack renders it; an email of several leads is left to the stack."""
     p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane cold")
@@ -103,6 +105,12 @@ def test_read_lane_answers_leads_without_documents(db: Database, inproc: Any) ->
     make_lead(db, p.id, email="cold.twice@example.com")
     make_lead(db, p.id, email="cold.twice@example.com")
     app, spy, ordinary = inproc
+    # A read preempted by another process looks like one waiting for the disk, and such
+    # reads go to worker threads for a second (the next test): not what this one is about.
+    layer = app.middleware_stack
+    while not isinstance(layer, V1ReadLane):
+        layer = layer.app
+    monkeypatch.setattr(layer.ctx.docs.cold, "inline", lambda: True)
     headers = {"Authorization": f"Bearer {p.token}"}
     for target, lane in (
         (f"/leads/v1/lead/{made.guid}", True),

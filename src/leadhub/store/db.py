@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -252,7 +252,7 @@ class Database:
         return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
 
     def fast_rows(
-        self, sql: str, params: tuple[Any, ...] | dict[str, Any]
+        self, sql: str, params: Sequence[Any] | dict[str, Any]
     ) -> list[tuple[Any, ...]]:
         """Rows of one read-only SQL statement, run on this thread's own SQLite connection.
 

@@ -92,6 +92,7 @@ MIN_REQUESTS = 3
 # Reads of leads never read before (scenario 1, beside the reads of the sample read before),
 # from at most this many leads: more than a warm-up and three paired runs read here.
 FIRST_READ = "v1 get lead by guid, first read"
+COLD_READ = "v1 get lead by guid, no stored document"
 FIRST_READS_MAX = 200_000
 MAX_RUN_SECONDS = 120.0
 
@@ -325,7 +326,7 @@ def warm(srv: Server, token: str, rows: list[dict[str, str]], store: str) -> Non
     The point-read scenarios measure the steady state, reads of leads that
     have been read before; a lead's second read without a stored document
     stores one. Reads of leads never read before are a scenario of their own
-    (``FIRST_READ``).
+    (``FIRST_READ``, ``COLD_READ``).
     """
     for _ in range(2):
         for r in rows:
@@ -380,8 +381,12 @@ def _point_reads(
         if wanted(cfg, name):
             _record(res, size, name,
                     measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
+    pool = unread(cfg.work / f"leads-{size}.csv", rows, FIRST_READS_MAX)
     if wanted(cfg, FIRST_READ):
-        _first_reads(cfg, size, srv, token, rows, res, ceiling)
+        _first_reads(cfg, size, srv, token, pool[:len(pool) // 2], res, ceiling, FIRST_READ)
+    if wanted(cfg, COLD_READ):
+        drop_documents(store, pool)
+        _first_reads(cfg, size, srv, token, pool, res, ceiling, COLD_READ)
 
 
 def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
@@ -393,11 +398,26 @@ def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
     return guids[:k]
 
 
+def drop_documents(store: str, guids: list[str]) -> None:
+    """Delete these leads' stored documents, as a change to their contacts would."""
+    con = stores.connect(store)
+    try:
+        for at in range(0, len(guids), 500):
+            chunk = guids[at:at + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"DELETE FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})"
+            con.execute(stores.sql(con, query), (PORTAL, *chunk))
+        con.commit()
+    finally:
+        con.close()
+
+
 def _first_reads(
-    cfg: Config, size: int, srv: Server, token: str, rows, res: Results, ceiling: Ceiling
+    cfg: Config, size: int, srv: Server, token: str, guids: list[str], res: Results,
+    ceiling: Ceiling, name: str,
 ) -> None:
-    """v1 GETs by guid of leads never read before, each once (while there are enough)."""
-    guids = unread(cfg.work / f"leads-{size}.csv", rows, FIRST_READS_MAX)
+    """v1 GETs by guid of leads never read before (or not since their documents went),
+    each once while there are enough."""
     reqs = wrk.write_requests(
         cfg.work / "get-first.txt", [("GET", f"/leads/v1/lead/{g}", "") for g in guids]
     )
@@ -413,7 +433,7 @@ def _first_reads(
     row = measure_paired(cfg, one, ceiling)
     row.note = f"{done:,} reads of {len(guids):,} leads" + (
         "; more reads than leads: some were second reads" if done > len(guids) else "")
-    _record(res, size, FIRST_READ, row)
+    _record(res, size, name, row)
 
 
 def _v3_reads(

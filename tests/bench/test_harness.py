@@ -6,12 +6,24 @@ No timing is asserted: only that every stage runs and reports what it measured.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import pytest
 
 from bench import dataset, plainsql
 from bench.report import render
-from bench.run import FIRST_READ, Config, list_cases, load, main, sample, unread
+from bench.run import (
+    COLD_READ,
+    FIRST_READ,
+    PORTAL,
+    Config,
+    drop_documents,
+    list_cases,
+    load,
+    main,
+    sample,
+    unread,
+)
 
 pytestmark = [
     pytest.mark.bench,
@@ -48,14 +60,19 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     imported, plain = res.loads[300]
     assert imported > 0 and plain > 0
     names = [r.scenario for r in res.rows]
-    assert names == ["v1 get lead by guid", FIRST_READ, "v1 list: one-week insertedAt window"]
-    read, first, listed = res.rows
+    assert names == [
+        "v1 get lead by guid", FIRST_READ, COLD_READ, "v1 list: one-week insertedAt window"
+    ]
+    read, first, cold, listed = res.rows
     assert read.rps > 0 and read.errors == 0
     # a point read is measured in runs paired with the ceiling's; a list is not
     assert read.ceiling_rps and read.of_ceiling == pytest.approx(read.rps / read.ceiling_rps)
-    # first reads: the 280 leads outside the sample, in turn
+    # first reads: half the 280 leads outside the sample, in turn; reads without a
+    # stored document: all 280, their documents dropped first
     assert first.rps > 0 and first.errors == 0 and first.ceiling_rps
-    assert " reads of 280 leads" in first.note
+    assert " reads of 140 leads" in first.note
+    assert cold.rps > 0 and cold.errors == 0 and cold.ceiling_rps
+    assert " reads of 280 leads" in cold.note
     assert listed.ceiling_rps is None
     assert listed.of_ceiling == pytest.approx(listed.rps / res.ceilings[300])
     assert listed.same_rows is True and listed.plain_ms is not None
@@ -147,3 +164,18 @@ def test_first_reads_are_of_leads_outside_the_sample(tmp_path):
     assert len(guids) == len(set(guids)) == 90
     assert not set(guids) & {r["guid"] for r in rows}
     assert unread(path, rows, 1000) == guids and unread(path, rows, 5) == guids[:5]
+
+
+def test_drop_documents_deletes_only_those_leads_documents(tmp_path):
+    path = tmp_path / "store.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE lead_documents (portal_id INTEGER, guid TEXT, doc BLOB)")
+    rows = [(PORTAL, f"g{i}", b"{}") for i in range(1200)] + [(PORTAL + 1, "g1", b"{}")]
+    con.executemany("INSERT INTO lead_documents VALUES (?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    drop_documents(f"sqlite:///{path}", [f"g{i}" for i in range(1, 1200, 2)])
+    con = sqlite3.connect(path)
+    left = con.execute("SELECT portal_id, guid FROM lead_documents ORDER BY rowid").fetchall()
+    con.close()
+    assert left == [(PORTAL, f"g{i}") for i in range(0, 1200, 2)] + [(PORTAL + 1, "g1")]

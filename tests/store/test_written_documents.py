@@ -19,7 +19,7 @@ from leadhub import portals
 from leadhub.ingest.process import Policy, process_claimed
 from leadhub.leads import documents, service
 from leadhub.leads.importer import SOURCE_TYPE, import_batch
-from leadhub.store import Database
+from leadhub.store import Database, leaddocs
 from leadhub.store import queue as queue_store
 from leadhub.store.objects import Change
 from leadhub.store.schema import lead_documents, objects
@@ -119,17 +119,32 @@ def test_import_of_a_person_whose_lead_is_gone_stores_the_new_lead(db: Database)
 def test_a_failure_to_store_documents_leaves_the_import(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(view):  # type: ignore[no-untyped-def]
-        raise RuntimeError("render failed")
+    real_put = leaddocs.put_many
+    calls = []
 
-    monkeypatch.setattr(documents, "to_document", broken)
+    def broken(conn, portal_id, docs):  # type: ignore[no-untyped-def]
+        real_put(conn, portal_id, docs)  # written, then undone with the savepoint
+        calls.append(portal_id)
+        if len(calls) == 2:
+            raise RuntimeError("storing failed")
+
+    monkeypatch.setattr(documents, "FILL_BATCH", 2)
+    monkeypatch.setattr(leaddocs, "put_many", broken)
     portal_id = _portal(db)
     result = _import(db, portal_id, [_row("Ada", "Lovelace", "ada@example.com"),
-                                     _row("Alan", "Turing", "alan@example.com")])
-    assert result.created == 2
+                                     _row("Alan", "Turing", "alan@example.com"),
+                                     _row("Grace", "Hopper", "grace@example.com")])
+    assert result.created == 3
+    if db.engine.dialect.name == "sqlite":
+        assert len(calls) == 2
     monkeypatch.undo()
     stored, rendered = _documents(db, portal_id)
-    assert len(rendered) == 2 and stored == {}
+    assert len(rendered) == 3 and stored == {}
+    # The transaction goes on after the failure: the next batch stores its documents.
+    _import(db, portal_id, [_row("Kay", "Jones", "kay@example.com")])
+    stored, rendered = _documents(db, portal_id)
+    if db.engine.dialect.name == "sqlite":
+        assert list(stored) == [max(rendered)]
 
 
 def test_the_worker_stores_the_documents_of_every_lead_it_writes(

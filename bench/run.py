@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -383,10 +384,11 @@ def _point_reads(
                     measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
     pool = unread(cfg.work / f"leads-{size}.csv", rows, FIRST_READS_MAX)
     if wanted(cfg, FIRST_READ):
-        _first_reads(cfg, size, srv, token, pool[:len(pool) // 2], res, ceiling, FIRST_READ)
+        _first_reads(cfg, size, srv, token, pool[:len(pool) // 2], res, ceiling, FIRST_READ,
+                     store)
     if wanted(cfg, COLD_READ):
         drop_documents(store, pool)
-        _first_reads(cfg, size, srv, token, pool, res, ceiling, COLD_READ)
+        _first_reads(cfg, size, srv, token, pool, res, ceiling, COLD_READ, store)
 
 
 def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
@@ -412,9 +414,23 @@ def drop_documents(store: str, guids: list[str]) -> None:
         con.close()
 
 
+def cached_share(store: str) -> float | None:
+    """The share of a SQLite store's file in the operating system's page cache (util-linux
+    ``fincore``); None for PostgreSQL or where fincore is missing."""
+    if not store.startswith("sqlite:///") or shutil.which("fincore") is None:
+        return None
+    out = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE", store[len("sqlite:///"):]],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()
+    if len(out) != 2 or not out[1].isdigit() or int(out[1]) == 0:
+        return None
+    return int(out[0]) / int(out[1])
+
+
 def _first_reads(
     cfg: Config, size: int, srv: Server, token: str, guids: list[str], res: Results,
-    ceiling: Ceiling, name: str,
+    ceiling: Ceiling, name: str, store: str,
 ) -> None:
     """v1 GETs by guid of leads never read before (or not since their documents went),
     each once while there are enough."""
@@ -430,9 +446,12 @@ def _first_reads(
         done += r.requests
         return r
 
+    cached = cached_share(store)
     row = measure_paired(cfg, one, ceiling)
     row.note = f"{done:,} reads of {len(guids):,} leads" + (
-        "; more reads than leads: some were second reads" if done > len(guids) else "")
+        "; more reads than leads: some were second reads" if done > len(guids) else "") + (
+        f"; {cached:.0%} of the store's file in the page cache before" if cached is not None
+        else "")
     _record(res, size, name, row)
 
 

@@ -17,6 +17,7 @@ from bench.run import (
     FIRST_READ,
     PORTAL,
     Config,
+    cached_share,
     drop_documents,
     list_cases,
     load,
@@ -179,3 +180,14 @@ def test_drop_documents_deletes_only_those_leads_documents(tmp_path):
     left = con.execute("SELECT portal_id, guid FROM lead_documents ORDER BY rowid").fetchall()
     con.close()
     assert left == [(PORTAL, f"g{i}") for i in range(0, 1200, 2)] + [(PORTAL + 1, "g1")]
+
+
+def test_cached_share_reads_the_page_cache_of_a_sqlite_store(tmp_path):
+    assert cached_share("postgresql://postgres@127.0.0.1/x") is None
+    path = tmp_path / "store.db"
+    path.write_bytes(b"x" * 65536)
+    share = cached_share(f"sqlite:///{path}")
+    if shutil.which("fincore") is None:
+        assert share is None
+    else:
+        assert share is not None and 0.0 <= share <= 1.0

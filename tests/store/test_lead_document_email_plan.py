@@ -11,9 +11,9 @@ from leadhub.store import leaddocs
 def test_setting_document_emails_reads_by_keys_only(db) -> None:
     if not db.is_sqlite:
         pytest.skip("documents are stored on SQLite only")
-    sql = leaddocs._SET_EMAIL.text.replace(":ids", "(1, 2, 3)")
+    _, sql = leaddocs.replace_sql(3)
     with db.read() as conn:
-        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, (1, 2, 3))]
     assert plan, "no plan"
     assert not [step for step in plan if step.startswith("SCAN")], plan
     assert "SEARCH lead_documents USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan

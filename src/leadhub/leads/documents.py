@@ -97,21 +97,14 @@ def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> 
     ids = list(dict.fromkeys(lead_ids))
     if not ids:
         return
-    # A savepoint of the sqlite3 connection's own, released before returning: through
-    # the engine it cost more than storing one lead's document.
-    raw: Any = conn.connection.driver_connection
-    raw.execute("SAVEPOINT written_documents")
     try:
-        for start in range(0, len(ids), FILL_BATCH):
-            fill(conn, portal_id, ids[start:start + FILL_BATCH])
+        with leaddocs.savepoint(conn):
+            for start in range(0, len(ids), FILL_BATCH):
+                fill(conn, portal_id, ids[start:start + FILL_BATCH])
     except Exception as exc:
         if is_unavailable(exc):
             raise  # the whole transaction fails
-        raw.execute("ROLLBACK TO written_documents")
-        raw.execute("RELEASE written_documents")
         log.exception("storing the documents of %d written leads failed", len(ids))
-        return
-    raw.execute("RELEASE written_documents")
 
 
 class ColdReads:

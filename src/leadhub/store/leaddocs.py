@@ -10,7 +10,8 @@ current. Point reads use the two statements below through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -64,24 +65,49 @@ def get_many(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> dict[
     return {r.lead_id: bytes(r.doc) for r in rows}
 
 
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """A savepoint for storing documents inside a SQLite write transaction, rolled back
+    (and the error raised on) if the block raises.
+
+    The sqlite3 connection's own statements: the engine's ``begin_nested`` cost
+    more than storing one lead's document.
+    """
+    raw: Any = conn.connection.driver_connection
+    raw.execute("SAVEPOINT lead_documents")
+    try:
+        yield
+    except BaseException:
+        raw.execute("ROLLBACK TO lead_documents")
+        raw.execute("RELEASE lead_documents")
+        raise
+    raw.execute("RELEASE lead_documents")
+
+
 def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, bytes]]) -> None:
-    """Store (lead id, guid, document) rows, replacing older ones."""
-    if conn.dialect.name == "sqlite":
-        _put_many_sqlite(conn.connection.driver_connection, portal_id, list(docs))
-        return
-    rows = [
-        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc}
-        for lead_id, guid, doc in docs
-    ]
+    """Store (lead id, guid, document) rows, replacing older ones.
+
+    On SQLite, on the transaction's own sqlite3 connection with SQL made once
+    per number of rows: through the engine, building the three statements cost
+    more than the render of a lead (a v1 PUT stores its lead's document).
+    """
+    rows = list(docs)
     if not rows:
         return
-    conn.execute(
-        lead_documents.delete().where(
-            lead_documents.c.lead_id.in_([r["lead_id"] for r in rows])
-        )
-    )
-    conn.execute(lead_documents.insert(), rows)
-    conn.execute(_SET_EMAIL, {"ids": [r["lead_id"] for r in rows]})
+    ids = [lead_id for lead_id, _, _ in rows]
+    if conn.dialect.name == "sqlite":
+        raw: Any = conn.connection.driver_connection
+        delete, set_email = replace_sql(len(ids))
+        raw.execute(delete, ids)
+        raw.executemany(_INSERT, [(lead_id, portal_id, guid, doc) for lead_id, guid, doc in rows])
+        raw.execute(set_email, ids)
+        return
+    conn.execute(lead_documents.delete().where(lead_documents.c.lead_id.in_(ids)))
+    conn.execute(lead_documents.insert(), [
+        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc}
+        for lead_id, guid, doc in rows
+    ])
+    conn.execute(_SET_EMAIL, {"ids": ids})
 
 
 # A document's email: its lead's one primary contact's email, if that contact has
@@ -108,28 +134,14 @@ _SET_EMAIL_SQL = (
     " AND b.to_id = lead_documents.lead_id)"
 )
 _SET_EMAIL = sa.text(_SET_EMAIL_SQL).bindparams(sa.bindparam("ids", expanding=True))
-
 _INSERT = "INSERT INTO lead_documents (lead_id, portal_id, guid, doc) VALUES (?, ?, ?, ?)"
 
 
 @lru_cache(maxsize=64)
-def _replace_sql(count: int) -> tuple[str, str]:
+def replace_sql(count: int) -> tuple[str, str]:
     """The delete before the insert and the email update after it, for ``count`` leads."""
     marks = ",".join("?" * count)
     return (
         f"DELETE FROM lead_documents WHERE lead_id IN ({marks})",
         _SET_EMAIL_SQL.replace(":ids", f"({marks})"),
     )
-
-
-def _put_many_sqlite(raw: Any, portal_id: int, docs: list[tuple[int, str, bytes]]) -> None:
-    """``put_many`` on the transaction's own sqlite3 connection, with SQL made once per
-    number of rows: through the engine, building the three statements cost more than the
-    render of a lead (a v1 PUT stores its lead's document)."""
-    if not docs:
-        return
-    ids = [lead_id for lead_id, _, _ in docs]
-    delete, set_email = _replace_sql(len(ids))
-    raw.execute(delete, ids)
-    raw.executemany(_INSERT, [(lead_id, portal_id, guid, doc) for lead_id, guid, doc in docs])
-    raw.execute(set_email, ids)

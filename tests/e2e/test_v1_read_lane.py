@@ -27,14 +27,20 @@ from tests.factories import make_lead
 from tests.lanes import Spy, get
 
 
+def _read_lane(app: Any) -> V1ReadLane:
+    """The application's v1 read lane."""
+    layer = app.middleware_stack
+    while not isinstance(layer, V1ReadLane):
+        layer = layer.app
+    return layer
+
+
 @pytest.fixture(scope="module")
 def inproc(db: Database, store_url: str) -> Iterator[Any]:
     """The application in this process, its read lane watched."""
     app = create_app(Settings(database_url=store_url, embedded_worker=False), db=db)
     app.middleware_stack = app.build_middleware_stack()
-    layer = app.middleware_stack
-    while not isinstance(layer, V1ReadLane):
-        layer = layer.app
+    layer = _read_lane(app)
     spy = Spy(layer.app)
     layer.app = spy
 
@@ -107,10 +113,7 @@ def test_read_lane_answers_leads_without_documents(
     app, spy, ordinary = inproc
     # A read preempted by another process looks like one waiting for the disk, and such
     # reads go to worker threads for a second (the next test): not what this one is about.
-    layer = app.middleware_stack
-    while not isinstance(layer, V1ReadLane):
-        layer = layer.app
-    monkeypatch.setattr(layer.ctx.docs.cold, "inline", lambda: True)
+    monkeypatch.setattr(_read_lane(app).ctx.docs.cold, "inline", lambda: True)
     headers = {"Authorization": f"Bearer {p.token}"}
     for target, lane in (
         (f"/leads/v1/lead/{made.guid}", True),
@@ -136,10 +139,7 @@ def test_cold_reads_that_wait_for_the_disk_go_the_ordinary_way(
     p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane disk")
     made = make_lead(db, p.id, email="disk.reads@example.com")
     app, spy, ordinary = inproc
-    layer = app.middleware_stack
-    while not isinstance(layer, V1ReadLane):
-        layer = layer.app
-    monkeypatch.setattr(layer.ctx.docs.cold, "inline", lambda: False)
+    monkeypatch.setattr(_read_lane(app).ctx.docs.cold, "inline", lambda: False)
     headers = {"Authorization": f"Bearer {p.token}"}
     for target in (f"/leads/v1/lead/{made.guid}",
                    "/leads/v1/lead?email=" + quote("disk.reads@example.com")):

@@ -6,10 +6,13 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from leadhub.leads import service
 from leadhub.store import Database
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
+from leadhub.store.schema import lead_documents
 from leadhub.util import new_guid
 
 _counter = itertools.count(1)
@@ -80,3 +83,10 @@ def make_leads(db: Database, portal_id: int, count: int, **values: Any) -> list[
         return guids
 
     return db.write_call(make)
+
+
+def forget_documents(db: Database, portal_id: int) -> None:
+    """Delete the portal's stored v1 documents. Every write stores its leads' documents;
+    a lead changed by another program, or read only from its rows, has none."""
+    with db.write() as conn:
+        conn.execute(sa.delete(lead_documents).where(lead_documents.c.portal_id == portal_id))

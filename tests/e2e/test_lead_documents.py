@@ -17,10 +17,11 @@ from leadhub import crm_types as ct
 from leadhub.leads import documents, service
 from leadhub.limits_cli import set_limits
 from leadhub.store import events as event_store
+from leadhub.store import leaddocs
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
-from leadhub.store.schema import associations, lead_documents
-from tests.factories import make_lead
+from leadhub.store.schema import associations, lead_documents, objects, unique_values
+from tests.factories import forget_documents, make_lead
 
 
 def stored(db, lead_id: int) -> bytes | None:
@@ -383,8 +384,136 @@ def test_a_lead_read_once_stores_nothing_and_read_again_stores_its_document(db, 
     if not db.is_sqlite:
         pytest.skip("documents are stored on SQLite only")
     made = make_lead(db, portal.id, firstName="Twice")
+    forget_documents(db, portal.id)
     first = get(portal, made.guid)
     time.sleep(0.3)  # a store would have been written 10 ms after the read
     assert stored(db, made.lead_id) is None
     assert warm(db, portal, made.guid, made.lead_id) == first
     assert stored(db, made.lead_id) is not None
+
+
+
+def assert_documents_current(db, portal_id: int, *, missing: frozenset[int] = frozenset()) -> None:
+    """Every lead of the portal but those in ``missing`` has its document stored, the one
+    ``service.load`` renders now, with the email the store gives it (SQLite); on
+    PostgreSQL none is stored."""
+    with db.read() as conn:
+        stored_rows = conn.execute(
+            sa.select(lead_documents.c.lead_id, lead_documents.c.doc, lead_documents.c.email)
+            .where(lead_documents.c.portal_id == portal_id)
+        ).all()
+        ids = list(conn.execute(sa.select(objects.c.id).where(
+            objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS)).scalars())
+        rendered = {v.lead.id: documents.to_document(v) for v in service.load(conn, portal_id, ids)}
+    if not db.is_sqlite:
+        assert stored_rows == []
+        return
+    assert {r.lead_id for r in stored_rows} == rendered.keys() - missing
+    for r in stored_rows:
+        assert bytes(r.doc) == rendered[r.lead_id], r.lead_id
+        assert r.email == lone_email(db, portal_id, r.lead_id), r.lead_id
+
+
+def lone_email(db, portal_id: int, lead_id: int) -> str | None:
+    """The email of the lead's primary contact if that person has this one lead."""
+    primary = sa.and_(associations.c.portal_id == portal_id)
+    with db.read() as conn:
+        contacts = list(conn.execute(sa.select(associations.c.to_id).where(
+            primary, associations.c.from_id == lead_id,
+            associations.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT)).scalars())
+        if len(contacts) != 1:
+            return None
+        leads = conn.execute(sa.select(sa.func.count()).select_from(associations).where(
+            primary, associations.c.from_id == contacts[0],
+            associations.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD)).scalar_one()
+        if leads != 1:
+            return None
+        return conn.execute(sa.select(unique_values.c.value).where(
+            unique_values.c.portal_id == portal_id, unique_values.c.object_type == ct.CONTACTS,
+            unique_values.c.property == "email", unique_values.c.object_id == contacts[0],
+        )).scalar_one_or_none()
+
+
+def test_every_write_stores_the_documents_it_changes(db, server, portal):
+    """Writes through every face leave every lead they touch with its current document,
+    stored by their own transaction, before any read."""
+    first = make_lead(db, portal.id, firstName="Ada", email="ada@example.com",
+                      conversions=(1_700_000_000_000,))
+    other = make_lead(db, portal.id, firstName="Alan", email="alan@example.com")
+    assert_documents_current(db, portal.id)
+    cid = contact_id(db, first.lead_id)
+    with portal.client() as c:
+        def ok(r):  # type: ignore[no-untyped-def]
+            assert r.status_code < 300, r.text
+            return r
+
+        # The lead's own properties (its lastModifiedAt changes).
+        ok(c.patch(f"/crm/v3/objects/leads/{first.lead_id}",
+                   json={"properties": {"hs_lead_name": "Renamed"}}))
+        assert_documents_current(db, portal.id)
+        # The contact: every lead of it.
+        ok(c.patch(f"/crm/v3/objects/contacts/{cid}",
+                   json={"properties": {"firstname": "Augusta"}}))
+        assert_documents_current(db, portal.id)
+        ok(c.post("/crm/v3/objects/contacts/batch/update", json={"inputs": [
+            {"id": str(cid), "properties": {"lastname": "King"}}]}))
+        assert_documents_current(db, portal.id)
+        # A second lead of the person: both documents, the first without its lone email.
+        second = int(ok(c.post("/crm/v3/objects/leads", json={
+            "properties": {"hs_lead_name": "Second"},
+            "associations": [{"to": {"id": str(cid)}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
+        })).json()["id"])
+        assert_documents_current(db, portal.id)
+        assert b'"firstName":"Augusta"' in stored(db, second) if db.is_sqlite else True
+        # The second lead's primary association removed: that lead is archived, and the
+        # first is again the person's one lead (its document gains the email).
+        ok(c.delete(f"/crm/v3/objects/leads/{second}/associations/contacts/{cid}/578"))
+        assert_documents_current(db, portal.id)
+        # v1: an update and a customer close.
+        target = f"/leads/v1/lead/{other.guid}"
+        ok(c.put(target, json={"guid": other.guid, "company": "Bletchley"}))
+        ok(c.put(target, json={"guid": other.guid, "closedAt": "1323293954000"}))
+        assert_documents_current(db, portal.id)
+        # Archived through v3: the document says so.
+        ok(c.delete(f"/crm/v3/objects/leads/{other.lead_id}"))
+        assert_documents_current(db, portal.id)
+    if db.is_sqlite:
+        assert b'"isDeleted":true' in stored(db, second)
+        assert stored_email(db, first.lead_id) == "ada@example.com"
+        assert b'"company":"Bletchley"' in stored(db, other.lead_id)
+        assert b'"isDeleted":true' in stored(db, other.lead_id)
+
+
+def test_a_contact_with_very_many_leads_stores_some_of_their_documents(db, server, portal):
+    """A change of a contact stores again the documents of at most CONTACT_FANOUT of its
+    leads; the others lose theirs and are read from their rows, current."""
+    made = make_lead(db, portal.id, email="many@example.com")
+    cid = contact_id(db, made.lead_id)
+    count = leaddocs.CONTACT_FANOUT + 5
+    with portal.client() as c:
+        for start in range(0, count, 100):
+            r = c.post("/crm/v3/objects/leads/batch/create", json={"inputs": [
+                {"properties": {"hs_lead_name": f"Lead {n}"}, "associations": [
+                    {"to": {"id": str(cid)}, "types": [
+                        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}]}
+                for n in range(start, min(start + 100, count))]})
+            assert r.status_code == 201, r.text
+    assert_documents_current(db, portal.id)
+    with portal.client() as c:
+        r = c.patch(f"/crm/v3/objects/contacts/{cid}", json={"properties": {"firstname": "Many"}})
+        assert r.status_code == 200, r.text
+    with db.read() as conn:
+        leads = set(conn.execute(sa.select(associations.c.to_id).where(
+            associations.c.portal_id == portal.id, associations.c.from_id == cid,
+            associations.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD)).scalars())
+        kept = set(conn.execute(sa.select(lead_documents.c.lead_id).where(
+            lead_documents.c.lead_id.in_(leads))).scalars())
+    assert len(leads) == count + 1
+    if db.is_sqlite:
+        assert len(kept) == leaddocs.CONTACT_FANOUT
+    assert_documents_current(db, portal.id, missing=frozenset(leads - kept))
+    for lead_id in leads - kept:
+        with db.read() as conn:
+            guid = service.load(conn, portal.id, [lead_id])[0].guid
+        assert get(portal, guid)["firstName"] == "Many"

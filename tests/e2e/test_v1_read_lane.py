@@ -23,7 +23,7 @@ from leadhub.leads.documents import fill
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.store import Database
 from tests.conftest import make_portal
-from tests.factories import make_lead
+from tests.factories import forget_documents, make_lead
 from tests.lanes import Spy, get
 
 
@@ -138,6 +138,7 @@ def test_cold_reads_that_wait_for_the_disk_go_the_ordinary_way(
     the ordinary stack (worker threads), which answers the same."""
     p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane disk")
     made = make_lead(db, p.id, email="disk.reads@example.com")
+    forget_documents(db, p.id)
     app, spy, ordinary = inproc
     monkeypatch.setattr(_read_lane(app).ctx.docs.cold, "inline", lambda: False)
     headers = {"Authorization": f"Bearer {p.token}"}

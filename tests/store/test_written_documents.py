@@ -1,7 +1,8 @@
 """Imports and the form worker store the v1 documents of the leads they write.
 
 A lead's first read is one lookup of its stored document when the
-transaction that wrote it stored one (leads/documents.py ``store_written``).
+transaction that wrote it stored one: every write transaction does, for the
+leads it changed (leads/documents.py ``store_written``).
 Every stored document must be the one the ordinary read path renders from
 the lead's rows after the commit; a failure to store them must leave the
 transaction's writes as they are.
@@ -9,6 +10,7 @@ transaction's writes as they are.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -107,13 +109,18 @@ def test_import_of_a_person_whose_lead_is_gone_stores_the_new_lead(db: Database)
         conn.execute(sa.update(objects).where(objects.c.id == lead_id).values(archived=True))
 
     db.write_call(drop_lead)
+    if db.engine.dialect.name == "sqlite":
+        # The archive stored the old lead's document again, deleted.
+        (old_doc,) = _documents(db, portal_id)[0].values()
+        assert b'"isDeleted":true' in old_doc
     _import(db, portal_id, [_row("Ann", "New", "ann@example.com")])
     stored, rendered = _documents(db, portal_id)
     assert len(rendered) == 2
     if db.engine.dialect.name == "sqlite":
-        assert len(stored) == 1
-        (lead_id, doc), = stored.items()
-        assert doc == rendered[lead_id] and b'"lastName":"New"' in doc
+        assert stored == rendered
+        # The person's new lead, live, beside the archived one; both name them anew.
+        assert sorted(b'"isDeleted":true' in doc for doc in stored.values()) == [False, True]
+        assert all(b'"lastName":"New"' in doc for doc in stored.values())
 
 
 def test_a_failure_to_store_documents_leaves_the_import(
@@ -161,3 +168,27 @@ def test_the_worker_stores_the_documents_of_every_lead_it_writes(
         stored, rendered = _documents(db, portal_id)
         _assert_current(db, portal_id, len(rendered))
     assert len(rendered) > 20
+
+
+def test_the_triggers_that_name_changed_leads_are_made_again_when_gone(
+    db: Database, tmp_path: Any
+) -> None:
+    """A connection records the leads its writes change once the store's tables exist,
+    and again after a migration that rebuilt a table dropped its triggers."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the triggers are SQLite's")
+    empty = sqlite3.connect(tmp_path / "empty.db", isolation_level=None)
+    assert leaddocs.track_stale(empty) is False
+    empty.close()
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert leaddocs.track_stale(raw) is True
+        names = [r[0] for r in raw.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'")]
+        assert len(names) > 10
+        raw.execute(f"DROP TRIGGER temp.{names[0]}")
+        assert leaddocs.track_stale(raw) is True
+        again = [r[0] for r in raw.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'")]
+        assert sorted(again) == sorted(names)
+        assert leaddocs.take_stale(raw) == {}

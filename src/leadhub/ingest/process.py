@@ -17,7 +17,6 @@ from leadhub import crm_types as ct
 from leadhub.errors import Conflict
 from leadhub.ingest import fresh
 from leadhub.ingest.fields import SOURCE_TYPE, TOKEN_PROP, FormValues, conversion_event, interpret
-from leadhub.leads import documents
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, normalize_email
 from leadhub.leads.update import close_changes
@@ -245,13 +244,6 @@ def process_claimed(
             break
         if error is not None:
             _record_failure(conn, sub, error, conflict, policy, now)
-    # The leads' v1 documents, so that their first reads are one lookup each.
-    portal_of = {sub.guid: sub.portal_id for sub in ours}
-    written: dict[int, list[int]] = {}
-    for outcome in outcomes:
-        written.setdefault(portal_of[outcome.submission_guid], []).append(outcome.lead_id)
-    for portal_id, lead_ids in written.items():
-        documents.store_written(conn, portal_id, lead_ids)
     return outcomes
 
 

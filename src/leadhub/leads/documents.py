@@ -10,10 +10,14 @@ same view as service.load) in one read transaction on that connection,
 rendered, and answered; its document is stored shortly after by a
 background write, in one transaction per batch, from data read inside that
 write transaction. Triggers delete a document whenever its lead changes, so
-what is stored is always current. Stored documents are a cache: the write
-that stores them does not wait for the disk (a machine's crash may lose
-them, never partly and never without every later write, so never leaving a
-stale one). PostgreSQL goes the ordinary way every time.
+what is stored is always current; and every write transaction of this
+process stores again, before its commit, the documents of the leads it
+changed (``store_written``, registered with ``store.db.on_lead_writes``), so
+that a lead written through any face is read with one lookup. Stored
+documents are a cache: the background write that stores them does not wait
+for the disk (a machine's crash may lose them, never partly and never
+without every later write, so never leaving a stale one). PostgreSQL goes
+the ordinary way every time.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
-from leadhub.store.db import TooLong, is_unavailable
+from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
     list_lead_ids,
@@ -82,15 +86,18 @@ def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
 def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> None:
     """Store the documents of leads this write transaction created or changed.
 
-    Imports and the form worker write leads in batches, and most of those
-    leads are later read for the first time, one by one: rendered here, with
-    the batch, each such read is one lookup of its document instead of a read
-    of its rows and a render (about 8 µs against 60-80 µs in-process). The
-    documents are made from this transaction's own data, after its writes
-    (whose triggers dropped any older ones), so they are current when it
-    commits. SQLite only: PostgreSQL reads have no document lane. A failure
-    here is logged and undone alone; the transaction's writes stand, and the
-    leads are read from their rows as before.
+    Called for every write transaction just before its commit with the leads
+    its writes changed, whatever wrote them: imports and the form worker in
+    batches, v1 updates, v3 writes of leads, their contacts and their
+    associations (``store.leaddocs.take_stale``). A lead written is usually
+    read soon, and imported ones are later read for the first time one by
+    one: rendered here, each such read is one lookup of its document instead
+    of a read of its rows and a render (about 8 µs against 60-80 µs
+    in-process). The documents are made from this transaction's own data,
+    after its writes (whose triggers dropped any older ones), so they are
+    current when it commits. SQLite only: PostgreSQL reads have no document
+    lane. A failure here is logged and undone alone; the transaction's writes
+    stand, and the leads are read from their rows as before.
     """
     if conn.dialect.name != "sqlite":
         return
@@ -105,6 +112,16 @@ def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> 
         if is_unavailable(exc):
             raise  # the whole transaction fails
         log.exception("storing the documents of %d written leads failed", len(ids))
+
+
+def _store_changed(conn: Connection, changed: dict[int, list[int]]) -> None:
+    """The write transaction's hook (``store.db.on_lead_writes``): store the documents
+    of the leads its writes changed, by portal."""
+    for portal_id, lead_ids in changed.items():
+        store_written(conn, portal_id, lead_ids)
+
+
+on_lead_writes(_store_changed)
 
 
 class ColdReads:

@@ -4,8 +4,8 @@ A row whose email belongs to an existing contact (or to an earlier row of the
 same import) updates that contact and its lead instead of creating a second
 person; every other row creates a contact and its lead. Every value written
 is recorded in property history with source ``IMPORT``, and the v1 document
-of every lead written is stored with the batch (leads/documents.py
-``store_written``), so that a lead's first read is one lookup. A row with a bad
+of every lead written is stored with the batch, as with every write
+(leads/documents.py), so that a lead's first read is one lookup. A row with a bad
 value is rejected with its line number and changes nothing; the other rows
 are imported.
 """
@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from leadhub import crm_types as ct
 from leadhub import values as V
 from leadhub.errors import ValidationError
-from leadhub.leads import documents, service
 from leadhub.leads import fields as F
+from leadhub.leads import service
 from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
 from leadhub.store import bulk
@@ -153,18 +153,16 @@ def import_batch(
         fresh.append(row)
     known = bulk.holders(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, by_email)
     new_rows = []
-    written: list[int] = []
     for row in fresh:
         email = row.contact.get(service.EMAIL_PROP)
         if email and service.normalize_email(email) in known:
-            written.extend(_update_existing(conn, portal_id, row, change))
+            _update_existing(conn, portal_id, row, change)
             result.updated += 1
         else:
             new_rows.append(row)
     new_rows = _drop_taken_guids(conn, portal_id, new_rows, result)
-    written.extend(_create(conn, portal_id, new_rows, change))
+    _create(conn, portal_id, new_rows, change)
     result.created += len(new_rows)
-    documents.store_written(conn, portal_id, written)
     return result
 
 

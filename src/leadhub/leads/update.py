@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
 from leadhub.errors import Conflict, NotFound, ValidationError
-from leadhub.leads import documents
 from leadhub.leads import fields as F
 from leadhub.leads.convert import from_v1
 from leadhub.leads.service import (
@@ -92,8 +91,6 @@ def update(
                 errors.append((name, f"{name} is not editable"))
         if errors:
             raise _invalid(errors)
-    # Stored with the change: a lead put is usually read again.
-    documents.store_written(conn, portal_id, [lead.id])
 
 
 def _invalid(errors: list[tuple[str, str]]) -> ValidationError:

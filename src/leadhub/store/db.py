@@ -22,6 +22,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from leadhub.store import leaddocs
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -109,6 +111,19 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+# Called at the end of every SQLite write transaction, before its commit, with
+# the leads (by portal) whose v1 documents its writes changed, to store them
+# again from the transaction's own data (leads/documents.py registers it).
+LeadWrites = Callable[[sa.Connection, dict[int, list[int]]], None]
+_LEAD_WRITES: list[LeadWrites] = []
+
+
+def on_lead_writes(hook: LeadWrites) -> None:
+    """Register ``hook`` for the leads each write transaction changes (once)."""
+    if hook not in _LEAD_WRITES:
+        _LEAD_WRITES.append(hook)
+
+
 class Database:
     """One database: an engine plus read and write transaction helpers."""
 
@@ -179,11 +194,16 @@ class Database:
                 raw = conn.connection.driver_connection if self.is_sqlite else None
                 if raw is not None and not durable:
                     raw.execute("PRAGMA synchronous=NORMAL")
+                track = (raw is not None and bool(_LEAD_WRITES)
+                         and leaddocs.track_stale(raw))
                 try:
                     with conn.begin():
                         if not durable and not self.is_sqlite:
                             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                         yield conn
+                        if track and (changed := leaddocs.take_stale(raw)):
+                            for hook in _LEAD_WRITES:
+                                hook(conn, changed)
                 finally:
                     if raw is not None and not durable:
                         raw.execute("PRAGMA synchronous=FULL")

@@ -10,6 +10,7 @@ current. Point reads use the two statements below through
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -18,7 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.crm_types import CONTACTS, LEAD_TO_PRIMARY_CONTACT, PRIMARY_CONTACT_TO_LEAD
+from leadhub.crm_types import (
+    CONTACTS,
+    LEAD_TO_PRIMARY_CONTACT,
+    LEADS,
+    PRIMARY_CONTACT_TO_LEAD,
+)
 from leadhub.store.schema import lead_documents
 
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
@@ -145,3 +151,95 @@ def replace_sql(count: int) -> tuple[str, str]:
         f"DELETE FROM lead_documents WHERE lead_id IN ({marks})",
         _SET_EMAIL_SQL.replace(":ids", f"({marks})"),
     )
+
+
+# Leads whose documents a write transaction changed, recorded by temporary
+# triggers of the writing connection (SQLite only) and read just before its
+# commit, so that their documents are stored again from the transaction's own
+# data (leads/documents.py). The triggers of migrations 0005 and 0011 delete
+# the documents; these, beside them, say which leads to render again. Being
+# temporary, they cost no write to the file and see only this process's
+# writes: a lead another program changes loses its document as before, and
+# is read from its rows until it is stored again.
+STALE = "lead_documents_stale"
+_RECORD = f"INSERT OR IGNORE INTO {STALE} (lead_id, portal_id) "
+# A contact's change changes the documents of its leads; a contact with very
+# many leads has the rest stored again as they are read.
+CONTACT_FANOUT = 50
+_LEAD_SIDE = (
+    f"CASE {{r}}.type_id WHEN {LEAD_TO_PRIMARY_CONTACT} THEN {{r}}.from_id ELSE {{r}}.to_id END"
+)
+_CONTACT_SIDE = (
+    f"CASE {{r}}.type_id WHEN {PRIMARY_CONTACT_TO_LEAD} THEN {{r}}.from_id ELSE {{r}}.to_id END"
+)
+_PRIMARY = f"{{r}}.type_id IN ({LEAD_TO_PRIMARY_CONTACT}, {PRIMARY_CONTACT_TO_LEAD})"
+_CONTACT_LEADS = (
+    "SELECT to_id, {r}.portal_id FROM main.associations WHERE portal_id = {r}.portal_id "
+    f"AND from_id = {{contact}} AND type_id = {PRIMARY_CONTACT_TO_LEAD} LIMIT {{limit}};"
+)
+# (table, event, row, WHEN condition, statements)
+_STALE_TRIGGERS: tuple[tuple[str, str, str, str, str], ...] = (
+    *(("objects", event, "NEW", f"NEW.object_type = '{LEADS}'",
+       _RECORD + "VALUES (NEW.id, NEW.portal_id);") for event in ("INSERT", "UPDATE")),
+    *(("objects", event, row, f"{row}.object_type = '{CONTACTS}'",
+       _RECORD + _CONTACT_LEADS.format(r=row, contact=f"{row}.id", limit=CONTACT_FANOUT))
+      for event, row in (("UPDATE", "NEW"), ("DELETE", "OLD"))),
+    *(("associations", event, row, _PRIMARY.format(r=row),
+       _RECORD + f"VALUES ({_LEAD_SIDE.format(r=row)}, {row}.portal_id);")
+      for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"),
+                         ("DELETE", "OLD"))),
+    # A contact that gains a lead: its other lead's document loses its email
+    # (migration 0011); with two leads or more before, none had one. One that
+    # loses a lead and keeps one: that lead's document gains its email.
+    *(("associations", event, row, _PRIMARY.format(r=row),
+       _RECORD + _CONTACT_LEADS.format(
+           r=row, contact=_CONTACT_SIDE.format(r=row), limit=2))
+      for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"),
+                         ("DELETE", "OLD"))),
+    *((table, event, row, "1",
+       _RECORD + f"VALUES ({row}.lead_id, {row}.portal_id);")
+      for table in ("conversion_events", "lead_logs")
+      for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"),
+                         ("DELETE", "OLD"))),
+)
+_STALE_SQL = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {STALE} "
+    "(lead_id INTEGER PRIMARY KEY, portal_id INTEGER NOT NULL)",
+    *(f"CREATE TEMP TRIGGER IF NOT EXISTS {STALE}_{n} AFTER {event} ON main.{table} "
+      f"WHEN {when} BEGIN {body} END"
+      for n, (table, event, _row, when, body) in enumerate(_STALE_TRIGGERS)),
+)
+_STALE_COUNT = (
+    f"SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger' AND name GLOB '{STALE}_*'"
+)
+
+
+def track_stale(raw: Any) -> bool:
+    """Make sure this sqlite3 connection records the leads its writes change; False
+    where it cannot (the store's tables are not made yet).
+
+    Checked at each write: a migration that rebuilds a table drops the
+    temporary triggers on it.
+    """
+    if raw.execute(_STALE_COUNT).fetchone()[0] == len(_STALE_TRIGGERS):
+        return True
+    try:
+        for sql in _STALE_SQL:
+            raw.execute(sql)
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return False
+        raise
+    return True
+
+
+def take_stale(raw: Any) -> dict[int, list[int]]:
+    """The leads this connection's transaction changed, by portal, forgotten as read."""
+    rows = raw.execute(f"SELECT portal_id, lead_id FROM temp.{STALE} ORDER BY lead_id").fetchall()
+    if not rows:
+        return {}
+    raw.execute(f"DELETE FROM temp.{STALE}")
+    by_portal: dict[int, list[int]] = {}
+    for portal_id, lead_id in rows:
+        by_portal.setdefault(portal_id, []).append(lead_id)
+    return by_portal

@@ -98,7 +98,7 @@ def render(res: Results, *more: Results) -> str:
         f"{cfg.sample:,} leads, each read twice before; the *first read* row reads leads "
         "never read before (their documents stored by the import that wrote them), each "
         "once while there are enough; the *no stored document* row reads leads whose "
-        "documents the run deleted first, as a change to their contacts would (such a "
+        "documents the run deleted first, as a change by another program would (such a "
         "lead's second read stores its document), each once. Lists are "
         "run with one connection (*p99 alone* is the same figure), compared with "
         "the median time of the plain SQL query (sqlite3 or psycopg, no HTTP) returning the same "

@@ -401,7 +401,7 @@ def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
 
 
 def drop_documents(store: str, guids: list[str]) -> None:
-    """Delete these leads' stored documents, as a change to their contacts would."""
+    """Delete these leads' stored documents, as a change by another program would."""
     con = stores.connect(store)
     try:
         for at in range(0, len(guids), 500):

@@ -78,9 +78,15 @@ def load(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> list[Lead
 
 
 def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
-    """Render and store the documents of these leads from this write transaction's data."""
+    """Render and store the documents of these leads from this write transaction's data.
+
+    A lead without a guid (a row written by another program) has none: no read
+    by guid finds it, and the guid is the documents' unique key.
+    """
     views = load(conn, portal_id, lead_ids)
-    leaddocs.put_many(conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views))
+    leaddocs.put_many(
+        conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views if v.guid)
+    )
 
 
 def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> None:

@@ -20,7 +20,8 @@ from leadhub.store import events as event_store
 from leadhub.store import leaddocs
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
-from leadhub.store.schema import associations, lead_documents, objects, unique_values
+from leadhub.store.schema import associations, lead_documents
+from tests.documents_check import assert_documents_current
 from tests.factories import forget_documents, make_lead
 
 
@@ -391,47 +392,6 @@ def test_a_lead_read_once_stores_nothing_and_read_again_stores_its_document(db, 
     assert warm(db, portal, made.guid, made.lead_id) == first
     assert stored(db, made.lead_id) is not None
 
-
-
-def assert_documents_current(db, portal_id: int, *, missing: frozenset[int] = frozenset()) -> None:
-    """Every lead of the portal but those in ``missing`` has its document stored, the one
-    ``service.load`` renders now, with the email the store gives it (SQLite); on
-    PostgreSQL none is stored."""
-    with db.read() as conn:
-        stored_rows = conn.execute(
-            sa.select(lead_documents.c.lead_id, lead_documents.c.doc, lead_documents.c.email)
-            .where(lead_documents.c.portal_id == portal_id)
-        ).all()
-        ids = list(conn.execute(sa.select(objects.c.id).where(
-            objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS)).scalars())
-        rendered = {v.lead.id: documents.to_document(v) for v in service.load(conn, portal_id, ids)}
-    if not db.is_sqlite:
-        assert stored_rows == []
-        return
-    assert {r.lead_id for r in stored_rows} == rendered.keys() - missing
-    for r in stored_rows:
-        assert bytes(r.doc) == rendered[r.lead_id], r.lead_id
-        assert r.email == lone_email(db, portal_id, r.lead_id), r.lead_id
-
-
-def lone_email(db, portal_id: int, lead_id: int) -> str | None:
-    """The email of the lead's primary contact if that person has this one lead."""
-    primary = sa.and_(associations.c.portal_id == portal_id)
-    with db.read() as conn:
-        contacts = list(conn.execute(sa.select(associations.c.to_id).where(
-            primary, associations.c.from_id == lead_id,
-            associations.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT)).scalars())
-        if len(contacts) != 1:
-            return None
-        leads = conn.execute(sa.select(sa.func.count()).select_from(associations).where(
-            primary, associations.c.from_id == contacts[0],
-            associations.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD)).scalar_one()
-        if leads != 1:
-            return None
-        return conn.execute(sa.select(unique_values.c.value).where(
-            unique_values.c.portal_id == portal_id, unique_values.c.object_type == ct.CONTACTS,
-            unique_values.c.property == "email", unique_values.c.object_id == contacts[0],
-        )).scalar_one_or_none()
 
 
 def test_every_write_stores_the_documents_it_changes(db, server, portal):

@@ -156,12 +156,11 @@ def _raw(conn: Any, portal_id: int, op: str, lead: int, other: int, contact: int
         for contact_id in list(mine):
             lead_side = sa.and_(to_contact, a.c.from_id == lead, a.c.to_id == contact_id)
             contact_side = sa.and_(to_lead, a.c.from_id == contact_id, a.c.to_id == lead)
-            if op == "raw_drop_primary":
-                conn.execute(sa.delete(a).where(lead_side))
+            if op == "raw_drop_primary":  # contact side first: only the lead side names it
                 conn.execute(sa.delete(a).where(contact_side))
+                conn.execute(sa.delete(a).where(lead_side))
             else:
-                conn.execute(sa.update(a).where(lead_side).values(from_id=other))
-                conn.execute(sa.update(a).where(contact_side).values(to_id=other))
+                _move_pair(conn, portal_id, lead, contact_id, to_lead=other)
     elif op == "raw_move_event":
         conn.execute(sa.update(events).where(
             events.c.portal_id == portal_id, events.c.lead_id == lead).values(lead_id=other))
@@ -255,42 +254,45 @@ def test_a_contact_with_many_leads_gaining_or_moving_one(db: Database) -> None:
     db.write_call(lambda conn: conn.execute(sa.insert(a), _pair(portal_id, stranger, busy)))
     assert_documents_current(db, portal_id)
 
-    def move(conn):  # type: ignore[no-untyped-def]
-        last = mine[-1]
-        conn.execute(sa.update(a).where(
-            a.c.from_id == last, a.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT, a.c.to_id == busy,
-        ).values(from_id=third))
-        conn.execute(sa.update(a).where(
-            a.c.from_id == busy, a.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD, a.c.to_id == last,
-        ).values(to_id=third))
-
-    db.write_call(move)
+    db.write_call(_move_pair, portal_id, mine[-1], busy, to_lead=third)
     assert_documents_current(db, portal_id)
 
 
 def test_a_lead_moved_to_another_contact(db: Database) -> None:
     """A lead's primary association moved to another contact: the contact it leaves
     keeps one lead (whose document gains the email), the one it joins had one (whose
-    document loses it)."""
+    document loses it, and gains it back when the association is dropped)."""
     portal_id = db.write_call(lambda conn: portals.create_portal(conn, "Moved lead").id)
     for _ in range(2):
         _step(db, portal_id, "v1_create", 0)
     (moved, kept), (left, joined) = _leads_and_contacts(db, portal_id)
     _step(db, portal_id, "v3_lead_for_contact", 0)  # one more lead for the first contact
     assert_documents_current(db, portal_id)
-    a = associations
-
-    def move(conn):  # type: ignore[no-untyped-def]
-        conn.execute(sa.update(a).where(
-            a.c.from_id == moved, a.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT,
-        ).values(to_id=joined))
-        conn.execute(sa.update(a).where(
-            a.c.from_id == left, a.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD, a.c.to_id == moved,
-        ).values(from_id=joined))
-
-    db.write_call(move)
+    db.write_call(_move_pair, portal_id, moved, left, to_contact=joined)
     assert_documents_current(db, portal_id)
     assert set(_leads_of(db, joined)) == {kept, moved} and len(_leads_of(db, left)) == 1
+    # And then dropped, both rows, without the archive rule: the lead has no contact.
+    db.write_call(_raw, portal_id, "raw_drop_primary", moved, kept, joined, 0)
+    assert_documents_current(db, portal_id)
+    assert _leads_of(db, joined) == [kept]
+
+
+def _move_pair(
+    conn: Any, portal_id: int, lead: int, contact: int, *,
+    to_lead: int | None = None, to_contact: int | None = None,
+) -> None:
+    """Give both rows of the primary association of ``lead`` and ``contact`` to another
+    lead or contact, by updating them."""
+    a = associations
+    new_lead, new_contact = to_lead or lead, to_contact or contact
+    conn.execute(sa.update(a).where(
+        a.c.portal_id == portal_id, a.c.from_id == lead,
+        a.c.type_id == ct.LEAD_TO_PRIMARY_CONTACT, a.c.to_id == contact,
+    ).values(from_id=new_lead, to_id=new_contact))
+    conn.execute(sa.update(a).where(
+        a.c.portal_id == portal_id, a.c.from_id == contact,
+        a.c.type_id == ct.PRIMARY_CONTACT_TO_LEAD, a.c.to_id == lead,
+    ).values(from_id=new_contact, to_id=new_lead))
 
 
 def _leads_of(db: Database, contact: int) -> list[int]:

@@ -183,10 +183,9 @@ def _drop_taken_guids(
     return kept
 
 
-def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) -> list[int]:
-    """Create these rows' contacts and leads; returns the leads' ids."""
+def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) -> None:
     if not rows:
-        return []
+        return
     contact_ids = bulk.insert_objects(
         conn, portal_id, ct.CONTACTS,
         [bulk.NewObject(r.contact, r.created_at, r.updated_at) for r in rows], change,
@@ -214,14 +213,10 @@ def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) 
         conn, portal_id, ct.LEADS, ct.CONTACTS, list(zip(lead_ids, contact_ids, strict=True)),
         service.PRIMARY_CONTACT, change.timestamp,
     )
-    return lead_ids
 
 
-def _update_existing(
-    conn: Connection, portal_id: int, row: _Row, change: Change
-) -> list[int]:
-    """A row for a person already in the store updates their contact and lead; returns the
-    ids of the leads it wrote."""
+def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change) -> None:
+    """A row for a person already in the store updates their contact and lead."""
     email = service.normalize_email(row.contact[service.EMAIL_PROP])
     contact_id = obj_store.find_unique(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, email)
     contact = (
@@ -230,7 +225,8 @@ def _update_existing(
         else None
     )
     if contact is None:
-        return _create(conn, portal_id, [row], change)
+        _create(conn, portal_id, [row], change)
+        return
     obj_store.update_props(conn, contact, row.contact, change, touch=False)
     lead_id = service.find_lead_id(conn, portal_id, email=email)
     lead = (
@@ -240,7 +236,7 @@ def _update_existing(
     )
     if lead is not None:
         obj_store.update_props(conn, lead, row.lead, change)
-        return [lead.id]
+        return
     # The person has no live lead: give them one.
     props = {**row.lead, F.LEAD_NAME_PROP: service.lead_name(contact.props)}
     props[F.GUID_PROP] = row.guid or new_guid()
@@ -251,5 +247,4 @@ def _update_existing(
         conn, portal_id, ct.LEADS, new.id, ct.CONTACTS, contact.id,
         service.PRIMARY_CONTACT, change.timestamp,
     )
-    return [new.id]
 

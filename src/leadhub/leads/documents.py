@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -89,45 +89,36 @@ def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     )
 
 
-def store_written(conn: Connection, portal_id: int, lead_ids: Iterable[int]) -> None:
-    """Store the documents of leads this write transaction created or changed.
+def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
+    """Store the documents of the leads (by portal) this write transaction changed.
 
-    Called for every write transaction just before its commit with the leads
-    its writes changed, whatever wrote them: imports and the form worker in
-    batches, v1 updates, v3 writes of leads, their contacts and their
-    associations (``store.leaddocs.take_stale``). A lead written is usually
-    read soon, and imported ones are later read for the first time one by
-    one: rendered here, each such read is one lookup of its document instead
-    of a read of its rows and a render (about 8 µs against 60-80 µs
-    in-process). The documents are made from this transaction's own data,
-    after its writes (whose triggers dropped any older ones), so they are
-    current when it commits. SQLite only: PostgreSQL reads have no document
-    lane. A failure here is logged and undone alone; the transaction's writes
-    stand, and the leads are read from their rows as before.
+    The hook of every SQLite write transaction (``store.db.on_lead_writes``),
+    called just before its commit with the leads its writes changed, whatever
+    wrote them: imports and the form worker in batches, v1 updates, v3 writes
+    of leads, their contacts and their associations
+    (``store.leaddocs.take_stale``). A lead written is usually read soon, and
+    imported ones are later read for the first time one by one: rendered
+    here, each such read is one lookup of its document instead of a read of
+    its rows and a render (about 8 µs against 60-80 µs in-process). The
+    documents are made from this transaction's own data, after its writes
+    (whose triggers dropped any older ones), so they are current when it
+    commits. PostgreSQL reads have no document lane and no such hook. A
+    failure here is logged and undone alone; the transaction's writes stand,
+    and the leads are read from their rows as before.
     """
-    if conn.dialect.name != "sqlite":
-        return
-    ids = list(dict.fromkeys(lead_ids))
-    if not ids:
-        return
     try:
         with leaddocs.savepoint(conn):
-            for start in range(0, len(ids), FILL_BATCH):
-                fill(conn, portal_id, ids[start:start + FILL_BATCH])
+            for portal_id, ids in changed.items():
+                for start in range(0, len(ids), FILL_BATCH):
+                    fill(conn, portal_id, ids[start:start + FILL_BATCH])
     except Exception as exc:
         if is_unavailable(exc):
             raise  # the whole transaction fails
-        log.exception("storing the documents of %d written leads failed", len(ids))
+        count = sum(len(ids) for ids in changed.values())
+        log.exception("storing the documents of %d written leads failed", count)
 
 
-def _store_changed(conn: Connection, changed: dict[int, list[int]]) -> None:
-    """The write transaction's hook (``store.db.on_lead_writes``): store the documents
-    of the leads its writes changed, by portal."""
-    for portal_id, lead_ids in changed.items():
-        store_written(conn, portal_id, lead_ids)
-
-
-on_lead_writes(_store_changed)
+on_lead_writes(store_written)
 
 
 class ColdReads:

@@ -115,13 +115,13 @@ def json_text(value: Any) -> str:
 # the leads (by portal) whose v1 documents its writes changed, to store them
 # again from the transaction's own data (leads/documents.py registers it).
 LeadWrites = Callable[[sa.Connection, dict[int, list[int]]], None]
-_LEAD_WRITES: list[LeadWrites] = []
+_lead_writes: LeadWrites | None = None
 
 
 def on_lead_writes(hook: LeadWrites) -> None:
-    """Register ``hook`` for the leads each write transaction changes (once)."""
-    if hook not in _LEAD_WRITES:
-        _LEAD_WRITES.append(hook)
+    """Set the hook given the leads each write transaction changes."""
+    global _lead_writes
+    _lead_writes = hook
 
 
 class Database:
@@ -194,16 +194,16 @@ class Database:
                 raw = conn.connection.driver_connection if self.is_sqlite else None
                 if raw is not None and not durable:
                     raw.execute("PRAGMA synchronous=NORMAL")
-                track = (raw is not None and bool(_LEAD_WRITES)
-                         and leaddocs.track_stale(raw))
+                hook = _lead_writes
+                if hook is not None and (raw is None or not leaddocs.track_stale(raw)):
+                    hook = None
                 try:
                     with conn.begin():
                         if not durable and not self.is_sqlite:
                             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                         yield conn
-                        if track and (changed := leaddocs.take_stale(raw)):
-                            for hook in _LEAD_WRITES:
-                                hook(conn, changed)
+                        if hook is not None and (changed := leaddocs.take_stale(raw)):
+                            hook(conn, changed)
                 finally:
                     if raw is not None and not durable:
                         raw.execute("PRAGMA synchronous=FULL")

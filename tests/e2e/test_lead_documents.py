@@ -425,7 +425,8 @@ def test_every_write_stores_the_documents_it_changes(db, server, portal):
                 {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
         })).json()["id"])
         assert_documents_current(db, portal.id)
-        assert b'"firstName":"Augusta"' in stored(db, second) if db.is_sqlite else True
+        if db.is_sqlite:
+            assert b'"firstName":"Augusta"' in (stored(db, second) or b"")
         # The second lead's primary association removed: that lead is archived, and the
         # first is again the person's one lead (its document gains the email).
         ok(c.delete(f"/crm/v3/objects/leads/{second}/associations/contacts/{cid}/578"))

@@ -192,7 +192,7 @@ def test_random_writes_keep_every_document_current(
         assert_documents_current(db, portal_id)
 
 
-def test_every_operation_of_the_sequence_runs(db: Database, monkeypatch: Any) -> None:
+def test_every_operation_of_the_sequence_runs(db: Database) -> None:
     """Each operation above writes (none is refused every time), so the random test
     exercises them all."""
     portal_id = db.write_call(lambda conn: portals.create_portal(conn, "Every op").id)
@@ -203,8 +203,6 @@ def test_every_operation_of_the_sequence_runs(db: Database, monkeypatch: Any) ->
             _step(db, portal_id, op, pick)
             assert_documents_current(db, portal_id)
 
-
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 
 
 

@@ -146,7 +146,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ingest.start()
-        yield
+        with database.shared_snapshots():
+            yield
         ingest.stop()
         if db is None:
             database.dispose()

@@ -8,6 +8,7 @@ PostgreSQL no documents are stored and the same reads must hold.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -17,7 +18,7 @@ from leadhub import crm_types as ct
 from leadhub.leads import documents, service
 from leadhub.limits_cli import set_limits
 from leadhub.store import events as event_store
-from leadhub.store import leaddocs
+from leadhub.store import leaddocs, objects
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
 from leadhub.store.schema import associations, lead_documents
@@ -478,3 +479,44 @@ def test_a_contact_with_very_many_leads_stores_some_of_their_documents(db, serve
         with db.read() as conn:
             guid = service.load(conn, portal.id, [lead_id])[0].guid
         assert get(portal, guid)["firstName"] == "Many"
+
+
+def test_a_read_under_load_sees_what_another_process_committed_before_it(db, server, portal):
+    """The server's point reads of one pass of its event loop share one snapshot
+    (store/db.py LoopSnapshot), opened after every request of the pass was received.
+    With other clients keeping every pass busy, each change this process (another
+    process than the server's) commits must be in the next read's answer."""
+    made = make_lead(db, portal.id, firstName="N0", email="under-load@example.com")
+    cid = contact_id(db, made.lead_id)
+    warm(db, portal, made.guid, made.lead_id)
+    stop = False
+    answered = [0]
+
+    def load() -> None:
+        with portal.client() as c:
+            while not stop:
+                assert c.get(f"/leads/v1/lead/{made.guid}").status_code == 200
+                answered[0] += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        with portal.client() as c:
+            for n in range(1, 31):
+                with db.write() as conn:
+                    row = objects.get(conn, portal.id, ct.CONTACTS, cid, for_update=True)
+                    assert row is not None
+                    objects.update_props(conn, row, {"firstname": f"N{n}"},
+                                         Change(1_700_000_000_000 + n, "CRM_UI", "tests"))
+                lead = c.get(f"/leads/v1/lead/{made.guid}").json()[0]
+                assert lead["firstName"] == f"N{n}"
+                by_email = c.get("/leads/v1/lead", params={"email": "under-load@example.com"})
+                assert by_email.json()[0]["firstName"] == f"N{n}"
+                contact = c.get(f"/crm/v3/objects/contacts/{cid}").json()
+                assert contact["properties"]["firstname"] == f"N{n}"
+    finally:
+        stop = True
+        for t in threads:
+            t.join()
+    assert answered[0] > 30  # the load ran alongside

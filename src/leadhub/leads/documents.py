@@ -216,14 +216,12 @@ class LeadDocuments:
         started (TooLong) while such reads wait for the disk (``ColdReads``)."""
         if not self.cold.inline():
             raise TooLong("reads of leads without a document wait for the disk")
-        fast = self.db.fast_rows
         began, cpu = time.perf_counter(), time.thread_time()
-        fast("BEGIN", ())
         try:
-            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
+            with self.db.fast_read() as fast, \
+                    self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
                 yield fast
         finally:
-            fast("COMMIT", ())
             self.cold.took(time.perf_counter() - began, time.thread_time() - cpu)
 
     async def by_guid(self, portal_id: int, guid: str) -> bytes:
@@ -257,16 +255,12 @@ class LeadDocuments:
         documents are read in one read transaction on this thread's fast
         connection, stopped with TooLong past about ``steps`` SQLite steps.
         """
-        fast = self.db.fast_rows
-        fast("BEGIN", ())
-        try:
+        with self.db.fast_read() as fast:
             if steps is None:
                 return self._read_page(query, fast)
             # The search plan's probe, the page's ids, their documents.
             with self.db.fast_budget(steps, statements=3):
                 return self._read_page(query, fast)
-        finally:
-            fast("COMMIT", ())
 
     async def stored(self, query: LeadListQuery) -> bytes | None:
         """``stored_page``: on the event loop for a short page, in a worker thread past

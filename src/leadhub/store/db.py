@@ -10,6 +10,8 @@ goes through psycopg 3 with SQLAlchemy's connection pool.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
 import threading
@@ -26,6 +28,8 @@ from leadhub.store import leaddocs
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+log = logging.getLogger("leadhub")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a writer waits for the other writers of its process (see Database.write).
@@ -109,6 +113,77 @@ def json_text(value: Any) -> str:
     """A JSON column's stored text: what the engine writes, and what writes that bypass
     it (bulk inserts, the form group commit) must write too."""
     return orjson.dumps(value).decode()
+
+
+# Write transactions committed by this process, any Database, any thread: a read
+# snapshot older than the last of them is not reused (LoopSnapshot).
+_commits = 0
+
+
+def _committed() -> None:
+    global _commits
+    _commits += 1
+
+
+class LoopSnapshot:
+    """The read snapshot that the point reads of one pass of the event loop share.
+
+    Every statement ``fast_rows`` runs in autocommit starts a read transaction
+    of its own, and in WAL mode each start costs SQLite two file locks, a stat
+    of the file and a look at the WAL index: more than the indexed lookup
+    itself. On the event loop's thread the reads of one pass of the loop (the
+    steps of every task ready at once) read one snapshot instead, opened by
+    the first of them and closed by a callback the loop runs at its next pass.
+
+    That keeps every answer as fresh as a read transaction of its own would:
+
+    - A pass runs only tasks that were ready when it began, and a request's
+      task is started by the server's I/O callback when its bytes arrive. So
+      every request answered in a pass was received before the pass's
+      snapshot was opened, and sees every write committed before it was sent,
+      whichever process wrote it.
+    - A commit of this process (any ``Database`` on any thread) ends the
+      snapshot at the next read, so a request that waited for its own write
+      in the same pass reads that write. (A write awaited from another thread
+      is also resumed by a later pass: its wake-up is queued behind the
+      callback that closes the snapshot.)
+    - The snapshot never outlives the pass, so the WAL is checkpointed and
+      reset as with reads of their own.
+    """
+
+    __slots__ = ("conn", "loop", "commits", "closing", "pinned")
+
+    def __init__(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        self.conn = conn
+        self.loop = loop
+        self.commits = -1  # this process's commits when the open snapshot began
+        self.closing = False  # the callback that closes it is queued
+        self.pinned = 0  # reads in progress that need one snapshot for several statements
+
+    def enter(self) -> None:
+        """Make sure a snapshot of this pass, newer than this process's last commit, is open."""
+        conn = self.conn
+        if conn.in_transaction:
+            if self.commits == _commits or self.pinned:
+                return
+            conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        self.commits = _commits
+        if not self.closing:
+            self.closing = True
+            self.loop.call_soon(self.close)
+
+    def close(self) -> None:
+        """End the snapshot (the loop's next pass)."""
+        if self.pinned:  # not across passes (its reads are synchronous), but never kept
+            self.loop.call_soon(self.close)
+            return
+        self.closing = False
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+        except sqlite3.Error:  # closed with the store (Database.dispose)
+            log.debug("closing a loop snapshot failed", exc_info=True)
 
 
 # Called at the end of every SQLite write transaction, before its commit, with
@@ -204,6 +279,7 @@ class Database:
                         yield conn
                         if hook is not None and (changed := leaddocs.take_stale(raw)):
                             hook(conn, changed)
+                    _committed()
                 finally:
                     if raw is not None and not durable:
                         raw.execute("PRAGMA synchronous=FULL")
@@ -276,11 +352,60 @@ class Database:
     ) -> list[tuple[Any, ...]]:
         """Rows of one read-only SQL statement, run on this thread's own SQLite connection.
 
-        For the hottest point reads: a single statement reads one consistent
-        snapshot by itself, so there is no BEGIN/COMMIT, no pool checkout and
-        no statement compilation. Only for a SQLite file (``fast_path``).
+        For the hottest point reads: no pool checkout and no statement
+        compilation. A single statement reads one consistent snapshot by
+        itself; on the event loop's thread (``shared_snapshots``) it reads the
+        snapshot of the loop's pass (``LoopSnapshot``). Only for a SQLite file
+        (``fast_path``).
         """
-        return self._fast_conn().execute(sql, params).fetchall()
+        local = self._local
+        conn = getattr(local, "conn", None) or self._fast_conn()
+        shared: LoopSnapshot | None = getattr(local, "snapshot", None)
+        if shared is not None:
+            shared.enter()
+        return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def fast_read(self) -> Iterator[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:
+        """``fast_rows`` for several statements that must read one snapshot together.
+
+        On the event loop's thread they read the pass's snapshot, which a commit
+        of this process does not end while they run; elsewhere one read
+        transaction of their own.
+        """
+        conn = self._fast_conn()
+        shared: LoopSnapshot | None = getattr(self._local, "snapshot", None)
+        if shared is None:
+            conn.execute("BEGIN")
+            try:
+                yield self.fast_rows
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            return
+        shared.enter()
+        shared.pinned += 1
+        try:
+            yield self.fast_rows
+        finally:
+            shared.pinned -= 1
+
+    @contextmanager
+    def shared_snapshots(self) -> Iterator[None]:
+        """Inside, the point reads this thread runs share one snapshot per pass of its
+        running event loop (``LoopSnapshot``). Around the server's lifespan."""
+        if self.fast_path is None:
+            yield
+            return
+        snapshot = LoopSnapshot(self._fast_conn(), asyncio.get_running_loop())
+        self._local.snapshot = snapshot
+        try:
+            yield
+        finally:
+            if getattr(self._local, "snapshot", None) is snapshot:
+                del self._local.snapshot
+            snapshot.pinned = 0
+            snapshot.close()
 
     @contextmanager
     def fast_budget(self, steps: int, statements: int = 1) -> Iterator[None]:
@@ -343,6 +468,7 @@ class Database:
                 yield conn
                 statement = "COMMIT"
                 conn.execute(statement)
+                _committed()
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

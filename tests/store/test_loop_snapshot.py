@@ -1,0 +1,156 @@
+"""The point reads of one pass of the event loop share one SQLite snapshot.
+
+``Database.shared_snapshots`` (around the server's lifespan) makes the reads
+``fast_rows`` runs on the loop's thread read the snapshot opened by the
+first of them in the pass, until the loop's next pass or this process's next
+commit (store/db.py ``LoopSnapshot``). A plain sqlite3 connection here
+stands for another process: its commits are not counted as this process's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from leadhub.store import Database
+from leadhub.store.migrate import upgrade
+
+READ = "SELECT v FROM scratch WHERE k = 1"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'snap.db'}")
+    upgrade(database)
+    with database.write() as conn:
+        conn.exec_driver_sql("CREATE TABLE scratch (k INTEGER PRIMARY KEY, v TEXT)")
+        conn.exec_driver_sql("INSERT INTO scratch VALUES (1, 'a')")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def other(db: Database) -> Iterator[sqlite3.Connection]:
+    """Another program's connection to the same file."""
+    assert db.fast_path is not None
+    conn = sqlite3.connect(db.fast_path, isolation_level=None, timeout=0, check_same_thread=False)
+    yield conn
+    conn.close()
+
+
+def value(db: Database) -> str:
+    return str(db.fast_rows(READ, ())[0][0])
+
+
+def set_elsewhere(other: sqlite3.Connection, v: str) -> None:
+    other.execute("UPDATE scratch SET v = ?", (v,))
+
+
+def set_here(db: Database, v: str) -> None:
+    with db.write() as conn:
+        conn.execute(sa.text("UPDATE scratch SET v = :v"), {"v": v})
+
+
+def run(db: Database, scenario) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        with db.shared_snapshots():
+            await scenario()
+
+    asyncio.run(main())
+
+
+def test_reads_of_one_pass_share_a_snapshot_that_ends_with_the_pass(db, other) -> None:
+    async def scenario() -> None:
+        assert value(db) == "a"
+        set_elsewhere(other, "b")
+        assert value(db) == "a"  # the pass's snapshot, opened before the commit
+        await asyncio.sleep(0)
+        assert value(db) == "b"  # the next pass: a snapshot of its own
+        set_elsewhere(other, "c")
+        await asyncio.sleep(0)
+        assert value(db) == "c"
+
+    run(db, scenario)
+
+
+def test_a_snapshot_does_not_hold_the_file_past_its_pass(db, other) -> None:
+    """A snapshot left open keeps the WAL from being checkpointed and reset."""
+
+    def truncate() -> int:
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy)
+
+    async def scenario() -> None:
+        set_elsewhere(other, "b")
+        assert value(db) == "b"
+        set_elsewhere(other, "c")  # past the snapshot: a reader still needs the WAL
+        assert truncate() == 1
+        await asyncio.sleep(0)
+        assert truncate() == 0
+        assert value(db) == "c"
+
+    run(db, scenario)
+    assert truncate() == 0  # and none is left when sharing ends
+
+
+def test_a_commit_of_this_process_ends_the_snapshot_at_once(db, other) -> None:
+    async def scenario() -> None:
+        assert value(db) == "a"
+        set_here(db, "b")  # on the loop's own thread, in the same pass
+        assert value(db) == "b"
+        await asyncio.to_thread(set_here, db, "c")  # from a worker thread
+        assert value(db) == "c"
+        assert value(db) == "c"
+        # Another program's commit, then one of this process: both are seen.
+        set_elsewhere(other, "d")
+        await asyncio.to_thread(lambda: None)
+        assert value(db) == "d"
+
+    run(db, scenario)
+
+
+def test_reads_made_together_keep_one_snapshot_through_a_commit(db, other) -> None:
+    async def scenario() -> None:
+        with db.fast_read() as fast:
+            assert fast(READ, ()) == [("a",)]
+            set_here(db, "b")
+            assert fast(READ, ()) == [("a",)]
+        assert value(db) == "b"  # the next read after them: the commit is seen
+
+    run(db, scenario)
+
+
+def test_reads_made_together_off_the_loop_have_a_transaction_of_their_own(db, other) -> None:
+    with db.fast_read() as fast:
+        assert fast(READ, ()) == [("a",)]
+        set_elsewhere(other, "b")
+        assert fast(READ, ()) == [("a",)]
+    assert value(db) == "b"
+    conn = db._fast_conn()
+    assert not conn.in_transaction
+
+
+def test_only_the_loops_thread_shares(db, other) -> None:
+    seen: list[str] = []
+
+    def in_thread() -> None:
+        seen.append(value(db))
+        set_elsewhere(other, "b")
+        seen.append(value(db))
+
+    async def scenario() -> None:
+        assert value(db) == "a"
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        assert seen == ["a", "b"]  # each statement of the thread: a snapshot of its own
+        assert value(db) == "a"  # the loop's pass still reads its own
+
+    run(db, scenario)
+    assert value(db) == "b"  # outside: a snapshot per statement again

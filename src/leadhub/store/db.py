@@ -358,12 +358,11 @@ class Database:
         snapshot of the loop's pass (``LoopSnapshot``). Only for a SQLite file
         (``fast_path``).
         """
-        local = self._local
-        conn = getattr(local, "conn", None) or self._fast_conn()
-        shared: LoopSnapshot | None = getattr(local, "snapshot", None)
-        if shared is not None:
-            shared.enter()
-        return conn.execute(sql, params).fetchall()
+        shared: LoopSnapshot | None = getattr(self._local, "snapshot", None)
+        if shared is None:
+            return self._fast_conn().execute(sql, params).fetchall()
+        shared.enter()
+        return shared.conn.execute(sql, params).fetchall()
 
     @contextmanager
     def fast_read(self) -> Iterator[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:

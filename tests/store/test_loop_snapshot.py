@@ -107,7 +107,7 @@ def test_a_commit_of_this_process_ends_the_snapshot_at_once(db, other) -> None:
         await asyncio.to_thread(set_here, db, "c")  # from a worker thread
         assert value(db) == "c"
         assert value(db) == "c"
-        # Another program's commit, then one of this process: both are seen.
+        # Another program's commit: seen once an await has ended the pass.
         set_elsewhere(other, "d")
         await asyncio.to_thread(lambda: None)
         assert value(db) == "d"

@@ -67,24 +67,28 @@ def remove(
     conn: Connection, portal_id: int, from_id: int, to_id: int, kind: AssociationType
 ) -> bool:
     """Remove one association type between two objects, both directions."""
-    result = conn.execute(
-        associations.delete().where(
-            associations.c.portal_id == portal_id,
-            sa.or_(
-                sa.and_(
-                    associations.c.from_id == from_id,
-                    associations.c.to_id == to_id,
-                    associations.c.type_id == kind.type_id,
-                ),
-                sa.and_(
-                    associations.c.from_id == to_id,
-                    associations.c.to_id == from_id,
-                    associations.c.type_id == kind.reverse_type_id,
-                ),
-            ),
-        )
-    )
-    return result.rowcount > 0
+    removed = _delete_one_way(conn, portal_id, from_id, to_id, kind.type_id)
+    removed += _delete_one_way(conn, portal_id, to_id, from_id, kind.reverse_type_id)
+    return removed > 0
+
+
+# One statement per direction: SQLite's planner, which has no statistics, ran the two
+# directions joined by OR as a walk of every association of the portal.
+_DELETE_ONE_WAY = associations.delete().where(
+    associations.c.portal_id == sa.bindparam("portal_id"),
+    associations.c.from_id == sa.bindparam("from_id"),
+    associations.c.to_id == sa.bindparam("to_id"),
+)
+_DELETE_ONE_TYPE = _DELETE_ONE_WAY.where(associations.c.type_id == sa.bindparam("type_id"))
+
+
+def _delete_one_way(
+    conn: Connection, portal_id: int, from_id: int, to_id: int, type_id: int | None = None
+) -> int:
+    params: dict[str, Any] = {"portal_id": portal_id, "from_id": from_id, "to_id": to_id}
+    if type_id is None:
+        return int(conn.execute(_DELETE_ONE_WAY, params).rowcount)
+    return int(conn.execute(_DELETE_ONE_TYPE, {**params, "type_id": type_id}).rowcount)
 
 
 def _targets_query(by_type: bool, by_to_type: bool) -> sa.Select[Any]:
@@ -96,12 +100,14 @@ def _targets_query(by_type: bool, by_to_type: bool) -> sa.Select[Any]:
         query = query.where(associations.c.type_id == sa.bindparam("type_id"))
     if by_to_type:
         query = query.where(associations.c.to_type == sa.bindparam("to_type"))
-    return query.order_by(
-        associations.c.from_id, associations.c.to_id, associations.c.type_id)
+    return query
 
 
 # Built once (with and without each optional filter): building the statement cost
-# more than running it.
+# more than running it. They have no ORDER BY: ``targets`` sorts the rows itself. With
+# SQLite's planner, which has no statistics, ``ORDER BY from_id, to_id, type_id`` for one
+# object made ``ix_associations_to`` look better than the primary key (it yields that
+# order with no sort), and the read walked every association of the portal.
 _TARGETS = {(t, o): _targets_query(t, o) for t in (False, True) for o in (False, True)}
 
 
@@ -122,10 +128,16 @@ def targets(
     if to_type is not None:
         params["to_type"] = to_type
     query = _TARGETS[(type_id is not None, to_type is not None)]
-    return [
+    found = [
         AssociationRow(r.from_id, r.from_type, r.to_id, r.to_type, r.type_id, r.category)
         for r in conn.execute(query, params)
     ]
+    found.sort(key=_target_order)
+    return found
+
+
+def _target_order(row: AssociationRow) -> tuple[int, int, int]:
+    return row.from_id, row.to_id, row.type_id
 
 
 def _row(r: Any) -> AssociationRow:
@@ -148,16 +160,7 @@ def between(conn: Connection, portal_id: int, from_id: int, to_id: int) -> list[
 
 def remove_pair(conn: Connection, portal_id: int, a: int, b: int) -> int:
     """Remove every association between two objects, both directions; rows removed."""
-    result = conn.execute(
-        associations.delete().where(
-            associations.c.portal_id == portal_id,
-            sa.or_(
-                sa.and_(associations.c.from_id == a, associations.c.to_id == b),
-                sa.and_(associations.c.from_id == b, associations.c.to_id == a),
-            ),
-        )
-    )
-    return int(result.rowcount)
+    return _delete_one_way(conn, portal_id, a, b) + _delete_one_way(conn, portal_id, b, a)
 
 
 def remove_type_everywhere(conn: Connection, portal_id: int, type_ids: list[int]) -> list[int]:
@@ -209,8 +212,16 @@ def page(
         objects.c.id == associations.c.to_id,
         objects.c.archived == sa.false(),
     )
+    target: sa.ColumnElement[int] = associations.c.to_id
+    if conn.dialect.name == "sqlite":
+        # Ordered and distinct by the bare column, SQLite's planner, which has no
+        # statistics, walked ix_associations_to through every association of the portal
+        # (it yields that order with no sort) instead of the object's own from the
+        # primary key. An expression no index holds leaves it the primary key.
+        target = associations.c.to_id + 0
+    target = target.label("target")
     query = (
-        sa.select(associations.c.to_id)
+        sa.select(target)
         .where(
             associations.c.portal_id == portal_id,
             associations.c.from_id == from_id,
@@ -218,7 +229,7 @@ def page(
             live.exists(),
         )
         .distinct()
-        .order_by(associations.c.to_id)
+        .order_by(target)
         .limit(limit + 1)
     )
     if after is not None:

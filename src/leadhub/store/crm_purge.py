@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.schema import associations, objects, property_history, unique_values
@@ -10,12 +9,12 @@ from leadhub.store.schema import associations, objects, property_history, unique
 
 def purge(conn: Connection, portal_id: int, object_type: str, object_id: int) -> None:
     """Delete the object row, its history, its unique values and its associations."""
-    conn.execute(
-        associations.delete().where(
-            associations.c.portal_id == portal_id,
-            sa.or_(associations.c.from_id == object_id, associations.c.to_id == object_id),
+    # One statement per side, each by its own index: joined by OR, SQLite's planner (no
+    # statistics) walked every association of the portal.
+    for side in (associations.c.from_id, associations.c.to_id):
+        conn.execute(
+            associations.delete().where(associations.c.portal_id == portal_id, side == object_id)
         )
-    )
     conn.execute(
         unique_values.delete().where(
             unique_values.c.portal_id == portal_id,

@@ -122,6 +122,7 @@ def _expire(table: sa.Table) -> sa.Update:
     return (
         table.update()
         .where(
+            sa.text(CLAIMABLE),  # lets SQLite read the claim index, not every row
             table.c.status == PROCESSING,
             table.c.available_at <= sa.bindparam("now"),
             table.c.attempts >= sa.bindparam("max_attempts"),
@@ -202,7 +203,11 @@ def claim_holders(conn: Connection, table: sa.Table, prefix: str) -> list[str]:
     """The workers whose names start with ``prefix`` that hold claims."""
     rows = conn.execute(
         sa.select(table.c.claimed_by)
-        .where(table.c.status == PROCESSING, table.c.claimed_by.startswith(prefix, autoescape=True))
+        .where(
+            sa.text(CLAIMABLE),  # lets SQLite read the claim index, not every row
+            table.c.status == PROCESSING,
+            table.c.claimed_by.startswith(prefix, autoescape=True),
+        )
         .distinct()
     )
     return [r[0] for r in rows]
@@ -212,7 +217,11 @@ def release_claims(conn: Connection, table: sa.Table, worker: str, now: int) -> 
     """Make a gone worker's claims due at once (their attempts stay counted)."""
     result = conn.execute(
         table.update()
-        .where(table.c.status == PROCESSING, table.c.claimed_by == worker)
+        .where(
+            sa.text(CLAIMABLE),  # lets SQLite read the claim index, not every row
+            table.c.status == PROCESSING,
+            table.c.claimed_by == worker,
+        )
         .values(available_at=now)
     )
     return result.rowcount or 0

@@ -1,9 +1,11 @@
 """v3 GET by id with the default properties: answered in front of the stack, the same answer.
 
 Such a read is one indexed lookup of the object's row (crm/fastread.py).
-Adding any parameter (here ``archived=false``, which changes nothing) sends
-the same read the ordinary way, so the two answers must be byte for byte
-the same, before and after every kind of change.
+Adding a parameter the API does not define (which the ordinary face
+ignores) sends the same read the ordinary way, so the two answers must be
+byte for byte the same, before and after every kind of change, with the
+default properties and with ``archived=false`` or ``properties=`` (which the
+fast way answers too).
 """
 
 from __future__ import annotations
@@ -19,15 +21,22 @@ BODIES = {
                                 "lastname": "Point", "company": "Acme"}},
     "companies": {"properties": {"name": "Acme", "domain": "acme.example"}},
 }
+# A property each test changes, asked for by name.
+NAMED = {"contacts": "firstname", "companies": "name", "leads": "hs_lead_name"}
 
 
-def both(c, path: str) -> tuple:  # type: ignore[no-untyped-def]
+# Not a parameter of the API: the ordinary face ignores it, the fast way declines.
+ORDINARY = ("ordinary", "1")
+
+
+def both(c, path: str, params: list | None = None) -> tuple:  # type: ignore[no-untyped-def]
     """(fast, ordinary) answers to the same read."""
-    return c.get(path), c.get(path, params={"archived": "false"})
+    params = params or []
+    return c.get(path, params=params), c.get(path, params=[*params, ORDINARY])
 
 
-def same(c, path: str, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    fast, ordinary = both(c, path)
+def same(c, path: str, status: int = 200, params: list | None = None) -> dict:  # type: ignore[no-untyped-def]
+    fast, ordinary = both(c, path, params)
     assert fast.status_code == ordinary.status_code == status, (fast.text, ordinary.text)
     if status == 200:
         assert fast.content == ordinary.content
@@ -65,14 +74,20 @@ def test_default_get_by_id_is_the_ordinary_answer_through_changes(server, portal
         first = same(c, path)
         assert first["id"] == oid and first["archived"] is False
         assert first["properties"]["hs_object_id"] == oid
+        assert same(c, path, params=[("archived", "false")]) == first
+        named = same(c, path, params=[("properties", f"{NAMED[kind]},hs_object_id")])
+        assert list(named["properties"]) == [NAMED[kind], "hs_object_id"]
         time.sleep(0.01)  # a later updatedAt
         assert c.patch(path, json=change).status_code == 200
         second = same(c, path)
         assert "Renamed" in str(second["properties"]) and second != first
+        renamed = same(c, path, params=[("properties", f"{NAMED[kind]},hs_object_id")])
+        assert renamed != named and "Renamed" in str(renamed["properties"])
         for spelling in (path.replace(kind, kind.upper()), path + "?hapikey=" + portal.token):
             assert c.get(spelling).json() == second
         assert c.delete(path).status_code == 204
         same(c, path, 404)
+        same(c, path, 404, params=[("properties", NAMED[kind])])
 
 
 def test_reads_that_are_not_plain_default_gets_stay_ordinary(server, portal, other_portal):
@@ -106,3 +121,55 @@ def test_default_get_by_id_counts_against_rate_limits(db, server, portal):
         left = [c.get(path).headers["x-hubspot-ratelimit-daily-remaining"] for _ in range(3)]
         assert left == ["2", "1", "0"]
         assert c.get(path).status_code == 429
+
+
+def _define(c, kind: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    made = c.post(f"/crm/v3/properties/{kind}", json={
+        "name": name, "label": name, "type": "string", "fieldType": "text",
+        "groupName": "contactinformation" if kind == "contacts" else "companyinformation",
+    })
+    assert made.status_code == 201, made.text
+
+
+def test_reads_by_name_are_the_ordinary_answer(server, portal):
+    """The official client's ``properties=[...]`` and ``archived=False``, in every spelling."""
+    with portal.client() as c:
+        _define(c, "contacts", "favorite_color")
+        _define(c, "contacts", "old_prop")
+        _define(c, "companies", "company_only")
+        oid = c.post("/crm/v3/objects/contacts", json={"properties": {
+            "email": "named@example.com", "firstname": "Nam", "favorite_color": "blue",
+            "old_prop": "kept",
+        }}).json()["id"]
+        assert c.delete("/crm/v3/properties/contacts/old_prop").status_code == 204
+        path = f"/crm/v3/objects/contacts/{oid}"
+        served = {
+            "firstname": ["firstname"],
+            " email , firstname ,email,": ["email", "firstname"],
+            "lastname": ["lastname"],  # unset: shown as null
+            "favorite_color,old_prop,company_only,nope": ["favorite_color"],
+            "hs_object_id,createdate,lastmodifieddate,hs_createdate": [
+                "hs_object_id", "createdate", "lastmodifieddate", "hs_createdate"],
+        }
+        for asked, shown in served.items():
+            answer = same(c, path, params=[("properties", asked)])
+            assert list(answer["properties"]) == shown, asked
+        assert same(c, path, params=[("properties", "lastname")])["properties"] == {
+            "lastname": None}
+        repeated = same(c, path, params=[("properties", "firstname"), ("properties", "email")])
+        assert list(repeated["properties"]) == ["firstname", "email"]
+        default = same(c, path)
+        for params in ([("properties", "")], [("properties", " , ")], [("archived", "FALSE")],
+                       [("archived", "")], [("archived", "0")]):
+            assert same(c, path, params=params) == default, params
+        assert same(c, path, params=[("archived", "false"), ("properties", "favorite_color")])[
+            "properties"] == {"favorite_color": "blue"}
+        # Declined by the fast way, answered the ordinary way, the same both ways.
+        same(c, path, 404, params=[("archived", "true")])
+        same(c, path, 400, params=[("archived", "nope")])
+        history = same(c, path, params=[("propertiesWithHistory", "firstname")])
+        assert "propertiesWithHistory" in history
+        # A definition archived after a read: the next read leaves the property out.
+        assert c.delete("/crm/v3/properties/contacts/favorite_color").status_code == 204
+        assert same(c, path, params=[("properties", "favorite_color,email")])[
+            "properties"] == {"email": "named@example.com"}

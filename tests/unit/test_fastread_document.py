@@ -100,3 +100,20 @@ def test_the_reused_answers_are_bounded(monkeypatch) -> None:
     for object_id in range(10):
         fastread.by_id(db, 1, "0-2", object_id)  # type: ignore[arg-type]
         assert len(fastread._rendered) <= 3
+
+
+@pytest.mark.parametrize("type_id", sorted(fastread.PLANS))
+@pytest.mark.parametrize("props", PROPS)
+@pytest.mark.parametrize(("created", "updated"), TIMES)
+def test_named_is_the_ordinary_render_of_those_names(type_id: str, props: dict, created: int,
+                                                    updated: int) -> None:
+    every = sorted(DEFAULTS[type_id])
+    for names in (tuple(every), tuple(reversed(every)), ("hs_object_id",), tuple(every[:3])):
+        row = ObjectRow(id=77, portal_id=1, object_type=type_id, props=dict(props),
+                        created_at=created, updated_at=updated, archived=False,
+                        archived_at=None)
+        view = views(None, 1, [row], Want(list(names), [], []),  # type: ignore[arg-type]
+                     defs=DEFAULTS[type_id])[0]
+        assert fastread.named(type_id, 77, dict(props), created, updated, names) == (
+            orjson.dumps(render.obj(view))
+        )

@@ -13,9 +13,17 @@ the order the ordinary view lists them (crm/objects.py ``views``,
 crm/render.py ``obj``). Building the view objects and the generic render
 cost more than the read itself. The row is the source of truth itself, so
 nothing can be stale: an answer built before is reused only for a row read
-now that is the same in every column the answer comes from. Anything else (another parameter,
-an id that is not a plain number, no such live object) is left to the
-ordinary face, which answers it or renders its error.
+now that is the same in every column the answer comes from.
+
+The same read with ``archived=false`` (what it means anyway) or with
+``properties=`` (the official client's ``properties=[...]``) is answered
+here too: the asked names are parsed as the ordinary face does (repeated or
+comma separated, trimmed, empty ones and repeats dropped), the names without
+a live definition are left out, and each one kept is shown, null when unset.
+HubSpot's own properties are always defined; other names are looked up in the
+stored definitions in the same snapshot as the row. Anything else (another
+parameter, ``archived=true``, an id that is not a plain number, no such live
+object) is left to the ordinary face, which answers it or renders its error.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import orjson
 from leadhub import crm_types as ct
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
+from leadhub.store.crm_properties import live_stored_names_sql
+from leadhub.util import parse_bool
 from leadhub.values import ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
@@ -65,6 +75,98 @@ def object_path(path: str) -> tuple[str, int] | None:
 # again. Emptied when full (hot objects fill it again at once).
 RENDERED_MAX = 10_000
 _rendered: dict[int, tuple[str, str, int, int, bytes]] = {}
+# The same for reads of HubSpot's own properties by name, by (object id, names).
+_named: dict[tuple[int, tuple[str, ...]], tuple[str, str, int, int, bytes]] = {}
+
+
+def asked(params: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The property names a read asks for (empty: the default set), or None to decline.
+
+    Only ``properties`` and one ``archived`` that says false are served here; the
+    names are what ``crm.params.array`` makes of them.
+    """
+    names: list[str] = []
+    archived = False
+    for key, value in params:
+        if key == "properties":
+            names.extend(p.strip() for p in value.split(","))
+        elif key == "archived" and not archived and parse_bool(value) is False:
+            archived = True
+        else:
+            return None
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def read(
+    db: Database, portal_id: int, type_id: str, object_id: int, params: list[tuple[str, str]]
+) -> bytes | None:
+    """The answer to a GET by id with these parameters (no credential), or None to decline."""
+    names = asked(params) if params else ()
+    if names is None:
+        return None
+    if not names:
+        return by_id(db, portal_id, type_id, object_id)
+    return with_properties(db, portal_id, type_id, object_id, names)
+
+
+def with_properties(
+    db: Database, portal_id: int, type_id: str, object_id: int, names: tuple[str, ...]
+) -> bytes | None:
+    """A live object's SimplePublicObject with the properties named, or None."""
+    builtin = DEFAULTS[type_id]
+    others = [n for n in names if n not in builtin]
+    if not others:
+        # HubSpot's own names only: the answer depends on the row alone, as the default's.
+        rows = db.fast_rows(BY_ID, (object_id, portal_id, type_id))
+        if not rows:
+            return None
+        props, created_at, updated_at = rows[0]
+        key = (object_id, names)
+        seen = _named.get(key)
+        if (
+            seen is not None and seen[1] == props and seen[2] == created_at
+            and seen[3] == updated_at and seen[0] == type_id
+        ):
+            return seen[4]
+        body = named(type_id, object_id, orjson.loads(props), created_at, updated_at, names)
+        if len(_named) >= RENDERED_MAX:
+            _named.clear()
+        _named[key] = (type_id, props, created_at, updated_at, body)
+        return body
+    with db.fast_read() as rows_of:
+        rows = rows_of(BY_ID, (object_id, portal_id, type_id))
+        if not rows:
+            return None
+        live = {r[0] for r in rows_of(
+            live_stored_names_sql(len(others)), (portal_id, type_id, *others)
+        )}
+    props, created_at, updated_at = rows[0]
+    shown = tuple(n for n in names if n in builtin or n in live)
+    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
+
+
+def named(
+    type_id: str, object_id: int, props: dict[str, str], created_at: int, updated_at: int,
+    names: tuple[str, ...],
+) -> bytes:
+    """What ``render.obj`` gives for a live object with these (defined) properties shown."""
+    computed = COMPUTED[type_id]
+    key = str(object_id)
+    created = ms_to_iso(created_at)
+    updated = ms_to_iso(updated_at)
+    shown: dict[str, str | None] = {}
+    for name in names:
+        column = computed.get(name)
+        if column is None:
+            shown[name] = props.get(name)
+        elif column == "id":
+            shown[name] = key
+        else:
+            shown[name] = created if column == "created_at" else updated
+    return orjson.dumps({
+        "id": key, "properties": shown, "createdAt": created, "updatedAt": updated,
+        "archived": False,
+    })
 
 
 def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:

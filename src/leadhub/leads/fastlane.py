@@ -4,8 +4,8 @@
 ``GET /crm/v3/objects/{type}/{id}`` are the hottest calls of the API. When
 the request carries a credential the server already knows and the lead
 exists (v1: its stored document, or else its rows read and rendered in one
-read transaction, leads/documents.py) or the object is live and only its
-default properties are asked for (v3, crm/fastread.py), this ASGI layer
+read transaction, leads/documents.py) or the object is live and only
+properties are asked for, by default or by name (v3, crm/fastread.py), this ASGI layer
 answers it on the event loop's own connection, in front of Starlette's
 whole stack: no request object, no middleware, no routing, no response
 object. It sits outside the error handler, the NUL guard and the rate
@@ -85,9 +85,9 @@ class V1ReadLane:
             params = [(k, v) for k, v in params if k not in _CREDENTIAL_PARAMS]
         if path[1] == "c":
             found = fastread.object_path(path)
-            if found is None or params:
+            if found is None:
                 return None
-            return fastread.by_id(self.ctx.db, portal_id, *found)
+            return fastread.read(self.ctx.db, portal_id, *found, params)
         rest = path[len(PREFIX):]
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:

@@ -316,21 +316,17 @@ def associated_ids(
     for to_type in dict.fromkeys(to_types):
         if not types.unlabeled_exists(from_type, to_type):
             continue
+        links = assoc_store.targets(conn, portal_id, from_ids, to_type=to_type)
+        if not links:
+            continue
         known = types.by_id(conn, portal_id, from_type, to_type)
         live = {
             r.id
-            for r in obj_store.get_many(
-                conn,
-                portal_id,
-                {
-                    link.to_id
-                    for link in assoc_store.targets(conn, portal_id, from_ids, to_type=to_type)
-                },
-            ).values()
+            for r in obj_store.get_many(conn, portal_id, {link.to_id for link in links}).values()
             if not r.archived
         }
         grouped: dict[int, dict[int, list[AssocType]]] = {}
-        for link in assoc_store.targets(conn, portal_id, from_ids, to_type=to_type):
+        for link in links:
             if link.to_id in live and link.type_id in known:
                 per = grouped.setdefault(link.from_id, {}).setdefault(link.to_id, [])
                 per.append(known[link.type_id])

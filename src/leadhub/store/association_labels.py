@@ -33,16 +33,23 @@ def _row(r: Any) -> LabelRow:
     return LabelRow(r.type_id, r.from_type, r.to_type, r.reverse_type_id, r.name, r.label)
 
 
+# Built once: every read of an object's associations asks for its types, and building
+# the statement cost more than running it.
+_BETWEEN = (
+    sa.select(association_labels)
+    .where(
+        association_labels.c.portal_id == sa.bindparam("portal_id"),
+        association_labels.c.from_type == sa.bindparam("from_type"),
+        association_labels.c.to_type == sa.bindparam("to_type"),
+    )
+    .order_by(association_labels.c.type_id)
+)
+
+
 def between(conn: Connection, portal_id: int, from_type: str, to_type: str) -> list[LabelRow]:
     """The custom types from one object type to another, by type id."""
     rows = conn.execute(
-        sa.select(association_labels)
-        .where(
-            association_labels.c.portal_id == portal_id,
-            association_labels.c.from_type == from_type,
-            association_labels.c.to_type == to_type,
-        )
-        .order_by(association_labels.c.type_id)
+        _BETWEEN, {"portal_id": portal_id, "from_type": from_type, "to_type": to_type}
     )
     return [_row(r) for r in rows]
 

@@ -262,6 +262,40 @@ class LeadDocuments:
             with self.db.fast_budget(steps, statements=3):
                 return self._read_page(query, fast)
 
+    def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> bytes | None:
+        """``stored_page`` for a list restricted to ``guids`` (v1 ``guids[0]=...``, how the
+        legacy clients get a lead), if every guid has a stored document; else None.
+
+        The guids are matched as ``service.guids_to_ids`` matches them (trimmed, lower
+        case); one without a stored document (none, or no such lead) leaves the page to
+        the ordinary read, which tells them apart. TooLong as ``stored_page``.
+        """
+        with self.db.fast_read() as fast, \
+                self.db.fast_budget(INLINE_STEPS, statements=4):
+            return self._read_guids_page(query, guids, fast)
+
+    async def stored_guids(self, query: LeadListQuery, guids: list[str]) -> bytes | None:
+        """``stored_guids_page``: on the event loop for a short page, else in a worker
+        thread, as ``stored``."""
+        try:
+            return self.stored_guids_page(query, guids)
+        except TooLong:
+            return await self.db.aread_many(_stored_guids_page, self, query, guids)
+
+    def _read_guids_page(
+        self, query: LeadListQuery, guids: list[str],
+        rows: Callable[[str, Any], Sequence[Any]],
+    ) -> bytes | None:
+        keys = list(dict.fromkeys(g.strip().lower() for g in guids))
+        ids = [r[0] for r in rows(leaddocs.ids_by_guid_sql(len(keys)), (query.portal_id, *keys))]
+        if len(ids) < len(keys):
+            return None
+        query.lead_ids = ids
+        try:
+            return self._read_page(query, rows)
+        finally:
+            query.lead_ids = None
+
     async def stored(self, query: LeadListQuery) -> bytes | None:
         """``stored_page``: on the event loop for a short page, in a worker thread past
         INLINE_STEPS (a page that walks or sorts many rows)."""
@@ -285,8 +319,8 @@ class LeadDocuments:
         self, query: LeadListQuery, *, with_events: bool, guids: list[str] | None
     ) -> bytes:
         """One page of a v1 list as a JSON array."""
-        if self.enabled and with_events and not guids:
-            body = await self.stored(query)
+        if self.enabled and with_events:
+            body = await (self.stored_guids(query, guids) if guids else self.stored(query))
             if body is not None:
                 return body
         if not (self.enabled and with_events):
@@ -345,6 +379,15 @@ class LeadDocuments:
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
+
+
+def _stored_guids_page(
+    conn: Connection, docs: LeadDocuments, query: LeadListQuery, guids: list[str]
+) -> bytes | None:
+    """``LeadDocuments.stored_guids_page`` in a pooled read transaction (a worker thread's)."""
+    return docs._read_guids_page(
+        query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()
+    )
 
 
 def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:

@@ -13,9 +13,11 @@ would have let the request through untouched:
 - no NUL character in the path or query string (the guard's 400),
 - a credential the server already knows, of a portal known to have no rate
   limits right now (``PortalLimits.surely_off``),
-- parameters that parse (an invalid one is the face's 400) and ask for the
-  ordinary list (no ``guids``, conversion events included),
-- every lead on the page has a stored document, and nothing raised.
+- parameters that parse (an invalid one is the face's 400) and ask for
+  conversion events (the default),
+- every lead on the page has a stored document (with ``guids``, how the
+  legacy clients get a lead, every guid has one: ``stored_guids_page``), and
+  nothing raised.
 
 Everything else goes on to the ordinary stack, which gives the same answer
 the slow way. The page is read as the ordinary face reads a stored page
@@ -61,8 +63,13 @@ class V1ListLane:
             and self.ctx.docs.enabled
         ):
             try:
-                query = self._query(scope)
-                body = None if query is None else await self.ctx.docs.stored(query)
+                found = self._query(scope)
+                if found is None:
+                    body = None
+                elif found[1]:
+                    body = await self.ctx.docs.stored_guids(*found)
+                else:
+                    body = await self.ctx.docs.stored(found[0])
             except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
                 log.debug("list lane declined %s", scope["path"], exc_info=True)
                 body = None
@@ -76,7 +83,7 @@ class V1ListLane:
                 return
         await self.app(scope, receive, send)
 
-    def _query(self, scope: Scope) -> LeadListQuery | None:
+    def _query(self, scope: Scope) -> tuple[LeadListQuery, list[str]] | None:
         query: bytes = scope["query_string"]
         if has_nul(scope["path"], query):
             return None
@@ -86,9 +93,9 @@ class V1ListLane:
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
         req, guids = parse_list(portal_id, dict(items), items)
-        if guids or req.exclude_events:
+        if req.exclude_events:
             return None
-        return req.query
+        return req.query, guids
 
 
 __all__ = ["V1ListLane"]

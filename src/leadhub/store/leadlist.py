@@ -7,6 +7,7 @@ value sorts as the empty string (text) or 0 (numbers), as v1 renders it.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,8 @@ def _values(q: LeadListQuery) -> dict[str, Any]:
         values[f"ne{i}"] = value
     if q.fts is not None:
         values["fts"] = q.fts
+    if q.lead_ids is not None:
+        values["ids"] = json.dumps(q.lead_ids)
     return values
 
 
@@ -172,16 +175,23 @@ def _select(
             joined = joined.outerjoin(S, S.c.id == A.c.to_id)
         if _reads_contact_props(q) or (q.search and not by_copy):
             joined = joined.outerjoin(C, C.c.id == A.c.to_id)
-    # On the FTS path the few candidates are read by id and sorted; SQLite's
-    # unary + keeps it from walking a sort index over the whole portal instead.
-    portal = sa.literal_column("+l.portal_id") if q.fts is not None else L.c.portal_id
+    # On the FTS path and for a list of guids the few candidates are read by id and
+    # sorted; SQLite's unary + keeps it from walking a sort index over the whole portal
+    # instead.
+    by_id = q.fts is not None or q.lead_ids is not None
+    portal = sa.literal_column("+l.portal_id") if by_id else L.c.portal_id
     query = sa.select(L.c.id).select_from(joined).where(
         portal == param("portal"), L.c.object_type == LEADS
     )
     if not q.include_deleted:
         query = query.where(L.c.archived == sa.false())
     if q.lead_ids is not None:
-        query = query.where(L.c.id.in_(q.lead_ids))
+        ids = param("ids")
+        if isinstance(ids, sa.BindParameter):
+            query = query.where(L.c.id.in_(q.lead_ids))
+        else:
+            # The reusable text takes the ids as one JSON array.
+            query = query.where(sa.text("l.id IN (SELECT value FROM json_each(\\:ids))"))
     for i in range(len(q.search)):
         term = param(f"w{i}")
         searched = (
@@ -300,11 +310,9 @@ def sqlite_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]]:
 
     The text is compiled once per shape (sort, direction, which filters) and
     reused: building and compiling the query is most of a list's cost when
-    the page itself comes from an index. Not for queries restricted to
-    ``lead_ids`` (their text would hold the ids).
+    the page itself comes from an index. A query restricted to ``lead_ids``
+    takes them as one JSON array (``:ids``).
     """
-    if q.lead_ids is not None:
-        raise ValueError("a list restricted to lead ids has no reusable text")
     key = _shape(q)
     text = _TEXTS.get(key)
     if text is None:

@@ -287,6 +287,14 @@ class LeadDocuments:
         rows: Callable[[str, Any], Sequence[Any]],
     ) -> bytes | None:
         keys = list(dict.fromkeys(g.strip().lower() for g in guids))
+        if len(keys) == 1 and _keeps_every_lead(query):
+            # One lead, whatever the sort: its document, if the list keeps it.
+            found = rows(
+                leaddocs.BY_GUID if query.include_deleted else leaddocs.LIVE_BY_GUID,
+                (query.portal_id, keys[0]),
+            )
+            if found:
+                return self.body([found[0][0]])
         ids = [r[0] for r in rows(leaddocs.ids_by_guid_sql(len(keys)), (query.portal_id, *keys))]
         if len(ids) < len(keys):
             return None
@@ -379,6 +387,15 @@ class LeadDocuments:
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
+
+
+def _keeps_every_lead(q: LeadListQuery) -> bool:
+    """Whether a list keeps every lead it may hold (deleted ones aside): the first page,
+    no search, no time window, no filter."""
+    return (
+        q.offset == 0 and q.limit >= 1 and not q.search and q.start is None
+        and q.stop is None and not q.equals and not q.not_equals
+    )
 
 
 def _stored_guids_page(

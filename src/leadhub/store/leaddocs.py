@@ -29,6 +29,12 @@ from leadhub.store.schema import lead_documents
 
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
 
+# The document of a guid's lead if that lead is not deleted (a list of one guid).
+LIVE_BY_GUID = (
+    "SELECT d.doc FROM lead_documents d JOIN objects l ON l.id = d.lead_id "
+    "WHERE d.portal_id = ? AND d.guid = ? AND l.archived = 0"
+)
+
 # The document that an email finds alone (its person has this one lead).
 BY_DOC_EMAIL = "SELECT doc FROM lead_documents WHERE portal_id = ? AND email = ? LIMIT 2"
 

@@ -8,11 +8,20 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.run import COLD_READ, FIRST_READ, MIN_REQUESTS, Results, Row
+from bench.run import (
+    COLD_READ,
+    FIRST_READ,
+    LEGACY_GET,
+    MIN_REQUESTS,
+    V3_NAMED,
+    Results,
+    Row,
+)
 
 NOTES = Path(__file__).with_name("NOTES.md")
 POINT_READS = (
-    "v1 get lead by guid", "v1 get lead by email", "v3 get lead by id", FIRST_READ, COLD_READ)
+    "v1 get lead by guid", "v1 get lead by email", LEGACY_GET, "v3 get lead by id", V3_NAMED,
+    FIRST_READ, COLD_READ)
 # Rows whose target is half the ceiling with no errors.
 HALF_CEILING = (*POINT_READS, "form post: acknowledged (durable)")
 DRAIN_TARGET = 0.25

@@ -93,6 +93,10 @@ MIN_REQUESTS = 3
 # Reads of leads never read before (scenario 1, beside the reads of the sample read before),
 # from at most this many leads: more than a warm-up and three paired runs read here.
 FIRST_READ = "v1 get lead by guid, first read"
+# hubspot3's and hapipy's get_lead: a list restricted to the lead's guid.
+LEGACY_GET = "v1 get lead by guid as hubspot3 does (list?guids[0]=)"
+# The official client's basic_api.get_by_id(id, properties=[...], archived=False).
+V3_NAMED = "v3 get lead by id with properties and archived=false"
 COLD_READ = "v1 get lead by guid, no stored document"
 FIRST_READS_MAX = 200_000
 MAX_RUN_SECONDS = 120.0
@@ -377,8 +381,13 @@ def _point_reads(
         cfg.work / "get-email.txt",
         [("GET", "/leads/v1/lead?" + urlencode({"email": r["email"]}), "") for r in rows],
     )
+    legacy = wrk.write_requests(
+        cfg.work / "get-legacy.txt",
+        [("GET", "/leads/v1/list/?" + urlencode({"guids[0]": r["guid"]}), "") for r in rows],
+    )
     warm(srv, token, rows, store)
-    for name, reqs in (("v1 get lead by guid", by_guid), ("v1 get lead by email", by_email)):
+    for name, reqs in (("v1 get lead by guid", by_guid), ("v1 get lead by email", by_email),
+                       (LEGACY_GET, legacy)):
         if wanted(cfg, name):
             _record(res, size, name,
                     measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
@@ -465,6 +474,15 @@ def _v3_reads(
             cfg.work / "v3-get.txt", [("GET", f"/crm/v3/objects/leads/{i}", "") for i in ids]
         )
         _record(res, size, name,
+                measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
+    if wanted(cfg, V3_NAMED):
+        named = urlencode({
+            "properties": "hs_lead_name,hs_lead_type,hs_pipeline_stage", "archived": "false"})
+        reqs = wrk.write_requests(
+            cfg.work / "v3-get-named.txt",
+            [("GET", f"/crm/v3/objects/leads/{i}?{named}", "") for i in ids],
+        )
+        _record(res, size, V3_NAMED,
                 measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
     name = "v3 search: one month created, raw score >= 250, sort last modified"
     if not wanted(cfg, name):

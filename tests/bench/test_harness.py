@@ -15,7 +15,9 @@ from bench.report import render
 from bench.run import (
     COLD_READ,
     FIRST_READ,
+    LEGACY_GET,
     PORTAL,
+    V3_NAMED,
     Config,
     cached_share,
     drop_documents,
@@ -62,10 +64,12 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     assert imported > 0 and plain > 0
     names = [r.scenario for r in res.rows]
     assert names == [
-        "v1 get lead by guid", FIRST_READ, COLD_READ, "v1 list: one-week insertedAt window"
+        "v1 get lead by guid", LEGACY_GET, FIRST_READ, COLD_READ,
+        "v1 list: one-week insertedAt window",
     ]
-    read, first, cold, listed = res.rows
+    read, legacy, first, cold, listed = res.rows
     assert read.rps > 0 and read.errors == 0
+    assert legacy.rps > 0 and legacy.errors == 0 and legacy.ceiling_rps
     # a point read is measured in runs paired with the ceiling's; a list is not
     assert read.ceiling_rps and read.of_ceiling == pytest.approx(read.rps / read.ceiling_rps)
     # first reads: half the 280 leads outside the sample, in turn; reads without a
@@ -99,12 +103,13 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
     res = main(cfg)
     by_name = {r.scenario: r for r in res.rows}
     assert list(by_name) == [
-        "v3 get lead by id", "v3 search: one month created, raw score >= 250, sort last modified",
+        "v3 get lead by id", V3_NAMED,
+        "v3 search: one month created, raw score >= 250, sort last modified",
         "v3 update lead (PATCH)", "form post: acknowledged (durable)",
     ]
     for row in res.rows:
         assert row.rps > 0 and row.errors == 0, row
-    for name in ("v3 get lead by id", "form post: acknowledged (durable)"):
+    for name in ("v3 get lead by id", V3_NAMED, "form post: acknowledged (durable)"):
         paired = by_name[name]
         assert paired.ceiling_rps and paired.of_ceiling == pytest.approx(
             paired.rps / paired.ceiling_rps)
@@ -139,7 +144,7 @@ def test_harness_runs_on_postgresql(tmp_path, monkeypatch):
     )
     res = main(cfg)
     by_name = {r.scenario: r for r in res.rows}
-    assert len(by_name) == 5
+    assert len(by_name) == 6
     for row in res.rows:
         assert row.rps > 0 and row.errors == 0, row
         if row.plain_ms is not None:

@@ -193,6 +193,51 @@ def count_of_type(conn: Connection, portal_id: int, from_id: int, type_id: int) 
     )
 
 
+def _page_query(sqlite: bool, after: bool) -> sa.Select[Any]:
+    live = sa.select(objects.c.id).where(
+        objects.c.portal_id == sa.bindparam("portal_id"),
+        objects.c.id == associations.c.to_id,
+        objects.c.archived == sa.false(),
+    )
+    target: sa.ColumnElement[int] = associations.c.to_id
+    if sqlite:
+        # Ordered and distinct by the bare column, SQLite's planner, which has no
+        # statistics, walked ix_associations_to through every association of the portal
+        # (it yields that order with no sort) instead of the object's own from the
+        # primary key. An expression no index holds leaves it the primary key.
+        target = associations.c.to_id + 0
+    target = target.label("target")
+    query = (
+        sa.select(target)
+        .where(
+            associations.c.portal_id == sa.bindparam("portal_id"),
+            associations.c.from_id == sa.bindparam("from_id"),
+            associations.c.to_type == sa.bindparam("to_type"),
+            live.exists(),
+        )
+        .distinct()
+        .order_by(target)
+        .limit(sa.bindparam("limit"))
+    )
+    if after:
+        query = query.where(associations.c.to_id > sa.bindparam("after"))
+    return query
+
+
+# Built once (per dialect, with and without a cursor): building the statements cost
+# more than running them.
+_PAGE = {(lite, a): _page_query(lite, a) for lite in (False, True) for a in (False, True)}
+_PAGE_ROWS = (
+    sa.select(associations)
+    .where(
+        associations.c.portal_id == sa.bindparam("portal_id"),
+        associations.c.from_id == sa.bindparam("from_id"),
+        associations.c.to_id.in_(sa.bindparam("ids", expanding=True)),
+    )
+    .order_by(associations.c.to_id, associations.c.type_id)
+)
+
+
 def page(
     conn: Connection,
     portal_id: int,
@@ -207,46 +252,19 @@ def page(
     Returns the rows of at most ``limit`` targets keyed by target id (in id
     order), and the last target id when more targets follow (the cursor).
     """
-    live = sa.select(objects.c.id).where(
-        objects.c.portal_id == portal_id,
-        objects.c.id == associations.c.to_id,
-        objects.c.archived == sa.false(),
-    )
-    target: sa.ColumnElement[int] = associations.c.to_id
-    if conn.dialect.name == "sqlite":
-        # Ordered and distinct by the bare column, SQLite's planner, which has no
-        # statistics, walked ix_associations_to through every association of the portal
-        # (it yields that order with no sort) instead of the object's own from the
-        # primary key. An expression no index holds leaves it the primary key.
-        target = associations.c.to_id + 0
-    target = target.label("target")
-    query = (
-        sa.select(target)
-        .where(
-            associations.c.portal_id == portal_id,
-            associations.c.from_id == from_id,
-            associations.c.to_type == to_type,
-            live.exists(),
-        )
-        .distinct()
-        .order_by(target)
-        .limit(limit + 1)
-    )
+    params: dict[str, Any] = {
+        "portal_id": portal_id, "from_id": from_id, "to_type": to_type, "limit": limit + 1,
+    }
     if after is not None:
-        query = query.where(associations.c.to_id > after)
-    ids = list(conn.execute(query).scalars())
+        params["after"] = after
+    query = _PAGE[conn.dialect.name == "sqlite", after is not None]
+    ids = list(conn.execute(query, params).scalars())
     more = len(ids) > limit
     ids = ids[:limit]
     out: dict[int, list[AssociationRow]] = {i: [] for i in ids}
     if ids:
         rows = conn.execute(
-            sa.select(associations)
-            .where(
-                associations.c.portal_id == portal_id,
-                associations.c.from_id == from_id,
-                associations.c.to_id.in_(ids),
-            )
-            .order_by(associations.c.to_id, associations.c.type_id)
+            _PAGE_ROWS, {"portal_id": portal_id, "from_id": from_id, "ids": ids}
         )
         for r in rows:
             out[r.to_id].append(_row(r))

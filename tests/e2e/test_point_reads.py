@@ -96,9 +96,9 @@ def test_reads_that_are_not_plain_default_gets_stay_ordinary(server, portal, oth
         path = f"/crm/v3/objects/contacts/{oid}"
         named = c.get(path, params={"properties": "company"}).json()
         assert named["properties"]["company"] == "Acme" and "firstname" not in named["properties"]
-        by_email = c.get("/crm/v3/objects/contacts/point@example.com",
-                         params={"idProperty": "email"})
-        assert by_email.json()["id"] == oid
+        by_email = same(c, "/crm/v3/objects/contacts/point@example.com",
+                        params=[("idProperty", "email")])
+        assert by_email["id"] == oid
         assert c.get("/crm/v3/objects/contacts/not-a-number").status_code == 404
         assert c.get("/crm/v3/objects/nope/1").status_code == 400
         nul = c.get(f"{path}?access_token=%00")
@@ -173,3 +173,42 @@ def test_reads_by_name_are_the_ordinary_answer(server, portal):
         assert c.delete("/crm/v3/properties/contacts/favorite_color").status_code == 204
         assert same(c, path, params=[("properties", "favorite_color,email")])[
             "properties"] == {"email": "named@example.com"}
+
+
+def test_reads_by_a_unique_property_are_the_ordinary_answer(server, portal, other_portal):
+    """The official client's get_by_id(email, id_property="email"), and the same for a
+    company's domain: HubSpot's own unique-value properties, in every spelling."""
+    with portal.client() as c:
+        made = c.post("/crm/v3/objects/contacts", json=BODIES["contacts"]).json()
+        company = c.post("/crm/v3/objects/companies", json=BODIES["companies"]).json()
+        _define(c, "contacts", "code_name")
+        spellings = ["point@example.com", "POINT@Example.com", " point@example.com ",
+                     "point%40example.com"]
+        for key in spellings:
+            path = f"/crm/v3/objects/contacts/{key}"
+            for params in ([("idProperty", "email")],
+                           [("idProperty", "email"), ("properties", "email,code_name,nope")],
+                           [("idProperty", "email"), ("archived", "false")]):
+                assert same(c, path, params=params)["id"] == made["id"], (key, params)
+        assert same(c, "/crm/v3/objects/companies/ACME.example",
+                    params=[("idProperty", "domain")])["id"] == company["id"]
+        same(c, f"/crm/v3/objects/contacts/{made['id']}", params=[("idProperty", "hs_object_id")])
+        same(c, "/crm/v3/objects/contacts/nobody@example.com", 404,
+             params=[("idProperty", "email")])
+        same(c, "/crm/v3/objects/contacts/point@example.com", 400,
+             params=[("idProperty", "firstname")])  # not a unique-value property
+        same(c, "/crm/v3/objects/contacts/point@example.com", 400,
+             params=[("idProperty", "code_name")])
+        assert c.patch(f"/crm/v3/objects/contacts/{made['id']}",
+                       json={"properties": {"email": "moved@example.com"}}).status_code == 200
+        same(c, "/crm/v3/objects/contacts/point@example.com", 404,
+             params=[("idProperty", "email")])
+        moved = same(c, "/crm/v3/objects/contacts/moved@example.com",
+                     params=[("idProperty", "email")])
+        assert moved["properties"]["email"] == "moved@example.com"
+        assert c.delete(f"/crm/v3/objects/contacts/{made['id']}").status_code == 204
+        same(c, "/crm/v3/objects/contacts/moved@example.com", 404,
+             params=[("idProperty", "email")])
+    with other_portal.client() as c:
+        assert c.get("/crm/v3/objects/companies/acme.example",
+                     params={"idProperty": "domain"}).status_code == 404

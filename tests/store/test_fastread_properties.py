@@ -23,17 +23,21 @@ from leadhub.store.objects import Change
 CHANGE = Change(1_700_000_000_000, "API", "test")
 
 
-@pytest.mark.parametrize(("params", "names"), [
-    ([], ()),
-    ([("archived", "false")], ()),
-    ([("archived", "False")], ()),
-    ([("archived", "")], ()),
-    ([("properties", "a,b"), ("properties", " c ,a,,")], ("a", "b", "c")),
-    ([("properties", "")], ()),
-    ([("archived", "0"), ("properties", "x")], ("x",)),
+@pytest.mark.parametrize(("params", "names", "id_property"), [
+    ([], (), None),
+    ([("archived", "false")], (), None),
+    ([("archived", "False")], (), None),
+    ([("archived", "")], (), None),
+    ([("properties", "a,b"), ("properties", " c ,a,,")], ("a", "b", "c"), None),
+    ([("properties", "")], (), None),
+    ([("archived", "0"), ("properties", "x")], ("x",), None),
+    ([("idProperty", "email"), ("properties", "email")], ("email",), "email"),
+    ([("idProperty", "")], (), ""),
 ])
-def test_asked_names_are_those_of_the_ordinary_parser(params: list, names: tuple) -> None:
-    assert fastread.asked(params) == names
+def test_asked_names_are_those_of_the_ordinary_parser(
+    params: list, names: tuple, id_property: str | None
+) -> None:
+    assert fastread.asked(params) == (names, id_property)
 
 
 @pytest.mark.parametrize("params", [
@@ -42,7 +46,7 @@ def test_asked_names_are_those_of_the_ordinary_parser(params: list, names: tuple
     [("archived", "false"), ("archived", "false")],
     [("propertiesWithHistory", "email")],
     [("associations", "contacts")],
-    [("idProperty", "email")],
+    [("idProperty", "email"), ("idProperty", "email")],
     [("unknown", "1")],
 ])
 def test_other_parameters_are_declined(params: list) -> None:
@@ -67,9 +71,17 @@ def test_read_by_name_is_the_ordinary_view(db: Database) -> None:
     pid, oid = db.write_call(fill)
     for names in (("email",), ("favorite_color", "gone_prop", "lastname", "hs_object_id"),
                   ("nope",), ("createdate", "email", "createdate")):
-        fast = fastread.read(db, pid, ct.CONTACTS, oid, [("properties", ",".join(names))])
+        fast = fastread.read(db, pid, ct.CONTACTS, str(oid), [("properties", ",".join(names))])
         assert fast is not None, names
         view = db.read_call(svc.get_object, pid, ct.CONTACTS, str(oid), Want(list(names), [], []))
         assert fast == orjson.dumps(render.obj(view)), names
-    assert fastread.read(db, pid, ct.CONTACTS, oid + 1000, [("properties", "email")]) is None
-    assert fastread.read(db, pid + 1, ct.CONTACTS, oid, [("properties", "email")]) is None
+    by_email = [("idProperty", "email"), ("properties", "favorite_color,email")]
+    fast = fastread.read(db, pid, ct.CONTACTS, " FAST@example.com", by_email)
+    view = db.read_call(svc.get_object, pid, ct.CONTACTS, " FAST@example.com",
+                        Want(["favorite_color", "email"], [], []), id_property="email")
+    assert fast is not None and fast == orjson.dumps(render.obj(view))
+    assert fastread.read(db, pid, ct.CONTACTS, str(oid + 1000), [("properties", "email")]) is None
+    assert fastread.read(db, pid + 1, ct.CONTACTS, str(oid), [("properties", "email")]) is None
+    assert fastread.read(db, pid, ct.CONTACTS, "nobody@example.com", by_email) is None
+    assert fastread.read(db, pid, ct.CONTACTS, "fast@example.com",
+                         [("idProperty", "favorite_color")]) is None  # not HubSpot's own

@@ -15,18 +15,25 @@ cost more than the read itself. The row is the source of truth itself, so
 nothing can be stale: an answer built before is reused only for a row read
 now that is the same in every column the answer comes from.
 
-The same read with ``archived=false`` (what it means anyway) or with
-``properties=`` (the official client's ``properties=[...]``) is answered
-here too: the asked names are parsed as the ordinary face does (repeated or
-comma separated, trimmed, empty ones and repeats dropped), the names without
-a live definition are left out, and each one kept is shown, null when unset.
-HubSpot's own properties are always defined; other names are looked up in the
-stored definitions in the same snapshot as the row. Anything else (another
-parameter, ``archived=true``, an id that is not a plain number, no such live
-object) is left to the ordinary face, which answers it or renders its error.
+The same read with ``archived=false`` (what it means anyway), with
+``idProperty`` naming one of HubSpot's own unique-value properties (a
+contact by email, a company by domain: the value trimmed and lower-cased,
+looked up in the same snapshot as the row), or with ``properties=`` (the
+official client's ``properties=[...]``) is answered here too: the asked
+names are parsed as the ordinary face does (repeated or comma separated,
+trimmed, empty ones and repeats dropped), the names without a live
+definition are left out, and each one kept is shown, null when unset.
+HubSpot's own properties are always defined; other names are looked up in
+the stored definitions in the same snapshot as the row. Anything else
+(another parameter, ``archived=true``, a custom ``idProperty``, an id that
+is not a plain number, no such live object) is left to the ordinary face,
+which answers it or renders its error.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -34,6 +41,7 @@ from leadhub import crm_types as ct
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
+from leadhub.store.objects import FIND_UNIQUE_SQL
 from leadhub.util import parse_bool
 from leadhub.values import ms_to_iso
 
@@ -56,18 +64,28 @@ PLANS: dict[str, tuple[tuple[str, str | None], ...]] = {
 assert {c for plan in PLANS.values() for _, c in plan} <= {None, "id", "created_at", "updated_at"}
 
 
-def object_path(path: str) -> tuple[str, int] | None:
-    """(object type, id) of a ``/crm/v3/objects/{type}/{id}`` path with a plain numeric id."""
+# Per type, HubSpot's own unique-value properties: an ``idProperty`` the fast way can
+# resolve without the portal's definitions (``hasUniqueValue`` cannot be changed, and
+# HubSpot's own properties cannot be archived or created again).
+UNIQUE: dict[str, frozenset[str]] = {
+    t: frozenset(n for n, d in DEFAULTS[t].items() if d.get("hasUniqueValue")) for t in _SERVED
+}
+
+
+def object_path(path: str) -> tuple[str, str] | None:
+    """(object type, the path's object key) of a ``/crm/v3/objects/{type}/{key}`` path."""
     parts = path[len(PREFIX):].split("/")
-    if len(parts) != 2:
+    if len(parts) != 2 or not parts[1]:
         return None
     name, key = parts
     type_id = ct.TYPE_BY_NAME.get(name.strip().lower())
     if type_id not in _SERVED:
         return None
-    if not (key.isascii() and key.isdigit() and len(key) < 19):
-        return None
-    return type_id, int(key)
+    return type_id, key
+
+
+def _plain_id(key: str) -> int | None:
+    return int(key) if key.isascii() and key.isdigit() and len(key) < 19 else None
 
 
 # Answers built before, by object id, with the row they were built from: a read whose row is
@@ -79,34 +97,74 @@ _rendered: dict[int, tuple[str, str, int, int, bytes]] = {}
 _named: dict[tuple[int, tuple[str, ...]], tuple[str, str, int, int, bytes]] = {}
 
 
-def asked(params: list[tuple[str, str]]) -> tuple[str, ...] | None:
-    """The property names a read asks for (empty: the default set), or None to decline.
+def asked(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], str | None] | None:
+    """The property names a read asks for (empty: the default set) and its ``idProperty``
+    (None: the object id), or None to decline.
 
-    Only ``properties`` and one ``archived`` that says false are served here; the
-    names are what ``crm.params.array`` makes of them.
+    Only ``properties``, one ``archived`` that says false and one ``idProperty``
+    are served here; the names are what ``crm.params.array`` makes of them.
     """
     names: list[str] = []
     archived = False
+    id_property = None
     for key, value in params:
         if key == "properties":
             names.extend(p.strip() for p in value.split(","))
         elif key == "archived" and not archived and parse_bool(value) is False:
             archived = True
+        elif key == "idProperty" and id_property is None:
+            id_property = value
         else:
             return None
-    return tuple(dict.fromkeys(n for n in names if n))
+    return tuple(dict.fromkeys(n for n in names if n)), id_property
 
 
 def read(
-    db: Database, portal_id: int, type_id: str, object_id: int, params: list[tuple[str, str]]
+    db: Database, portal_id: int, type_id: str, key: str, params: list[tuple[str, str]]
 ) -> bytes | None:
-    """The answer to a GET by id with these parameters (no credential), or None to decline."""
-    names = asked(params) if params else ()
-    if names is None:
+    """The answer to a GET by id or ``idProperty`` with these parameters (no credential),
+    or None to decline."""
+    found = asked(params) if params else ((), None)
+    if found is None:
         return None
+    names, id_property = found
+    if not id_property or id_property == "hs_object_id":
+        object_id = _plain_id(key)
+        if object_id is None:
+            return None
+        if not names:
+            return by_id(db, portal_id, type_id, object_id)
+        return with_properties(db, portal_id, type_id, object_id, names)
+    if id_property not in UNIQUE[type_id]:
+        return None  # another property: the portal's definitions decide
+    with db.fast_read() as rows_of:
+        # The lookup and the row in one snapshot, as the ordinary face reads them.
+        held = rows_of(FIND_UNIQUE_SQL, (portal_id, type_id, id_property, key.strip().lower()))
+        if not held:
+            return None
+        return _answer(rows_of, portal_id, type_id, held[0][0], names)
+
+
+def _answer(
+    rows_of: Callable[[str, Any], list[tuple[Any, ...]]], portal_id: int, type_id: str,
+    object_id: int, names: tuple[str, ...],
+) -> bytes | None:
+    """The answer for a live object read with ``rows_of`` (one snapshot), or None."""
+    rows = rows_of(BY_ID, (object_id, portal_id, type_id))
+    if not rows:
+        return None
+    props, created_at, updated_at = rows[0]
     if not names:
-        return by_id(db, portal_id, type_id, object_id)
-    return with_properties(db, portal_id, type_id, object_id, names)
+        return document(type_id, object_id, orjson.loads(props), created_at, updated_at)
+    builtin = DEFAULTS[type_id]
+    others = [n for n in names if n not in builtin]
+    live: set[str] = set()
+    if others:
+        live = {r[0] for r in rows_of(
+            live_stored_names_sql(len(others)), (portal_id, type_id, *others)
+        )}
+    shown = tuple(n for n in names if n in builtin or n in live)
+    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
 
 
 def with_properties(
@@ -134,15 +192,7 @@ def with_properties(
         _named[key] = (type_id, props, created_at, updated_at, body)
         return body
     with db.fast_read() as rows_of:
-        rows = rows_of(BY_ID, (object_id, portal_id, type_id))
-        if not rows:
-            return None
-        live = {r[0] for r in rows_of(
-            live_stored_names_sql(len(others)), (portal_id, type_id, *others)
-        )}
-    props, created_at, updated_at = rows[0]
-    shown = tuple(n for n in names if n in builtin or n in live)
-    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
+        return _answer(rows_of, portal_id, type_id, object_id, names)
 
 
 def named(

@@ -9,7 +9,8 @@ directions joined by ``OR``), each found by hand long after it was written.
 
 This test sends the API's requests (v1 and v3, reads and writes, lists,
 searches, batches, associations, labels, properties, merges and deletes) to
-the application in this process, captures every statement SQLAlchemy sends,
+the application in this process, processes form posts as the worker does,
+captures every statement SQLAlchemy sends,
 and asks SQLite how it would run each one. A statement whose plan reads a
 large table (objects, associations, documents, history, events...) only
 narrowed to the portal, or not narrowed at all, fails the test, unless it is
@@ -31,7 +32,11 @@ import sqlalchemy as sa
 
 from leadhub.app import create_app
 from leadhub.config import Settings
+from leadhub.ingest import service as ingest_service
+from leadhub.ingest.process import Policy, process_claimed
 from leadhub.store import Database
+from leadhub.store import queue as queue_store
+from leadhub.util import new_guid
 from tests.conftest import make_portal
 from tests.factories import make_lead
 
@@ -164,6 +169,28 @@ async def _workload(app: Any, token: str, lead_guids: list[str], event_guid: str
             "guid": lead_guids[2], "isDeleted": True})
 
 
+def _drain(db: Database, portal_id: int) -> None:
+    """Form posts of new people, of known people and of a known user token, processed as
+    the worker processes them."""
+    form = db.write_call(ingest_service.create_form, portal_id, "Plans form")
+    posts = [
+        [("Email", "plannew@example.com"), ("FirstName", "New"), ("UserToken", "tok-1")],
+        [("Email", "planlead0@example.com"), ("Company", "Known Co")],
+        [("Email", "plannew2@example.com"), ("UserToken", "tok-1")],
+        [("Email", "PLANNEW@example.com"), ("LastName", "Again")],
+    ]
+    db.write_call(queue_store.enqueue, [
+        {"guid": new_guid(), "portal_id": portal_id, "form_id": form.id,
+         "form_name": form.name, "form_guid": form.guid, "fields": fields,
+         "received_at": 1_700_000_000_000 + i}
+        for i, fields in enumerate(posts)
+    ])
+    ids = db.write_call(queue_store.claim_submissions, "plans", 1_800_000_000_000, 60_000, 10, 5)
+    assert len(ids) == len(posts)
+    outcomes = db.write_call(process_claimed, ids, "plans", Policy())
+    assert len(outcomes) == len(posts)
+
+
 def test_no_request_walks_a_portal(db: Database, sent: list[tuple[str, Any]]) -> None:
     if not db.is_sqlite:
         pytest.skip("a plan without statistics is SQLite's")
@@ -178,6 +205,7 @@ def test_no_request_walks_a_portal(db: Database, sent: list[tuple[str, Any]]) ->
         sent.clear()
         asyncio.run(_workload(app, portal.token, [x.guid for x in leads],
                               leads[0].event_guids[0]))
+        _drain(db, portal.id)
     finally:
         app.state.ingest.stop()
     assert len(sent) > 200  # the workload reached the store

@@ -20,19 +20,25 @@ from leadhub.store import queue as queue_store
 from leadhub.store.schema import callbacks, submissions
 
 
-def _captured_select(db: Database, claim: Any) -> tuple[str, Any]:
+def _statements(db: Database, run: Any, head: str) -> list[tuple[str, Any]]:
+    """The statements starting with ``head`` that ``run(conn)`` sends, in a write."""
     sent: list[tuple[str, Any]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT ID FROM"):
+        if statement.lstrip().upper().startswith(head):
             sent.append((statement, parameters))
 
     sa.event.listen(db.engine, "before_cursor_execute", capture)
     try:
         with db.write() as conn:
-            claim(conn)
+            run(conn)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", capture)
+    return sent
+
+
+def _captured_select(db: Database, claim: Any) -> tuple[str, Any]:
+    sent = _statements(db, claim, "SELECT ID FROM")
     assert len(sent) == 1, sent
     return sent[0]
 
@@ -69,21 +75,6 @@ def test_claims_read_the_claim_index_in_order(db: Database) -> None:
     ids = db.write_call(queue_store.claim_submissions, "w2", 10**13, 1, 10, 5)
     assert ids == sorted(ids) and len(ids) == 10
 
-
-def _statements(db: Database, run: Any, head: str) -> list[tuple[str, Any]]:
-    sent: list[tuple[str, Any]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith(head):
-            sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        with db.write() as conn:
-            run(conn)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
-    return sent
 
 
 def test_lease_upkeep_reads_the_claim_index_not_every_row(db: Database) -> None:

@@ -32,7 +32,7 @@ which answers it or renders its error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -178,19 +178,7 @@ def with_properties(
         rows = db.fast_rows(BY_ID, (object_id, portal_id, type_id))
         if not rows:
             return None
-        props, created_at, updated_at = rows[0]
-        key = (object_id, names)
-        seen = _named.get(key)
-        if (
-            seen is not None and seen[1] == props and seen[2] == created_at
-            and seen[3] == updated_at and seen[0] == type_id
-        ):
-            return seen[4]
-        body = named(type_id, object_id, orjson.loads(props), created_at, updated_at, names)
-        if len(_named) >= RENDERED_MAX:
-            _named.clear()
-        _named[key] = (type_id, props, created_at, updated_at, body)
-        return body
+        return _reuse(_named, (object_id, names), type_id, object_id, rows[0], names)
     with db.fast_read() as rows_of:
         return _answer(rows_of, portal_id, type_id, object_id, names)
 
@@ -201,22 +189,8 @@ def named(
 ) -> bytes:
     """What ``render.obj`` gives for a live object with these (defined) properties shown."""
     computed = COMPUTED[type_id]
-    key = str(object_id)
-    created = ms_to_iso(created_at)
-    updated = ms_to_iso(updated_at)
-    shown: dict[str, str | None] = {}
-    for name in names:
-        column = computed.get(name)
-        if column is None:
-            shown[name] = props.get(name)
-        elif column == "id":
-            shown[name] = key
-        else:
-            shown[name] = created if column == "created_at" else updated
-    return orjson.dumps({
-        "id": key, "properties": shown, "createdAt": created, "updatedAt": updated,
-        "archived": False,
-    })
+    plan = [(n, computed.get(n)) for n in names]
+    return _body(object_id, props, created_at, updated_at, plan, show_unset=True)
 
 
 def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:
@@ -224,17 +198,30 @@ def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes |
     rows = db.fast_rows(BY_ID, (object_id, portal_id, type_id))
     if not rows:
         return None
-    props, created_at, updated_at = rows[0]
-    seen = _rendered.get(object_id)
+    return _reuse(_rendered, object_id, type_id, object_id, rows[0], ())
+
+
+def _reuse(
+    cache: dict[Any, tuple[str, str, int, int, bytes]], key: Any, type_id: str,
+    object_id: int, row: tuple[str, int, int], names: tuple[str, ...],
+) -> bytes:
+    """The answer built before from the same row, or built now (``names``: those shown,
+    or the default set) and kept."""
+    props, created_at, updated_at = row
+    seen = cache.get(key)
     if (
         seen is not None and seen[1] == props and seen[2] == created_at
         and seen[3] == updated_at and seen[0] == type_id
     ):
         return seen[4]
-    body = document(type_id, object_id, orjson.loads(props), created_at, updated_at)
-    if len(_rendered) >= RENDERED_MAX:
-        _rendered.clear()
-    _rendered[object_id] = (type_id, props, created_at, updated_at, body)
+    values = orjson.loads(props)
+    body = (
+        named(type_id, object_id, values, created_at, updated_at, names) if names
+        else document(type_id, object_id, values, created_at, updated_at)
+    )
+    if len(cache) >= RENDERED_MAX:
+        cache.clear()
+    cache[key] = (type_id, props, created_at, updated_at, body)
     return body
 
 
@@ -242,14 +229,23 @@ def document(
     type_id: str, object_id: int, props: dict[str, str], created_at: int, updated_at: int
 ) -> bytes:
     """What ``render.obj`` gives for the default view of a live object with these values."""
+    return _body(object_id, props, created_at, updated_at, PLANS[type_id], show_unset=False)
+
+
+def _body(
+    object_id: int, props: dict[str, str], created_at: int, updated_at: int,
+    plan: Iterable[tuple[str, str | None]], *, show_unset: bool,
+) -> bytes:
+    """A SimplePublicObject of a live object: each property of ``plan`` from the stored
+    values (unset ones as null, or left out) or the row's column it is computed from."""
     key = str(object_id)
     created = ms_to_iso(created_at)
     updated = ms_to_iso(updated_at)
-    shown: dict[str, str] = {}
-    for name, column in PLANS[type_id]:
+    shown: dict[str, str | None] = {}
+    for name, column in plan:
         if column is None:
             value = props.get(name)
-            if value is not None:
+            if value is not None or show_unset:
                 shown[name] = value
         elif column == "id":
             shown[name] = key

@@ -48,6 +48,9 @@ from leadhub.store.leadlist import (
 
 log = logging.getLogger("leadhub")
 
+# A list page's JSON array, and the views of its leads read without a stored document.
+Page = tuple[bytes, list[LeadView]]
+
 LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
 # Where the base URL goes in a document: a byte no JSON text from orjson holds.
 BASE_MARK = b"\x00"
@@ -248,21 +251,22 @@ class LeadDocuments:
         view = await self.db.aread_many(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
-    def stored_page(self, query: LeadListQuery, *, steps: int | None = None) -> bytes | None:
-        """A list page as a JSON array if every lead on it has a stored document, else None.
+    def stored_page(self, query: LeadListQuery, *, steps: int | None = None) -> Page:
+        """A list page: its JSON array, and the views of its leads that had no stored
+        document (read from their rows and rendered; ``stored`` schedules storing them).
 
-        The list's SQL text is compiled once per shape; the page's ids and
-        documents are read in one read transaction on this thread's fast
+        The list's SQL text is compiled once per shape; the page's ids, documents
+        and missing leads are read in one read transaction on this thread's fast
         connection, stopped with TooLong past about ``steps`` SQLite steps.
         """
         with self.db.fast_read() as fast:
             if steps is None:
                 return self._read_page(query, fast)
-            # The search plan's probe, the page's ids, their documents.
-            with self.db.fast_budget(steps, statements=3):
-                return self._read_page(query, fast)
+            # The search plan's probe, the page's ids, their documents, missing leads.
+            with self.db.fast_budget(steps, statements=3 + rawload.STATEMENTS):
+                return self._read_page(query, fast, inline=True)
 
-    def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> bytes | None:
+    def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> Page | None:
         """``stored_page`` for a list restricted to ``guids`` (v1 ``guids[0]=...``, how the
         legacy clients get a lead), if every guid has a stored document; else None.
 
@@ -271,21 +275,22 @@ class LeadDocuments:
         the ordinary read, which tells them apart. TooLong as ``stored_page``.
         """
         with self.db.fast_read() as fast, \
-                self.db.fast_budget(INLINE_STEPS, statements=4):
-            return self._read_guids_page(query, guids, fast)
+                self.db.fast_budget(INLINE_STEPS, statements=4 + rawload.STATEMENTS):
+            return self._read_guids_page(query, guids, fast, inline=True)
 
     async def stored_guids(self, query: LeadListQuery, guids: list[str]) -> bytes | None:
         """``stored_guids_page``: on the event loop for a short page, else in a worker
         thread, as ``stored``."""
         try:
-            return self.stored_guids_page(query, guids)
+            page = self.stored_guids_page(query, guids)
         except TooLong:
-            return await self.db.aread_many(_stored_guids_page, self, query, guids)
+            page = await self.db.aread_many(_stored_guids_page, self, query, guids)
+        return None if page is None else self._kept(page)
 
     def _read_guids_page(
         self, query: LeadListQuery, guids: list[str],
-        rows: Callable[[str, Any], Sequence[Any]],
-    ) -> bytes | None:
+        rows: Callable[[str, Any], Sequence[Any]], *, inline: bool = False,
+    ) -> Page | None:
         keys = list(dict.fromkeys(g.strip().lower() for g in guids))
         if len(keys) == 1 and _keeps_every_lead(query):
             # One lead, whatever the sort: its document, if the list keeps it.
@@ -294,41 +299,62 @@ class LeadDocuments:
                 (query.portal_id, keys[0]),
             )
             if found:
-                return self.body([found[0][0]])
+                return self.body([found[0][0]]), []
         ids = [r[0] for r in rows(leaddocs.ids_by_guid_sql(len(keys)), (query.portal_id, *keys))]
         if len(ids) < len(keys):
             return None
         query.lead_ids = ids
         try:
-            return self._read_page(query, rows)
+            return self._read_page(query, rows, inline=inline)
         finally:
             query.lead_ids = None
 
-    async def stored(self, query: LeadListQuery) -> bytes | None:
+    async def stored(self, query: LeadListQuery) -> bytes:
         """``stored_page``: on the event loop for a short page, in a worker thread past
-        INLINE_STEPS (a page that walks or sorts many rows)."""
+        INLINE_STEPS (a page that walks or sorts many rows, or whose leads without a
+        document take long to read)."""
         try:
-            return self.stored_page(query, steps=INLINE_STEPS)
+            page = self.stored_page(query, steps=INLINE_STEPS)
         except TooLong:
-            return await self.db.aread_many(_stored_page, self, query)
+            page = await self.db.aread_many(_stored_page, self, query)
+        return self._kept(page)
+
+    def _kept(self, page: Page) -> bytes:
+        """A page's body, its leads read without a document scheduled to be stored."""
+        body, missed = page
+        for view in missed:
+            self._schedule(view)
+        return body
 
     def _read_page(
-        self, query: LeadListQuery, rows: Callable[[str, Any], Sequence[Any]]
-    ) -> bytes | None:
+        self, query: LeadListQuery, rows: Callable[[str, Any], Sequence[Any]], *,
+        inline: bool = False,
+    ) -> Page:
+        """The page read with ``rows`` (``inline``: on the event loop, where reads of
+        leads without a document wait in a worker thread while they wait for the disk,
+        as ``ColdReads`` says)."""
         plan_search(query, rows)
         sql, params = sqlite_list_sql(query)
         ids = [r[0] for r in rows(sql, params)]
         docs = dict(rows(leaddocs.docs_sql(len(ids)), (query.portal_id, *ids))) if ids else {}
+        missed: list[LeadView] = []
         if len(docs) < len(ids):
-            return None
-        return self.body([docs[i] for i in ids])
+            if inline and not self.cold.inline():
+                raise TooLong("reads of leads without a document wait for the disk")
+            # Read in the same snapshot as the page: a lead it holds is there to read.
+            missed = rawload.load(rows, query.portal_id, [i for i in ids if i not in docs])
+            for view in missed:
+                docs[view.lead.id] = to_document(view)
+        return self.body([docs[i] for i in ids if i in docs]), missed
 
     async def page(
         self, query: LeadListQuery, *, with_events: bool, guids: list[str] | None
     ) -> bytes:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
-            body = await (self.stored_guids(query, guids) if guids else self.stored(query))
+            if not guids:
+                return await self.stored(query)
+            body = await self.stored_guids(query, guids)
             if body is not None:
                 return body
         if not (self.enabled and with_events):
@@ -384,7 +410,7 @@ class LeadDocuments:
             fill(conn, portal_id, lead_ids)
 
 
-def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> bytes | None:
+def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> Page:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
 
@@ -400,7 +426,7 @@ def _keeps_every_lead(q: LeadListQuery) -> bool:
 
 def _stored_guids_page(
     conn: Connection, docs: LeadDocuments, query: LeadListQuery, guids: list[str]
-) -> bytes | None:
+) -> Page | None:
     """``LeadDocuments.stored_guids_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_guids_page(
         query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()

@@ -1,23 +1,23 @@
 """The fast lane of v1 list pages: answered in front of Starlette's stack.
 
-``GET /leads/v1/list`` is the second most common read. When every lead of
-the page has a stored document, the ordinary face already answers it with
-two statements on the event loop's own SQLite connection
-(``LeadDocuments.stored_page``); what a short page costs beyond them is
-Starlette's middleware, routing, request and response objects. This ASGI
-layer calls the same parsing and the same ``stored_page`` in front of all
-of that, under the rules of the point-read lane (leads/fastlane.py): it
-answers only where the error handler, the NUL guard and the rate limiter
-would have let the request through untouched:
+``GET /leads/v1/list`` is the second most common read. The ordinary face
+answers it with a few statements on the event loop's own SQLite connection
+(``LeadDocuments.stored_page``: the page's ids, their stored documents, and
+the rows of any lead on the page without one, rendered); what a short page
+costs beyond them is Starlette's middleware, routing, request and response
+objects. This ASGI layer calls the same parsing and the same
+``stored_page`` in front of all of that, under the rules of the point-read
+lane (leads/fastlane.py): it answers only where the error handler, the NUL
+guard and the rate limiter would have let the request through untouched:
 
 - no NUL character in the path or query string (the guard's 400),
 - a credential the server already knows, of a portal known to have no rate
   limits right now (``PortalLimits.surely_off``),
 - parameters that parse (an invalid one is the face's 400) and ask for
   conversion events (the default),
-- every lead on the page has a stored document (with ``guids``, how the
-  legacy clients get a lead, every guid has one: ``stored_guids_page``), and
-  nothing raised.
+- with ``guids`` (how the legacy clients get a lead), every guid has a
+  stored document (``stored_guids_page``: a guid without one may be of no
+  lead at all, which the ordinary read tells apart), and nothing raised.
 
 Everything else goes on to the ordinary stack, which gives the same answer
 the slow way. The page is read as the ordinary face reads a stored page

@@ -150,9 +150,18 @@ async def _workload(app: Any, token: str, lead_guids: list[str], event_guid: str
         await ok("GET", "/crm/v3/properties/contacts")
         await ok("DELETE", "/crm/v3/properties/contacts/code_name")
 
+        # A second lead of a v1 lead's person: a lookup by email then has two to choose from.
+        person = (await ok("GET", f"{v3}/contacts/planlead0@example.com",
+                           params={"idProperty": "email"}))["id"]
+        await ok("POST", f"{v3}/leads", json={
+            "properties": {"hs_lead_name": "Second lead"},
+            "associations": [{"to": {"id": person}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}],
+        })
         v1 = "/leads/v1"
         await ok("GET", f"{v1}/lead/{lead_guids[0]}")
         await ok("GET", f"{v1}/lead", params={"email": "planlead0@example.com"})
+        await ok("GET", f"{v1}/lead", params={"email": "planlead1@example.com"})
         await ok("GET", f"{v1}/lead", params={"conversionEventGuid": event_guid})
         for params in (
             {}, {"search": "planlead", "sort": "lastName", "dir": "asc"}, {"search": "pl"},

@@ -34,6 +34,7 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from leadhub.errors import NotFound
+from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
@@ -192,38 +193,48 @@ class LeadDocuments:
         return self.body([self._missed(view)]) if view is not None else None
 
     def read_by_email(self, portal_id: int, email: str) -> bytes | None:
-        """``[lead]`` for an email whose person has one lead: stored, or read and rendered
-        now as ``read_by_guid``; None otherwise (no such person, or several leads, which
-        the lookup rules decide). TooLong as ``read_by_guid``."""
+        """``[lead]`` for an email: the lead the lookup rules choose among its person's
+        (live first, then the first converted), stored, or read and rendered now as
+        ``read_by_guid``; None if there is no such person or lead. TooLong as
+        ``read_by_guid``."""
         if not self.enabled:
             return None
         email = service.normalize_email(email)
         alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
         if len(alone) == 1:
             return self.body([alone[0][0]])
-        with self._read_now() as fast:
-            rows = fast(leaddocs.BY_EMAIL, (portal_id, email))
-            # One lead for the person: it is the answer. Several: the lookup rules decide.
-            if len(rows) != 1:
+        with self.db.fast_read() as fast:
+            # An indexed lookup and the sort of one person's leads: the lookup's choice
+            # and the lead's document or rows come from one snapshot.
+            rows = fast(leaddocs.by_email_sql(F.FIRST_CONVERTED_PROP), (portal_id, email))
+            if not rows:
                 return None
             lead_id, doc = rows[0]
             if doc is not None:
                 return self.body([doc])
-            views = rawload.load(fast, portal_id, [lead_id])
+            with self._rows_now():
+                views = rawload.load(fast, portal_id, [lead_id])
         return self.body([self._missed(views[0])]) if views else None
 
     @contextmanager
     def _read_now(self) -> Iterator[leadrows.Rows]:
-        """One read transaction on this thread's point-read connection, stopped with
-        TooLong past INLINE_STEPS SQLite steps (a lead with very many events), or not
-        started (TooLong) while such reads wait for the disk (``ColdReads``)."""
+        """One read transaction on this thread's point-read connection for a lead's rows,
+        as ``_rows_now`` says."""
+        with self.db.fast_read() as fast, self._rows_now():
+            yield fast
+
+    @contextmanager
+    def _rows_now(self) -> Iterator[None]:
+        """Reads of a lead's rows on the point-read connection (in the caller's read
+        transaction), stopped with TooLong past INLINE_STEPS SQLite steps (a lead with very
+        many events), or not started (TooLong) while such reads wait for the disk
+        (``ColdReads``)."""
         if not self.cold.inline():
             raise TooLong("reads of leads without a document wait for the disk")
         began, cpu = time.perf_counter(), time.thread_time()
         try:
-            with self.db.fast_read() as fast, \
-                    self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
-                yield fast
+            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
+                yield
         finally:
             self.cold.took(time.perf_counter() - began, time.thread_time() - cpu)
 

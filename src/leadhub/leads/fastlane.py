@@ -19,8 +19,7 @@ through untouched:
   answers it or renders it like any other).
 
 Everything else (no such lead, a lead too long to read on the event loop,
-an email shared by several leads, an unknown credential, any other
-parameter) goes on to the ordinary stack and faces, which give
+an unknown credential, any other parameter) goes on to the ordinary stack and faces, which give
 the same answer the slow way, so the two cannot disagree on anything but
 speed.
 """

@@ -38,15 +38,23 @@ LIVE_BY_GUID = (
 # The document that an email finds alone (its person has this one lead).
 BY_DOC_EMAIL = "SELECT doc FROM lead_documents WHERE portal_id = ? AND email = ? LIMIT 2"
 
-# The leads of the contact holding an email, with their documents if stored.
-BY_EMAIL = (
-    "SELECT a.to_id, d.doc FROM unique_values u "
-    "JOIN associations a ON a.portal_id = u.portal_id AND a.from_id = u.object_id "
-    f"AND a.type_id = {PRIMARY_CONTACT_TO_LEAD} "
-    "LEFT JOIN lead_documents d ON d.lead_id = a.to_id AND d.portal_id = u.portal_id "
-    f"WHERE u.portal_id = ? AND u.object_type = '{CONTACTS}' AND u.property = 'email' "
-    "AND u.value = ? LIMIT 2"
-)
+@lru_cache(maxsize=4)
+def by_email_sql(first_converted_prop: str) -> str:
+    """The lead a lookup by email finds, with its document if stored: parameters portal id,
+    then the email (normalized). Of the leads whose primary contact holds the email: live
+    before deleted, then the first converted by ``first_converted_prop`` (never converted
+    last), then the oldest id, as ``leads.service.find_lead_id`` chooses."""
+    first = f"coalesce(json_extract(l.props, '$.\"{first_converted_prop}\"'), '')"
+    return (
+        "SELECT l.id, d.doc FROM unique_values u "
+        "JOIN associations a ON a.portal_id = u.portal_id AND a.from_id = u.object_id "
+        f"AND a.type_id = {PRIMARY_CONTACT_TO_LEAD} "
+        "JOIN objects l ON l.id = a.to_id AND l.portal_id = u.portal_id "
+        f"AND l.object_type = '{LEADS}' "
+        "LEFT JOIN lead_documents d ON d.lead_id = l.id AND d.portal_id = u.portal_id "
+        f"WHERE u.portal_id = ? AND u.object_type = '{CONTACTS}' AND u.property = 'email' "
+        f"AND u.value = ? ORDER BY l.archived, {first} = '', {first}, l.id LIMIT 1"
+    )
 
 
 @lru_cache(maxsize=128)
@@ -131,7 +139,7 @@ def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, by
 
 
 # A document's email: its lead's one primary contact's email, if that contact has
-# no other lead (what BY_EMAIL would find alone). Triggers (migration 0011) clear
+# no other lead (what by_email_sql would find alone). Triggers (migration 0011) clear
 # it when the contact gains a lead; the 0005 triggers drop the document on any
 # other change of the lead, the contact or their association. Scalar subqueries,
 # not joins: each is one primary-key or index lookup whatever order the planner

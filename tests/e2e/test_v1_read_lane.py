@@ -67,7 +67,7 @@ def _shape(r: httpx.Response) -> tuple[int, Any]:
 
 def test_read_lane_credentials(db: Database, inproc: Any) -> None:
     p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane creds")
-    made = make_lead(db, p.id, email="ada.reads@example.com")
+    made = make_lead(db, p.id, email="ada.reads@example.com", conversions=(1_700_000_000_000,))
     db.write_call(fill, p.id, [made.lead_id])
     app, spy, ordinary = inproc
     credentials: list[tuple[str, dict[str, str]]] = [
@@ -86,6 +86,7 @@ def test_read_lane_credentials(db: Database, inproc: Any) -> None:
         for path, extra in (
             (f"/leads/v1/lead/{made.guid}", ""),
             ("/leads/v1/lead", "email=" + quote("ada.reads@example.com")),
+            ("/leads/v1/lead", f"conversionEventGuid={made.event_guids[0]}"),
             (f"/leads/v1/lead/{made.guid}", "x="),
         ):
             both = "&".join(q for q in (extra, query) if q)
@@ -121,6 +122,10 @@ def test_read_lane_answers_leads_without_documents(
         (f"/leads/v1/lead/{made.guid.upper()}/", True),
         ("/leads/v1/lead?email=" + quote("Cold.Reads@example.com"), True),
         ("/leads/v1/lead?email=" + quote("cold.twice@example.com"), True),
+        (f"/leads/v1/lead?conversionEventGuid={made.event_guids[0]}", True),
+        (f"/leads/v1/lead?conversionEventGuid=%20{made.event_guids[0].upper()}", True),
+        ("/leads/v1/lead?conversionEventGuid=" + "0" * 32, False),
+        (f"/leads/v1/lead?conversionEventGuid={made.event_guids[0]}&email=x%40y.z", False),
         ("/leads/v1/lead/" + "0" * 32, False),
         ("/leads/v1/lead?email=" + quote("nobody@example.com"), False),
     ):

@@ -216,6 +216,23 @@ class LeadDocuments:
                 views = rawload.load(fast, portal_id, [lead_id])
         return self.body([self._missed(views[0])]) if views else None
 
+    def read_by_event(self, portal_id: int, guid: str) -> bytes | None:
+        """``[lead]`` for a conversion event's guid: its lead's stored document, or its
+        rows read and rendered now as ``read_by_guid``; None if there is no such event.
+        TooLong as ``read_by_guid``."""
+        if not self.enabled:
+            return None
+        with self.db.fast_read() as fast:
+            rows = fast(leaddocs.BY_EVENT, (portal_id, guid.strip().lower()))
+            if not rows:
+                return None
+            lead_id, doc = rows[0]
+            if doc is not None:
+                return self.body([doc])
+            with self._rows_now():
+                views = rawload.load(fast, portal_id, [lead_id])
+        return self.body([self._missed(views[0])]) if views else None
+
     @contextmanager
     def _read_now(self) -> Iterator[leadrows.Rows]:
         """One read transaction on this thread's point-read connection for a lead's rows,
@@ -251,10 +268,13 @@ class LeadDocuments:
 
     async def find(self, portal_id: int, **criteria: str | None) -> bytes:
         """``[lead]`` for an email, conversion event guid or user token; NotFound otherwise."""
-        email = criteria.get("email")
-        if email and not criteria.get("conversion_event_guid"):
+        email, event = criteria.get("email"), criteria.get("conversion_event_guid")
+        if event or email:
             try:
-                body = self.read_by_email(portal_id, email)
+                body = (
+                    self.read_by_event(portal_id, event) if event
+                    else self.read_by_email(portal_id, email or "")
+                )
             except TooLong:
                 body = None
             if body is not None:

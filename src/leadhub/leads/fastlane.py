@@ -1,7 +1,8 @@
 """The fast lane of point reads: answered in front of everything.
 
-``GET /leads/v1/lead/{guid}``, ``GET /leads/v1/lead?email=...`` and
-``GET /crm/v3/objects/{type}/{id}`` are the hottest calls of the API. When
+``GET /leads/v1/lead/{guid}``, ``GET /leads/v1/lead?email=...`` (and
+``?conversionEventGuid=...``) and ``GET /crm/v3/objects/{type}/{id}`` are
+the hottest calls of the API. When
 the request carries a credential the server already knows and the lead
 exists (v1: its stored document, or else its rows read and rendered in one
 read transaction, leads/documents.py) or the object is live and only
@@ -91,8 +92,12 @@ class V1ReadLane:
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
             return None if params else self.ctx.docs.read_by_guid(portal_id, guid)
-        if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
-            return self.ctx.docs.read_by_email(portal_id, params[0][1])
+        if not guid and len(params) == 1 and params[0][1]:
+            name, value = params[0]
+            if name == "email":
+                return self.ctx.docs.read_by_email(portal_id, value)
+            if name == "conversionEventGuid":
+                return self.ctx.docs.read_by_event(portal_id, value)
         return None
 
 

@@ -35,6 +35,13 @@ LIVE_BY_GUID = (
     "WHERE d.portal_id = ? AND d.guid = ? AND l.archived = 0"
 )
 
+# The lead a conversion event belongs to, with its document if stored.
+BY_EVENT = (
+    "SELECT e.lead_id, d.doc FROM conversion_events e "
+    "LEFT JOIN lead_documents d ON d.lead_id = e.lead_id AND d.portal_id = e.portal_id "
+    "WHERE e.portal_id = ? AND e.guid = ?"
+)
+
 # The document that an email finds alone (its person has this one lead).
 BY_DOC_EMAIL = "SELECT doc FROM lead_documents WHERE portal_id = ? AND email = ? LIMIT 2"
 

@@ -203,18 +203,8 @@ class LeadDocuments:
         alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
         if len(alone) == 1:
             return self.body([alone[0][0]])
-        with self.db.fast_read() as fast:
-            # An indexed lookup and the sort of one person's leads: the lookup's choice
-            # and the lead's document or rows come from one snapshot.
-            rows = fast(leaddocs.by_email_sql(F.FIRST_CONVERTED_PROP), (portal_id, email))
-            if not rows:
-                return None
-            lead_id, doc = rows[0]
-            if doc is not None:
-                return self.body([doc])
-            with self._rows_now():
-                views = rawload.load(fast, portal_id, [lead_id])
-        return self.body([self._missed(views[0])]) if views else None
+        # An indexed lookup and the sort of one person's leads.
+        return self._found(portal_id, leaddocs.by_email_sql(F.FIRST_CONVERTED_PROP), email)
 
     def read_by_event(self, portal_id: int, guid: str) -> bytes | None:
         """``[lead]`` for a conversion event's guid: its lead's stored document, or its
@@ -222,8 +212,15 @@ class LeadDocuments:
         TooLong as ``read_by_guid``."""
         if not self.enabled:
             return None
+        return self._found(portal_id, leaddocs.BY_EVENT, guid.strip().lower())
+
+    def _found(self, portal_id: int, sql: str, key: str) -> bytes | None:
+        """``[lead]`` for the lead a statement finds by portal and ``key`` (rows of its id
+        and its stored document, the first one chosen): its document, or its rows read
+        and rendered now, in one snapshot; None if it finds none. TooLong as
+        ``read_by_guid``."""
         with self.db.fast_read() as fast:
-            rows = fast(leaddocs.BY_EVENT, (portal_id, guid.strip().lower()))
+            rows = fast(sql, (portal_id, key))
             if not rows:
                 return None
             lead_id, doc = rows[0]

@@ -41,7 +41,7 @@ from leadhub import crm_types as ct
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
-from leadhub.store.objects import FIND_UNIQUE_SQL
+from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.util import parse_bool
 from leadhub.values import ms_to_iso
 
@@ -132,55 +132,51 @@ def read(
         object_id = _plain_id(key)
         if object_id is None:
             return None
-        if not names:
-            return by_id(db, portal_id, type_id, object_id)
-        return with_properties(db, portal_id, type_id, object_id, names)
+        if all(n in DEFAULTS[type_id] for n in names):
+            # HubSpot's own names only: one statement, the row.
+            return _answer(db.fast_rows, portal_id, type_id, object_id, names)
+        with db.fast_read() as rows_of:
+            return _answer(rows_of, portal_id, type_id, object_id, names)
     if id_property not in UNIQUE[type_id]:
         return None  # another property: the portal's definitions decide
     with db.fast_read() as rows_of:
         # The lookup and the row in one snapshot, as the ordinary face reads them.
-        held = rows_of(FIND_UNIQUE_SQL, (portal_id, type_id, id_property, key.strip().lower()))
+        held = rows_of(FIND_UNIQUE, (portal_id, type_id, id_property, key.strip().lower()))
         if not held:
             return None
         return _answer(rows_of, portal_id, type_id, held[0][0], names)
+
+
+def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:
+    """A live object's SimplePublicObject with the default properties, or None."""
+    return _answer(db.fast_rows, portal_id, type_id, object_id, ())
 
 
 def _answer(
     rows_of: Callable[[str, Any], list[tuple[Any, ...]]], portal_id: int, type_id: str,
     object_id: int, names: tuple[str, ...],
 ) -> bytes | None:
-    """The answer for a live object read with ``rows_of`` (one snapshot), or None."""
+    """A live object's SimplePublicObject with the properties named (none: the default
+    set), read with ``rows_of`` (several statements: one snapshot), or None.
+
+    An answer that depends on the row alone (HubSpot's own properties) is kept and
+    reused while the row is the same; names that are not HubSpot's own are shown only
+    if the portal has a live stored definition of them."""
     rows = rows_of(BY_ID, (object_id, portal_id, type_id))
     if not rows:
         return None
-    props, created_at, updated_at = rows[0]
-    if not names:
-        return document(type_id, object_id, orjson.loads(props), created_at, updated_at)
-    builtin = DEFAULTS[type_id]
-    others = [n for n in names if n not in builtin]
-    live: set[str] = set()
-    if others:
-        live = {r[0] for r in rows_of(
-            live_stored_names_sql(len(others)), (portal_id, type_id, *others)
-        )}
-    shown = tuple(n for n in names if n in builtin or n in live)
-    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
-
-
-def with_properties(
-    db: Database, portal_id: int, type_id: str, object_id: int, names: tuple[str, ...]
-) -> bytes | None:
-    """A live object's SimplePublicObject with the properties named, or None."""
     builtin = DEFAULTS[type_id]
     others = [n for n in names if n not in builtin]
     if not others:
-        # HubSpot's own names only: the answer depends on the row alone, as the default's.
-        rows = db.fast_rows(BY_ID, (object_id, portal_id, type_id))
-        if not rows:
-            return None
-        return _reuse(_named, (object_id, names), type_id, object_id, rows[0], names)
-    with db.fast_read() as rows_of:
-        return _answer(rows_of, portal_id, type_id, object_id, names)
+        if names:
+            return _reuse(_named, (object_id, names), type_id, object_id, rows[0], names)
+        return _reuse(_rendered, object_id, type_id, object_id, rows[0], ())
+    live = {r[0] for r in rows_of(
+        live_stored_names_sql(len(others)), (portal_id, type_id, *others)
+    )}
+    props, created_at, updated_at = rows[0]
+    shown = tuple(n for n in names if n in builtin or n in live)
+    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
 
 
 def named(
@@ -191,14 +187,6 @@ def named(
     computed = COMPUTED[type_id]
     plan = [(n, computed.get(n)) for n in names]
     return _body(object_id, props, created_at, updated_at, plan, show_unset=True)
-
-
-def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:
-    """A live object's SimplePublicObject with the default properties, or None."""
-    rows = db.fast_rows(BY_ID, (object_id, portal_id, type_id))
-    if not rows:
-        return None
-    return _reuse(_rendered, object_id, type_id, object_id, rows[0], ())
 
 
 def _reuse(

@@ -279,20 +279,18 @@ class LeadDocuments:
         view = await self.db.aread_many(service.find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
-    def stored_page(self, query: LeadListQuery, *, steps: int | None = None) -> Page:
+    def stored_page(self, query: LeadListQuery) -> Page:
         """A list page: its JSON array, and the views of its leads that had no stored
         document (read from their rows and rendered; ``stored`` schedules storing them).
 
         The list's SQL text is compiled once per shape; the page's ids, documents
         and missing leads are read in one read transaction on this thread's fast
-        connection, stopped with TooLong past about ``steps`` SQLite steps.
+        connection, stopped with TooLong past about INLINE_STEPS SQLite steps.
         """
-        with self.db.fast_read() as fast:
-            if steps is None:
-                return self._read_page(query, fast)
-            # The search plan's probe, the page's ids, their documents, missing leads.
-            with self.db.fast_budget(steps, statements=3 + rawload.STATEMENTS):
-                return self._read_page(query, fast, inline=True)
+        # The search plan's probe, the page's ids, their documents, missing leads.
+        with self.db.fast_read() as fast, \
+                self.db.fast_budget(INLINE_STEPS, statements=3 + rawload.STATEMENTS):
+            return self._read_page(query, fast, inline=True)
 
     def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> Page | None:
         """``stored_page`` for a list restricted to ``guids`` (v1 ``guids[0]=...``, how the
@@ -342,7 +340,7 @@ class LeadDocuments:
         INLINE_STEPS (a page that walks or sorts many rows, or whose leads without a
         document take long to read)."""
         try:
-            page = self.stored_page(query, steps=INLINE_STEPS)
+            page = self.stored_page(query)
         except TooLong:
             page = await self.db.aread_many(_stored_page, self, query)
         return self._kept(page)

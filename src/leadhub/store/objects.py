@@ -315,13 +315,6 @@ def release_unique(
     )
 
 
-# ``_FIND_UNIQUE`` as SQLite text for ``Database.fast_rows``: parameters portal id, object
-# type, property, value.
-FIND_UNIQUE_SQL = (
-    "SELECT object_id FROM unique_values "
-    "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"
-)
-
 _FIND_UNIQUE = sa.select(unique_values.c.object_id).where(
     unique_values.c.portal_id == sa.bindparam("portal_id"),
     unique_values.c.object_type == sa.bindparam("object_type"),

@@ -33,6 +33,7 @@ import anyio
 import orjson
 from sqlalchemy.engine import Connection
 
+from leadhub.crm_types import LEADS
 from leadhub.errors import NotFound
 from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
@@ -42,7 +43,6 @@ from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
-    list_lead_ids,
     plan_search,
     sqlite_list_sql,
 )
@@ -292,44 +292,40 @@ class LeadDocuments:
                 self.db.fast_budget(INLINE_STEPS, statements=3 + rawload.STATEMENTS):
             return self._read_page(query, fast, inline=True)
 
-    def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> Page | None:
+    def stored_guids_page(self, query: LeadListQuery, guids: list[str]) -> Page:
         """``stored_page`` for a list restricted to ``guids`` (v1 ``guids[0]=...``, how the
-        legacy clients get a lead), if every guid has a stored document; else None.
-
-        The guids are matched as ``service.guids_to_ids`` matches them (trimmed, lower
-        case); one without a stored document (none, or no such lead) leaves the page to
-        the ordinary read, which tells them apart. TooLong as ``stored_page``.
-        """
+        legacy clients get a lead), matched as ``service.guids_to_ids`` matches them
+        (trimmed, lower case; a guid of no lead matches nothing). TooLong as
+        ``stored_page``."""
         with self.db.fast_read() as fast, \
                 self.db.fast_budget(INLINE_STEPS, statements=4 + rawload.STATEMENTS):
             return self._read_guids_page(query, guids, fast, inline=True)
 
-    async def stored_guids(self, query: LeadListQuery, guids: list[str]) -> bytes | None:
+    async def stored_guids(self, query: LeadListQuery, guids: list[str]) -> bytes:
         """``stored_guids_page``: on the event loop for a short page, else in a worker
         thread, as ``stored``."""
         try:
             page = self.stored_guids_page(query, guids)
         except TooLong:
             page = await self.db.aread_many(_stored_guids_page, self, query, guids)
-        return None if page is None else self._kept(page)
+        return self._kept(page)
 
     def _read_guids_page(
         self, query: LeadListQuery, guids: list[str],
         rows: Callable[[str, Any], Sequence[Any]], *, inline: bool = False,
-    ) -> Page | None:
+    ) -> Page:
         keys = list(dict.fromkeys(g.strip().lower() for g in guids))
         if len(keys) == 1 and _keeps_every_lead(query):
-            # One lead, whatever the sort: its document, if the list keeps it.
+            # One lead, whatever the sort: its stored document, if the list keeps it.
             found = rows(
                 leaddocs.BY_GUID if query.include_deleted else leaddocs.LIVE_BY_GUID,
                 (query.portal_id, keys[0]),
             )
             if found:
                 return self.body([found[0][0]]), []
-        ids = [r[0] for r in rows(leaddocs.ids_by_guid_sql(len(keys)), (query.portal_id, *keys))]
-        if len(ids) < len(keys):
-            return None
-        query.lead_ids = ids
+        query.lead_ids = [r[0] for r in rows(
+            leadrows.find_unique_many(len(keys)), (query.portal_id, LEADS, F.GUID_PROP, *keys)
+        )]
         try:
             return self._read_page(query, rows, inline=inline)
         finally:
@@ -378,20 +374,11 @@ class LeadDocuments:
     ) -> bytes:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
-            if not guids:
-                return await self.stored(query)
-            body = await self.stored_guids(query, guids)
-            if body is not None:
-                return body
-        if not (self.enabled and with_events):
-            views = await self.db.aread_many(
-                service.list_leads, query, with_events=with_events, guids=guids
-            )
-            return self.body([to_document(v) for v in views])
-        docs, missed = await self.db.aread_many(_page, query, guids)
-        for view in missed:
-            self._schedule(view)
-        return self.body(docs)
+            return await (self.stored_guids(query, guids) if guids else self.stored(query))
+        views = await self.db.aread_many(
+            service.list_leads, query, with_events=with_events, guids=guids
+        )
+        return self.body([to_document(v) for v in views])
 
     def _missed(self, view: LeadView) -> bytes:
         if self.enabled:
@@ -452,7 +439,7 @@ def _keeps_every_lead(q: LeadListQuery) -> bool:
 
 def _stored_guids_page(
     conn: Connection, docs: LeadDocuments, query: LeadListQuery, guids: list[str]
-) -> Page | None:
+) -> Page:
     """``LeadDocuments.stored_guids_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_guids_page(
         query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()
@@ -467,21 +454,6 @@ def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
     if view is None:
         raise NotFound(f"lead {guid} does not exist")
     return view
-
-
-def _page(
-    conn: Connection, query: LeadListQuery, guids: list[str] | None
-) -> tuple[list[bytes], list[LeadView]]:
-    """Documents of one list page in order, rendering (and returning) the missing ones."""
-    if guids:
-        query.lead_ids = service.guids_to_ids(conn, query.portal_id, guids)
-    ids = list_lead_ids(conn, query)
-    stored = leaddocs.get_many(conn, query.portal_id, ids)
-    missing = [i for i in ids if i not in stored]
-    missed = load(conn, query.portal_id, missing) if missing else []
-    for view in missed:
-        stored[view.lead.id] = to_document(view)
-    return [stored[i] for i in ids if i in stored], missed
 
 
 __all__ = ["LeadDocuments", "fill", "load", "store_written", "to_document"]

@@ -14,10 +14,9 @@ guard and the rate limiter would have let the request through untouched:
 - a credential the server already knows, of a portal known to have no rate
   limits right now (``PortalLimits.surely_off``),
 - parameters that parse (an invalid one is the face's 400) and ask for
-  conversion events (the default),
-- with ``guids`` (how the legacy clients get a lead), every guid has a
-  stored document (``stored_guids_page``: a guid without one may be of no
-  lead at all, which the ordinary read tells apart), and nothing raised.
+  conversion events (the default; ``guids``, how the legacy clients get a
+  lead, included: ``stored_guids_page``),
+- nothing raised.
 
 Everything else goes on to the ordinary stack, which gives the same answer
 the slow way. The page is read as the ordinary face reads a stored page

@@ -76,14 +76,6 @@ def docs_sql(count: int) -> str:
     return f"SELECT lead_id, doc FROM lead_documents WHERE +portal_id = ? AND lead_id IN ({marks})"
 
 
-@lru_cache(maxsize=128)
-def ids_by_guid_sql(count: int) -> str:
-    """Lead ids of the stored documents of ``count`` guids: parameters portal id, then the
-    guids (lower case, as stored)."""
-    marks = ",".join("?" * count)
-    return f"SELECT lead_id FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})"
-
-
 def get_many(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> dict[int, bytes]:
     """The stored documents of these leads (missing ones are absent)."""
     if not lead_ids:

@@ -38,6 +38,18 @@ FIND_UNIQUE = (
     "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"
 )
 
+
+@lru_cache(maxsize=128)
+def find_unique_many(count: int) -> str:
+    """``FIND_UNIQUE`` for ``count`` values: parameters portal id, object type, property,
+    then the values."""
+    marks = ",".join("?" * count)
+    return (
+        "SELECT object_id FROM unique_values "
+        f"WHERE portal_id = ? AND object_type = ? AND property = ? AND value IN ({marks})"
+    )
+
+
 _COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
             "archived_at")
 
@@ -127,4 +139,6 @@ def driver_rows(conn: Any) -> Rows:
     return lambda sql, params: raw.execute(sql, params).fetchall()
 
 
-__all__ = ["FIND_UNIQUE", "STATEMENTS", "LeadRows", "Rows", "driver_rows", "read"]
+__all__ = [
+    "FIND_UNIQUE", "STATEMENTS", "LeadRows", "Rows", "driver_rows", "find_unique_many", "read",
+]

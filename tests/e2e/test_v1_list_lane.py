@@ -11,6 +11,7 @@ lane answered itself.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,7 @@ import pytest
 from leadhub import ratelimit
 from leadhub.app import create_app
 from leadhub.config import Settings
-from leadhub.leads import documents
+from leadhub.leads import documents, listlane
 from leadhub.leads.documents import fill
 from leadhub.leads.listlane import V1ListLane
 from leadhub.limits_cli import set_limits
@@ -120,6 +121,9 @@ def _queries(guids: list[str]) -> list[str]:
                 f"guids[0]={guid}&timePivot=closedAt&startTime={WINDOW_START}",
                 f"guids[0]={guid}&timePivot=insertedAt", f"guids[0]={guid}&optOut=true",
                 f"guids[0]={guid}&hapikey=x&excludeConversionEvents=true",
+                f"guids[0]={guid}&hapikey=x", f"hapikey=x&guids[0]={guids[3]}",
+                f"guids[0]={MISSING_GUID}", "guids[0]=", "guids[0]=%20",
+                f"guids[1]={guid}", f"guids[0]={guid}&guids[0]={guids[1]}",
                 "search=curie&includeDeleted=true&sort=insertedAt&dir=asc&max=2&offset=1",
                 "unknown=1", "search=%00", "x=%00", "search=a%2Bb"]
     return queries
@@ -291,3 +295,40 @@ def test_a_page_of_leads_without_documents_is_read_once(db, inproc, monkeypatch)
     # Each lead read without a document is handed on to be stored (on its second such
     # read: ``LeadDocuments._schedule``).
     assert sorted(scheduled) == sorted(m.lead_id for m in made[1:])
+
+
+def test_get_lead_of_the_legacy_clients_is_a_point_read(db, inproc, monkeypatch):
+    """hubspot3's and hapipy's ``get_lead`` (a list of one ``guids[0]``, the credential
+    aside) is answered from the lead's stored document without the list's parsing or
+    query; anything else about it (a deleted lead, no stored document, no such lead)
+    is the list's own read, which answers it the same as the ordinary stack."""
+    if not db.is_sqlite:
+        pytest.skip("documents are stored on SQLite only")
+    p = make_portal(db, type("S", (), {"url": "http://lists.test"})(), "List lane get_lead")
+    live, deleted, bare = (make_lead(db, p.id, lastName=f"Get{i}") for i in range(3))
+    app, spy, ordinary = inproc
+    monkeypatch.setattr(app.state.leadhub.docs.cold, "inline", lambda: True)
+    _put(app, p.token, deleted.guid, {"guid": deleted.guid, "isDeleted": True})
+    forget_documents(db, p.id)
+    db.write_call(fill, p.id, [live.lead_id, deleted.lead_id])
+    auth = {"Authorization": f"Bearer {p.token}"}
+    cases = {
+        f"guids[0]={live.guid}": True, f"guids[0]=%20{live.guid.upper()}": True,
+        f"hapikey={p.token}&guids[0]={live.guid}": True,
+        f"guids[0]={deleted.guid}": False, f"guids[0]={bare.guid}": False,
+        f"guids[0]={MISSING_GUID}": False, f"guids[0]={live.guid}&max=1": False,
+    }
+    answers = {q: _shape(_get(ordinary, f"/leads/v1/list?{q}", auth)) for q in cases}
+    assert json.loads(answers[f"guids[0]={live.guid}"][2])[0]["guid"] == live.guid
+    assert json.loads(answers[f"guids[0]={deleted.guid}"][2]) == []
+
+    def refused(*args: Any) -> Any:
+        raise AssertionError("parsed as a list")
+
+    monkeypatch.setattr(listlane, "parse_list", refused)
+    for query, point_read in cases.items():
+        calls = spy.calls
+        fast = _get(app, f"/leads/v1/list?{query}", auth)
+        assert _shape(fast) == answers[query], query
+        # Anything but the point read is parsed as a list: here, refused and passed on.
+        assert (spy.calls == calls) == point_read, query

@@ -192,6 +192,15 @@ class LeadDocuments:
             view = rawload.get(fast, portal_id, key)
         return self.body([self._missed(view)]) if view is not None else None
 
+    def read_live_by_guid(self, portal_id: int, guid: str) -> bytes | None:
+        """``[lead]`` for a guid of a lead not deleted, from its stored document: what a
+        v1 list of that one guid answers (``_read_guids_page``); None if there is no such
+        document (the list's own read then decides)."""
+        if not self.enabled:
+            return None
+        rows = self.db.fast_rows(leaddocs.LIVE_BY_GUID, (portal_id, guid.strip().lower()))
+        return self.body([rows[0][0]]) if rows else None
+
     def read_by_email(self, portal_id: int, email: str) -> bytes | None:
         """``[lead]`` for an email: the lead the lookup rules choose among its person's
         (live first, then the first converted), stored, or read and rendered now as

@@ -37,7 +37,7 @@ CHANGE = Change(1_700_000_000_000, "API", "test")
 def test_asked_names_are_those_of_the_ordinary_parser(
     params: list, names: tuple, id_property: str | None
 ) -> None:
-    assert fastread.asked(params) == (names, id_property)
+    assert fastread.asked(tuple(params)) == (names, id_property)
 
 
 @pytest.mark.parametrize("params", [
@@ -50,7 +50,7 @@ def test_asked_names_are_those_of_the_ordinary_parser(
     [("unknown", "1")],
 ])
 def test_other_parameters_are_declined(params: list) -> None:
-    assert fastread.asked(params) is None
+    assert fastread.asked(tuple(params)) is None
 
 
 def test_read_by_name_is_the_ordinary_view(db: Database) -> None:

@@ -32,7 +32,8 @@ which answers it or renders its error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -97,9 +98,11 @@ _rendered: dict[int, tuple[str, str, int, int, bytes]] = {}
 _named: dict[tuple[int, tuple[str, ...]], tuple[str, str, int, int, bytes]] = {}
 
 
-def asked(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], str | None] | None:
+@functools.lru_cache(maxsize=256)
+def asked(params: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], str | None] | None:
     """The property names a read asks for (empty: the default set) and its ``idProperty``
-    (None: the object id), or None to decline.
+    (None: the object id), or None to decline. Remembered for the parameters seen last
+    (the official client sends the same ones with every read of a call site).
 
     Only ``properties``, one ``archived`` that says false and one ``idProperty``
     are served here; the names are what ``crm.params.array`` makes of them.
@@ -120,11 +123,11 @@ def asked(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], str | None] |
 
 
 def read(
-    db: Database, portal_id: int, type_id: str, key: str, params: list[tuple[str, str]]
+    db: Database, portal_id: int, type_id: str, key: str, params: Sequence[tuple[str, str]]
 ) -> bytes | None:
     """The answer to a GET by id or ``idProperty`` with these parameters (no credential),
     or None to decline."""
-    found = asked(params) if params else ((), None)
+    found = asked(tuple(params)) if params else ((), None)
     if found is None:
         return None
     names, id_property = found

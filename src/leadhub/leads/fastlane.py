@@ -28,6 +28,7 @@ speed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -77,12 +78,10 @@ class V1ReadLane:
         query: bytes = scope["query_string"]
         if has_nul(path, query):
             return None
-        params = query_pairs(query) if query else []
-        portal_id = _portal(self.ctx, scope, params)
+        every, params = _params(query) if query else ((), ())
+        portal_id = _portal(self.ctx, scope, every)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
-        if params:
-            params = [(k, v) for k, v in params if k not in _CREDENTIAL_PARAMS]
         if path[1] == "c":
             found = fastread.object_path(path)
             if found is None:
@@ -101,7 +100,27 @@ class V1ReadLane:
         return None
 
 
-def _portal(ctx: Any, scope: Scope, params: list[tuple[str, str]]) -> int | None:
+Pairs = tuple[tuple[str, str], ...]
+# The parameters of the query strings seen last, all of them and those but the credential:
+# the official client sends the same ``properties=...&archived=false`` with every read of a
+# call site. Emptied when full.
+PAIRS_MAX = 256
+_pairs: dict[bytes, tuple[Pairs, Pairs]] = {}
+
+
+def _params(query: bytes) -> tuple[Pairs, Pairs]:
+    """A query string's parameters (as ``query_pairs``), and those but the credential."""
+    seen = _pairs.get(query)
+    if seen is None:
+        every = tuple(query_pairs(query))
+        seen = every, tuple(item for item in every if item[0] not in _CREDENTIAL_PARAMS)
+        if len(_pairs) >= PAIRS_MAX:
+            _pairs.clear()
+        _pairs[query] = seen
+    return seen
+
+
+def _portal(ctx: Any, scope: Scope, params: Sequence[tuple[str, str]]) -> int | None:
     """The portal of an already known credential, in HubSpot's order of precedence."""
     token = None
     for name, value in scope["headers"]:

@@ -11,13 +11,14 @@ goes through psycopg 3 with SQLAlchemy's connection pool.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import anyio.to_thread
 import orjson
@@ -34,6 +35,8 @@ log = logging.getLogger("leadhub")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How long a writer waits for the other writers of its process (see Database.write).
 WRITE_LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
+# At most this many API writes are committed together (Database.awrite).
+GROUP_MAX = 32
 # Threads running reads of many rows at once (Database.aread_many); SQLAlchemy's
 # pool holds 5 + 10 SQLite connections, PostgreSQL's twice pool_size.
 MANY_READERS = 4
@@ -52,6 +55,40 @@ _write_locks_guard = threading.Lock()
 def _write_lock(path: str) -> threading.RLock:
     with _write_locks_guard:
         return _write_locks.setdefault(os.path.realpath(path), threading.RLock())
+
+
+def _locked() -> sa.exc.OperationalError:
+    """What SQLite itself says after its busy timeout: the store is busy."""
+    return sa.exc.OperationalError(
+        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
+class _Job:
+    """A write waiting for ``Database._write_group``: done once committed or failed."""
+
+    __slots__ = ("call", "done", "error", "result")
+
+    def __init__(self, call: Callable[[sa.Connection], Any]) -> None:
+        self.call = call
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def finish(self, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.error = error
+            self.result = None
+        self.done = True
+
+
+def _end_nested(conn: sa.Connection) -> None:
+    """Close the savepoints a failed write left open through the engine (the savepoint
+    around the write is rolled back next, with everything inside it)."""
+    for _ in range(100):
+        nested = conn.get_nested_transaction()
+        if nested is None or not nested.is_active:
+            return
+        nested.rollback()
 
 
 def normalize_url(url: str) -> str:
@@ -228,6 +265,9 @@ class Database:
         # sleeping, not the work, set the rate, and the p99 went past a second.
         # Other processes on the file still meet in the busy handler.
         self._write_lock = _write_lock(self.fast_path) if self.fast_path else None
+        # API writes waiting to be committed together (awrite).
+        self._pending: collections.deque[_Job] = collections.deque()
+        self._pending_guard = threading.Lock()
         if self.is_sqlite:
             self._configure_sqlite()
 
@@ -260,33 +300,36 @@ class Database:
         """
         lock = self._write_lock
         if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
-            # What SQLite itself says after its busy timeout: the store is busy.
-            raise sa.exc.OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+            raise _locked()
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(leadhub_write=True)
-                raw = conn.connection.driver_connection if self.is_sqlite else None
-                if raw is not None and not durable:
-                    raw.execute("PRAGMA synchronous=NORMAL")
-                hook = _lead_writes
-                if hook is not None and (raw is None or not leaddocs.track_stale(raw)):
-                    hook = None
-                try:
-                    with conn.begin():
-                        if not durable and not self.is_sqlite:
-                            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                        yield conn
-                        if hook is not None and (changed := leaddocs.take_stale(raw)):
-                            hook(conn, changed)
-                    _committed()
-                finally:
-                    if raw is not None and not durable:
-                        raw.execute("PRAGMA synchronous=FULL")
+            with self._transaction(durable) as conn:
+                yield conn
         finally:
             if lock is not None:
                 lock.release()
 
+    @contextmanager
+    def _transaction(self, durable: bool = True) -> Iterator[sa.Connection]:
+        """``write``'s transaction, the process's write lock already held."""
+        with self.engine.connect() as conn:
+            conn.execution_options(leadhub_write=True)
+            raw = conn.connection.driver_connection if self.is_sqlite else None
+            if raw is not None and not durable:
+                raw.execute("PRAGMA synchronous=NORMAL")
+            hook = _lead_writes
+            if hook is not None and (raw is None or not leaddocs.track_stale(raw)):
+                hook = None
+            try:
+                with conn.begin():
+                    if not durable and not self.is_sqlite:
+                        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                    yield conn
+                    if hook is not None and (changed := leaddocs.take_stale(raw)):
+                        hook(conn, changed)
+                _committed()
+            finally:
+                if raw is not None and not durable:
+                    raw.execute("PRAGMA synchronous=FULL")
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A connection inside a read-only transaction (a consistent snapshot)."""
@@ -344,8 +387,75 @@ class Database:
     async def awrite(
         self, fn: Callable[Concatenate[sa.Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run a write from async code in a worker thread (it may wait on locks)."""
-        return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
+        """Run a write from async code in a worker thread (it may wait on locks).
+
+        On a SQLite file the writes waiting for the store at once are committed
+        together (``_write_group``): each runs in a savepoint of its own, so one
+        that raises leaves the others as they were, and each is answered only
+        once the group's commit is on disk.
+        """
+        if self._write_lock is None:
+            return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
+        job = _Job(lambda conn: fn(conn, *args, **kwargs))
+        with self._pending_guard:
+            self._pending.append(job)
+        await anyio.to_thread.run_sync(self._write_group, job)
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def _write_group(self, job: _Job) -> None:
+        """Until ``job`` is done: take the write lock and run the writes waiting then, in
+        one transaction, or find that a thread holding it before ran ``job``."""
+        lock = self._write_lock
+        assert lock is not None
+        while not job.done:
+            if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
+                with self._pending_guard:
+                    if job in self._pending:  # not taken by a group: give up on it
+                        self._pending.remove(job)
+                        job.finish(error=_locked())
+                continue  # taken: done once its group's writer lets go of the lock
+            try:
+                if not job.done:
+                    self._run_group()
+            finally:
+                lock.release()
+
+    def _run_group(self) -> None:
+        """The waiting writes (at most GROUP_MAX), each in a savepoint, in one transaction."""
+        with self._pending_guard:
+            jobs = [self._pending.popleft() for _ in range(min(GROUP_MAX, len(self._pending)))]
+        ran: list[_Job] = []
+        try:
+            with self._transaction() as conn:
+                raw: Any = conn.connection.driver_connection
+                for job in jobs:
+                    ran.append(job)
+                    raw.execute("SAVEPOINT leadhub_write")
+                    try:
+                        job.result = job.call(conn)
+                    except Exception as exc:  # noqa: BLE001 - the job's own error, for its caller
+                        job.error = exc
+                        if not raw.in_transaction:
+                            # SQLite ended the whole transaction (a full disk, say):
+                            # nothing of the group is written.
+                            raise
+                        _end_nested(conn)
+                        raw.execute("ROLLBACK TO leadhub_write")
+                    raw.execute("RELEASE leadhub_write")
+        except BaseException as exc:
+            # Not committed: every write that ran failed with the group; those that did
+            # not run wait for the next one.
+            with self._pending_guard:
+                self._pending.extendleft(reversed(jobs[len(ran):]))
+            for job in ran:
+                job.finish(error=job.error if job.error is not None else exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for job in ran:
+            job.finish()
 
     def fast_rows(
         self, sql: str, params: Sequence[Any] | dict[str, Any]
@@ -456,8 +566,7 @@ class Database:
         lock = self._write_lock
         assert lock is not None, "raw_write needs a SQLite file"
         if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
-            raise sa.exc.OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+            raise _locked()
         try:
             conn = self._raw_write_conn()
             statement = "BEGIN IMMEDIATE"

@@ -113,9 +113,13 @@ async def _workload(app: Any, token: str, lead_guids: list[str], event_guid: str
         await ok("GET", f"{v3}/contacts/plan2@example.com", params={"idProperty": "email"})
         await ok("GET", f"{v3}/companies/plan.example", params={"idProperty": "domain"})
         await ok("GET", f"{v3}/leads/{lead}", params={"associations": "contacts"})
+        # Pages of live objects are the point-read lane's (test_object_page_plan.py);
+        # with associations, and archived ones, the ordinary face's.
         page = await ok("GET", f"{v3}/contacts", params={"limit": "2"})
         await ok("GET", f"{v3}/contacts", params={
-            "limit": "2", "after": page["paging"]["next"]["after"], "properties": "email"})
+            "limit": "2", "after": page["paging"]["next"]["after"], "properties": "email",
+            "associations": "companies"})
+        await ok("GET", f"{v3}/contacts", params={"limit": "2", "archived": "true"})
         await ok("POST", f"{v3}/contacts/search", json={
             "filterGroups": [{"filters": [
                 {"propertyName": "email", "operator": "CONTAINS_TOKEN", "value": "plan*"}]}],

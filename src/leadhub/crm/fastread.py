@@ -28,6 +28,13 @@ the stored definitions in the same snapshot as the row. Anything else
 (another parameter, ``archived=true``, a custom ``idProperty``, an id that
 is not a plain number, no such live object) is left to the ordinary face,
 which answers it or renders its error.
+
+A page of ``GET /crm/v3/objects/{objectType}`` (the official client's
+``get_page``) with ``limit``, ``after`` and the parameters above but
+``idProperty`` is answered here too (``page``): the page's rows in one
+statement in id order, the names' definitions in the same snapshot, each
+object built as a read by id builds it, and ``paging.next`` as the ordinary
+face writes it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 
@@ -42,9 +50,10 @@ from leadhub import crm_types as ct
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
+from leadhub.store.crm_query import LIVE_PAGE_ROWS
 from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.util import parse_bool
-from leadhub.values import ms_to_iso
+from leadhub.values import digits, ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
 
@@ -160,26 +169,96 @@ def _answer(
     object_id: int, names: tuple[str, ...],
 ) -> bytes | None:
     """A live object's SimplePublicObject with the properties named (none: the default
-    set), read with ``rows_of`` (several statements: one snapshot), or None.
-
-    An answer that depends on the row alone (HubSpot's own properties) is kept and
-    reused while the row is the same; names that are not HubSpot's own are shown only
-    if the portal has a live stored definition of them."""
+    set), read with ``rows_of`` (several statements: one snapshot), or None."""
     rows = rows_of(BY_ID, (object_id, portal_id, type_id))
     if not rows:
         return None
+    shown = _shown(rows_of, portal_id, type_id, names)
+    return _object(type_id, object_id, rows[0], names, shown)
+
+
+def _shown(
+    rows_of: Callable[[str, Any], list[tuple[Any, ...]]], portal_id: int, type_id: str,
+    names: tuple[str, ...],
+) -> tuple[str, ...]:
+    """The names asked for that are shown: HubSpot's own, and others only if the portal
+    has a live stored definition of them (read with ``rows_of``)."""
     builtin = DEFAULTS[type_id]
     others = [n for n in names if n not in builtin]
     if not others:
-        if names:
-            return _reuse(_named, (object_id, names), type_id, object_id, rows[0], names)
-        return _reuse(_rendered, object_id, type_id, object_id, rows[0], ())
+        return names
     live = {r[0] for r in rows_of(
         live_stored_names_sql(len(others)), (portal_id, type_id, *others)
     )}
-    props, created_at, updated_at = rows[0]
-    shown = tuple(n for n in names if n in builtin or n in live)
+    return tuple(n for n in names if n in builtin or n in live)
+
+
+def _object(
+    type_id: str, object_id: int, row: tuple[str, int, int], names: tuple[str, ...],
+    shown: tuple[str, ...],
+) -> bytes:
+    """The SimplePublicObject of a live object's row (props, created, updated) with the
+    ``shown`` of the ``names`` asked for (none: the default set).
+
+    An answer that depends on the row alone (HubSpot's own properties) is kept and
+    reused while the row is the same."""
+    if shown == names:
+        if names:
+            return _reuse(_named, (object_id, names), type_id, object_id, row, names)
+        return _reuse(_rendered, object_id, type_id, object_id, row, ())
+    props, created_at, updated_at = row
     return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
+
+
+def list_path(path: str) -> str | None:
+    """The object type of a ``/crm/v3/objects/{type}`` path (a list of pages) served here."""
+    name = path[len(PREFIX):]
+    if "/" in name:
+        return None
+    type_id = ct.TYPE_BY_NAME.get(name.strip().lower())
+    return type_id if type_id in _SERVED else None
+
+
+def page(
+    db: Database, portal_id: int, type_id: str, params: Sequence[tuple[str, str]],
+    base_url: str,
+) -> bytes | None:
+    """The answer to ``GET /crm/v3/objects/{type}`` (a page of live objects in id order,
+    as crm/routes.py ``list_objects`` answers it) with these parameters (no credential),
+    or None to decline.
+
+    Served: ``limit`` (1 to 100, plain digits), ``after`` (a cursor id), and what a read
+    by id takes here but ``idProperty``, each at most once; anything else is the
+    ordinary face's, which answers it or renders its error."""
+    given = dict(params)
+    if len(given) != len(params):
+        return None
+    limit_raw = given.get("limit") or "10"
+    after_raw = given.get("after") or "0"
+    if not (digits(limit_raw) and 1 <= int(limit_raw) <= 100):
+        return None
+    if not (digits(after_raw) and len(after_raw) <= 18):
+        return None
+    found = asked(tuple(p for p in params if p[0] not in ("limit", "after")))
+    if found is None or found[1] is not None:
+        return None
+    names = found[0]
+    limit, after = int(limit_raw), int(after_raw)
+    with db.fast_read() as rows_of:
+        rows = rows_of(LIVE_PAGE_ROWS, (portal_id, type_id, after, limit + 1))
+        shown = _shown(rows_of, portal_id, type_id, names)
+    parts = [b'{"results":[', b",".join(
+        _object(type_id, r[0], r[1:], names, shown) for r in rows[:limit]
+    ), b"]"]
+    if len(rows) > limit:
+        cursor = str(rows[limit - 1][0])
+        link = urlencode([*((k, v) for k, v in params if k != "after"), ("after", cursor)])
+        parts += [b',"paging":', orjson.dumps({"next": {
+            "after": cursor,
+            "link": f"{base_url}/crm/v3/objects/{ct.NAME_BY_TYPE[type_id]}?{link}",
+        }})]
+    parts.append(b"}")
+    return b"".join(parts)
 
 
 def named(

@@ -97,6 +97,8 @@ FIRST_READ = "v1 get lead by guid, first read"
 LEGACY_GET = "v1 get lead by guid as hubspot3 does (list?guids[0]=)"
 # The official client's basic_api.get_by_id(id, properties=[...], archived=False).
 V3_NAMED = "v3 get lead by id with properties and archived=false"
+# The official client's basic_api.get_page(limit=10, after=..., archived=False).
+V3_PAGE = "v3 list page of 10 leads as the official client's get_page"
 COLD_READ = "v1 get lead by guid, no stored document"
 FIRST_READS_MAX = 200_000
 MAX_RUN_SECONDS = 120.0
@@ -484,6 +486,13 @@ def _v3_reads(
         )
         _record(res, size, V3_NAMED,
                 measure_paired(cfg, _paired_wrk(cfg, srv.url, reqs, token), ceiling))
+    if wanted(cfg, V3_PAGE):
+        reqs = wrk.write_requests(cfg.work / "v3-page.txt", [
+            ("GET", "/crm/v3/objects/leads?" + urlencode(
+                {"limit": "10", "after": str(i), "archived": "false"}), "")
+            for i in ids
+        ])
+        _record(res, size, V3_PAGE, measure(cfg, srv.url, reqs, token))
     name = "v3 search: one month created, raw score >= 250, sort last modified"
     if not wanted(cfg, name):
         return

@@ -18,6 +18,7 @@ from bench.run import (
     LEGACY_GET,
     PORTAL,
     V3_NAMED,
+    V3_PAGE,
     Config,
     cached_share,
     drop_documents,
@@ -103,7 +104,7 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
     res = main(cfg)
     by_name = {r.scenario: r for r in res.rows}
     assert list(by_name) == [
-        "v3 get lead by id", V3_NAMED,
+        "v3 get lead by id", V3_NAMED, V3_PAGE,
         "v3 search: one month created, raw score >= 250, sort last modified",
         "v3 update lead (PATCH)", "form post: acknowledged (durable)",
     ]
@@ -144,7 +145,7 @@ def test_harness_runs_on_postgresql(tmp_path, monkeypatch):
     )
     res = main(cfg)
     by_name = {r.scenario: r for r in res.rows}
-    assert len(by_name) == 6
+    assert len(by_name) == 7
     for row in res.rows:
         assert row.rps > 0 and row.errors == 0, row
         if row.plain_ms is not None:

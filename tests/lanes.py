@@ -29,3 +29,26 @@ def get(app: Any, target: str, headers: dict[str, str], base_url: str) -> httpx.
             return await c.get(target, headers=headers)
 
     return asyncio.run(go())
+
+
+class Ordinary:
+    """The ordinary stack behind a lane alone, called as Starlette calls it."""
+
+    def __init__(self, app: Any, stack: Any) -> None:
+        self.app = app
+        self.stack = stack
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        scope["app"] = self.app
+        await self.stack(scope, receive, send)
+
+
+def watched(app: Any, lane: type) -> tuple[Any, Spy, Ordinary]:
+    """The application with the ordinary stack behind its ``lane`` layer watched: the
+    application, the watching Spy, and that stack alone."""
+    app.middleware_stack = app.build_middleware_stack()
+    layer = app.middleware_stack
+    while not isinstance(layer, lane):
+        layer = layer.app
+    spy = layer.app = Spy(layer.app)
+    return app, spy, Ordinary(app, spy.app)

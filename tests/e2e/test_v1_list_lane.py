@@ -30,33 +30,16 @@ from leadhub.limits_cli import set_limits
 from leadhub.store import Database
 from tests.conftest import PortalCtx, make_portal
 from tests.factories import forget_documents, make_lead
-from tests.lanes import Spy, get
+from tests.lanes import get, watched
 
 WINDOW_START, WINDOW_STOP = 1_600_000_000_000, 1_600_000_500_000
-
-
-class _Ordinary:
-    """The ordinary stack alone, called as Starlette calls it."""
-
-    def __init__(self, app: Any, stack: Any) -> None:
-        self.app = app
-        self.stack = stack
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        scope["app"] = self.app
-        await self.stack(scope, receive, send)
 
 
 @pytest.fixture(scope="module")
 def inproc(db: Database, store_url: str) -> Iterator[Any]:
     """The application in this process, its list lane watched."""
     app = create_app(Settings(database_url=store_url, embedded_worker=False), db=db)
-    app.middleware_stack = app.build_middleware_stack()
-    layer = app.middleware_stack
-    while not isinstance(layer, V1ListLane):
-        layer = layer.app
-    layer.app = Spy(layer.app)
-    yield app, layer.app, _Ordinary(app, layer.app.app)
+    yield watched(app, V1ListLane)
     app.state.ingest.stop()
 
 

@@ -25,31 +25,16 @@ from leadhub.config import Settings
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.store import Database
 from tests.conftest import make_portal
-from tests.lanes import Spy, get
+from tests.lanes import get, watched
 
 BASE = "http://pages.test"
-
-
-class _Ordinary:
-    def __init__(self, app: Any, stack: Any) -> None:
-        self.app = app
-        self.stack = stack
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        scope["app"] = self.app
-        await self.stack(scope, receive, send)
 
 
 @pytest.fixture(scope="module")
 def inproc(db: Database, store_url: str) -> Iterator[Any]:
     app = create_app(Settings(database_url=store_url, embedded_worker=False,
                               public_url=BASE), db=db)
-    app.middleware_stack = app.build_middleware_stack()
-    layer = app.middleware_stack
-    while not isinstance(layer, V1ReadLane):
-        layer = layer.app
-    layer.app = Spy(layer.app)
-    yield app, layer.app, _Ordinary(app, layer.app.app)
+    yield watched(app, V1ReadLane)
     app.state.ingest.stop()
 
 

@@ -68,6 +68,9 @@ def serve(
 
     from leadhub.app import create_app
     from leadhub.leads.demo import DEMO_PORTAL_ID, DEMO_TOKEN, ensure_demo
+    from leadhub.processes import limit_malloc_arenas
+
+    limit_malloc_arenas()
 
     settings = Settings(
         database_url=database_url_from_env(database_url),

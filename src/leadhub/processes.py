@@ -10,6 +10,8 @@ them leased, and any worker claims them again when the lease runs out.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
@@ -43,7 +45,31 @@ def app_from_env() -> Any:
     """Application factory run in each API process (``uvicorn --factory``)."""
     from leadhub.app import create_app
 
+    limit_malloc_arenas()
     return create_app(settings_from_env())
+
+
+# glibc's mallopt parameter for the most arenas malloc keeps (malloc.h).
+M_ARENA_MAX = -8
+# An API process's arenas. glibc gives each thread that allocates at once an arena of its
+# own, up to eight per core, and keeps what was freed in each: the store's worker threads
+# (the write that commits a group of writes, the reads of many rows) left the server's
+# resident set about 25 MB larger after a run of writes than with two arenas, at the same
+# rate of writes.
+API_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = API_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for this process (threads started later share them),
+    unless ``MALLOC_ARENA_MAX`` in the environment sets the cap itself; True if capped.
+    Elsewhere (no glibc) nothing changes."""
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, arenas))
 
 
 def serve_processes(settings: Settings, workers: int) -> None:

@@ -133,3 +133,32 @@ def test_v3_pages_are_the_ordinary_answer(db: Database, inproc: Any) -> None:
         link = page.get("paging", {}).get("next", {}).get("link")
         target = link[len(BASE):] if link else None
     assert walked == [i for i in ids if i != ids[3]]
+
+
+def test_pages_reuse_kept_answers_and_keep_none(db: Database, inproc: Any, monkeypatch) -> None:
+    """A walk of every page reads each object once: its answers are not kept (they would
+    push out those of objects read again and again), but one kept by a read by id is
+    reused."""
+    if db.fast_path is None:
+        pytest.skip("the lane reads a SQLite file")
+    from leadhub.crm import fastread
+
+    p = make_portal(db, type("S", (), {"url": BASE})(), "v3 page lane cache")
+    app = inproc[0]
+    ids = []
+    for i in range(3):
+        r = _send(app, "POST", "/crm/v3/objects/companies", p.token,
+                  {"properties": {"name": f"Kept {i}"}})
+        assert r.status_code == 201, r.text
+        ids.append(int(r.json()["id"]))
+    monkeypatch.setattr(fastread, "_rendered", {})
+    monkeypatch.setattr(fastread, "_named", {})
+    targets = ["/crm/v3/objects/companies?limit=3", "/crm/v3/objects/companies?properties=name"]
+    assert _compare(inproc, p.token, targets) == targets
+    assert fastread._rendered == {} and fastread._named == {}
+    assert _compare(inproc, p.token, [f"/crm/v3/objects/companies/{ids[1]}"])
+    assert list(fastread._rendered) == [ids[1]]
+    kept = fastread._rendered[ids[1]]
+    fastread._rendered[ids[1]] = (*kept[:4], b'{"kept":1}')
+    page = get(app, targets[0], {"Authorization": f"Bearer {p.token}"}, BASE)
+    assert b'{"kept":1}' in page.content  # the kept answer, reused

@@ -195,17 +195,19 @@ def _shown(
 
 def _object(
     type_id: str, object_id: int, row: tuple[str, int, int], names: tuple[str, ...],
-    shown: tuple[str, ...],
+    shown: tuple[str, ...], *, keep: bool = True,
 ) -> bytes:
     """The SimplePublicObject of a live object's row (props, created, updated) with the
     ``shown`` of the ``names`` asked for (none: the default set).
 
-    An answer that depends on the row alone (HubSpot's own properties) is kept and
-    reused while the row is the same."""
+    An answer that depends on the row alone (HubSpot's own properties) is reused while
+    the row is the same, and kept if ``keep`` (not for pages: a walk of every page
+    reads each object once, and would only push out the answers of objects read
+    again and again)."""
     if shown == names:
         if names:
-            return _reuse(_named, (object_id, names), type_id, object_id, row, names)
-        return _reuse(_rendered, object_id, type_id, object_id, row, ())
+            return _reuse(_named, (object_id, names), type_id, object_id, row, names, keep)
+        return _reuse(_rendered, object_id, type_id, object_id, row, (), keep)
     props, created_at, updated_at = row
     return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
 
@@ -248,7 +250,7 @@ def page(
         rows = rows_of(LIVE_PAGE_ROWS, (portal_id, type_id, after, limit + 1))
         shown = _shown(rows_of, portal_id, type_id, names)
     parts = [b'{"results":[', b",".join(
-        _object(type_id, r[0], r[1:], names, shown) for r in rows[:limit]
+        _object(type_id, r[0], r[1:], names, shown, keep=False) for r in rows[:limit]
     ), b"]"]
     if len(rows) > limit:
         cursor = str(rows[limit - 1][0])
@@ -273,10 +275,10 @@ def named(
 
 def _reuse(
     cache: dict[Any, tuple[str, str, int, int, bytes]], key: Any, type_id: str,
-    object_id: int, row: tuple[str, int, int], names: tuple[str, ...],
+    object_id: int, row: tuple[str, int, int], names: tuple[str, ...], keep: bool = True,
 ) -> bytes:
     """The answer built before from the same row, or built now (``names``: those shown,
-    or the default set) and kept."""
+    or the default set) and, if ``keep``, kept."""
     props, created_at, updated_at = row
     seen = cache.get(key)
     if (
@@ -289,9 +291,10 @@ def _reuse(
         named(type_id, object_id, values, created_at, updated_at, names) if names
         else document(type_id, object_id, values, created_at, updated_at)
     )
-    if len(cache) >= RENDERED_MAX:
-        cache.clear()
-    cache[key] = (type_id, props, created_at, updated_at, body)
+    if keep:
+        if len(cache) >= RENDERED_MAX:
+            cache.clear()
+        cache[key] = (type_id, props, created_at, updated_at, body)
     return body
 
 

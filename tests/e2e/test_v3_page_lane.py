@@ -79,9 +79,9 @@ def _queries(first: str, custom: str) -> list[str]:
         "limit=100", "after=99999999", "archived=false", "archived=False&limit=2",
         "properties=hs_object_id", "properties=email,firstname&limit=2",
         f"properties={custom}", f"properties={custom},nope,email&limit=3",
-        "properties=&limit=2", "properties=a,,a", "limit=",
+        "properties=&limit=2", "properties=a,,a", "limit=", "limit=%205",
         # Left to the ordinary face (its errors, or what the lane does not serve).
-        "limit=0", "limit=101", "limit=x", "limit=%205", "after=x", "after=-1",
+        "limit=0", "limit=101", "limit=x", "after=x", "after=-1",
         "archived=true", "archived=maybe", "limit=2&limit=3", "properties=a&properties=b",
         "idProperty=email", "associations=companies", "propertiesWithHistory=email",
         "hapikey=nope&limit=2", "limit=2&unknown=1",

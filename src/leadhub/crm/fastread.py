@@ -42,18 +42,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 
 from leadhub import crm_types as ct
+from leadhub.crm.params import page_window, paging_next
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
 from leadhub.store.crm_query import LIVE_PAGE_ROWS
 from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.util import parse_bool
-from leadhub.values import digits, ms_to_iso
+from leadhub.values import ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
 
@@ -229,23 +229,18 @@ def page(
     as crm/routes.py ``list_objects`` answers it) with these parameters (no credential),
     or None to decline.
 
-    Served: ``limit`` (1 to 100, plain digits), ``after`` (a cursor id), and what a read
-    by id takes here but ``idProperty``, each at most once; anything else is the
-    ordinary face's, which answers it or renders its error."""
+    Served: ``limit`` and ``after`` (read as the ordinary face reads them,
+    ``crm.params.page_window``) and what a read by id takes here but ``idProperty``,
+    each at most once; anything else is the ordinary face's, which answers it or
+    renders its error."""
     given = dict(params)
     if len(given) != len(params):
         return None
-    limit_raw = given.get("limit") or "10"
-    after_raw = given.get("after") or "0"
-    if not (digits(limit_raw) and 1 <= int(limit_raw) <= 100):
-        return None
-    if not (digits(after_raw) and len(after_raw) <= 18):
-        return None
+    limit, after = page_window(given)  # invalid: raises, and the ordinary face answers 400
     found = asked(tuple(p for p in params if p[0] not in ("limit", "after")))
     if found is None or found[1] is not None:
         return None
     names = found[0]
-    limit, after = int(limit_raw), int(after_raw)
     with db.fast_read() as rows_of:
         rows = rows_of(LIVE_PAGE_ROWS, (portal_id, type_id, after, limit + 1))
         shown = _shown(rows_of, portal_id, type_id, names)
@@ -253,12 +248,8 @@ def page(
         _object(type_id, r[0], r[1:], names, shown, keep=False) for r in rows[:limit]
     ), b"]"]
     if len(rows) > limit:
-        cursor = str(rows[limit - 1][0])
-        link = urlencode([*((k, v) for k, v in params if k != "after"), ("after", cursor)])
-        parts += [b',"paging":', orjson.dumps({"next": {
-            "after": cursor,
-            "link": f"{base_url}/crm/v3/objects/{ct.NAME_BY_TYPE[type_id]}?{link}",
-        }})]
+        parts += [b',"paging":', orjson.dumps(
+            paging_next(base_url, type_id, params, rows[limit - 1][0]))]
     parts.append(b"}")
     return b"".join(parts)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlencode
+
 from starlette.datastructures import QueryParams
 
+from leadhub.crm_types import NAME_BY_TYPE
 from leadhub.errors import ValidationError
 from leadhub.util import parse_bool
 from leadhub.values import digits
@@ -28,7 +32,7 @@ def boolean(params: QueryParams, name: str, default: bool = False) -> bool:
     return value
 
 
-def integer(params: QueryParams, name: str, default: int, *, low: int, high: int) -> int:
+def integer(params: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
     """An integer parameter within [low, high]; 400 otherwise."""
     raw = params.get(name)
     if raw is None or raw == "":
@@ -36,3 +40,28 @@ def integer(params: QueryParams, name: str, default: int, *, low: int, high: int
     if not digits(raw.strip()) or not low <= int(raw) <= high:
         raise ValidationError(f"{name} must be an integer from {low} to {high}, got {raw!r}")
     return int(raw)
+
+
+def page_window(params: Mapping[str, str]) -> tuple[int, int]:
+    """The ``limit`` (1 to 100, 10 by default) and ``after`` cursor (an object id, 0 by
+    default) of a page of ``GET /crm/v3/objects/{objectType}``; 400 otherwise."""
+    limit = integer(params, "limit", 10, low=1, high=100)
+    after = params.get("after") or "0"
+    if not digits(after) or len(after) > 18:
+        raise ValidationError(
+            f"after must be a paging cursor from paging.next.after, got {after!r}"
+        )
+    return limit, int(after)
+
+
+def paging_next(
+    base_url: str, object_type: str, params: Iterable[tuple[str, str]], after: int
+) -> dict[str, dict[str, str]]:
+    """A page's ``paging``: the next cursor, and a link asking again with ``params`` (but
+    its cursor and the credential) and that cursor."""
+    kept = [(k, v) for k, v in params if k not in ("after", "access_token", "hapikey")]
+    query = urlencode([*kept, ("after", str(after))])
+    return {"next": {
+        "after": str(after),
+        "link": f"{base_url}/crm/v3/objects/{NAME_BY_TYPE[object_type]}?{query}",
+    }}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,14 +11,13 @@ from starlette.routing import Route
 from leadhub.crm import batch, merge, render, search
 from leadhub.crm import objects as svc
 from leadhub.crm.objects import Want
-from leadhub.crm.params import array, boolean, integer
+from leadhub.crm.params import array, boolean, page_window, paging_next
 from leadhub.crm.types import object_type
-from leadhub.crm_types import NAME_BY_TYPE, TYPE_BY_NAME
-from leadhub.errors import NotFound, ValidationError
+from leadhub.crm_types import TYPE_BY_NAME
+from leadhub.errors import NotFound
 from leadhub.http import JSONResponse, read_json
 from leadhub.store.objects import Change
 from leadhub.util import now_ms
-from leadhub.values import digits
 
 PREFIX = "/crm/v3/objects/{objectType}"
 
@@ -50,29 +48,16 @@ async def list_objects(request: Request) -> Response:
     """GET /crm/v3/objects/{objectType}: a page in id order, ``paging.next`` when there is more."""
     ctx, portal_id, type_id = await _start(request)
     params = request.query_params
-    limit = integer(params, "limit", 10, low=1, high=100)
-    after_raw = params.get("after") or "0"
-    if not digits(after_raw) or len(after_raw) > 18:
-        raise ValidationError(
-            f"after must be a paging cursor from paging.next.after, got {after_raw!r}"
-        )
-    after = int(after_raw)
+    limit, after = page_window(params)
     views, next_after = await ctx.db.aread_many(
         svc.list_objects, portal_id, type_id, _want(request), limit=limit, after=after,
         archived=boolean(params, "archived"),
     )
     body: dict[str, Any] = {"results": [render.obj(v) for v in views]}
     if next_after is not None:
-        query = {k: v for k, v in params.multi_items() if k not in ("after", "access_token",
-                                                                   "hapikey")}
-        link_query = urlencode([*query.items(), ("after", str(next_after))])
-        body["paging"] = {
-            "next": {
-                "after": str(next_after),
-                "link": f"{ctx.settings.base_url}/crm/v3/objects/{NAME_BY_TYPE[type_id]}"
-                        f"?{link_query}",
-            }
-        }
+        # The last value of a repeated parameter, in the place of its first.
+        given = dict(params.multi_items())
+        body["paging"] = paging_next(ctx.settings.base_url, type_id, given.items(), next_after)
     return JSONResponse(body)
 
 

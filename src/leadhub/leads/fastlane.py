@@ -116,12 +116,17 @@ PAIRS_MAX = 256
 _pairs: dict[bytes, tuple[Pairs, Pairs]] = {}
 
 
+def without_credential(params: Sequence[tuple[str, str]]) -> Pairs:
+    """The parameters but ``access_token`` and ``hapikey``."""
+    return tuple(item for item in params if item[0] not in _CREDENTIAL_PARAMS)
+
+
 def _params(query: bytes) -> tuple[Pairs, Pairs]:
     """A query string's parameters (as ``query_pairs``), and those but the credential."""
     seen = _pairs.get(query)
     if seen is None:
         every = tuple(query_pairs(query))
-        seen = every, tuple(item for item in every if item[0] not in _CREDENTIAL_PARAMS)
+        seen = every, without_credential(every)
         if len(_pairs) >= PAIRS_MAX:
             _pairs.clear()
         _pairs[query] = seen

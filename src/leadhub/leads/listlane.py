@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.guard import has_nul
 from leadhub.http import JSONResponse, query_pairs
-from leadhub.leads.fastlane import _CREDENTIAL_PARAMS, _portal
+from leadhub.leads.fastlane import _portal, without_credential
 from leadhub.leads.params import parse_list
 from leadhub.ratelimit import PortalLimits
 from leadhub.store.leadlist import LeadListQuery
@@ -95,7 +95,7 @@ class V1ListLane:
         portal_id = _portal(self.ctx, scope, items)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
-        asked = [item for item in items if item[0] not in _CREDENTIAL_PARAMS]
+        asked = without_credential(items)
         if len(asked) == 1 and asked[0][0] == "guids[0]" and asked[0][1].strip():
             # hubspot3's and hapipy's get_lead: a list of one guid and nothing else, which
             # holds that lead's stored document if it is not deleted (the page's own read

@@ -330,6 +330,7 @@ class Database:
             finally:
                 if raw is not None and not durable:
                     raw.execute("PRAGMA synchronous=FULL")
+
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A connection inside a read-only transaction (a consistent snapshot)."""

@@ -212,3 +212,36 @@ def test_reads_by_a_unique_property_are_the_ordinary_answer(server, portal, othe
     with other_portal.client() as c:
         assert c.get("/crm/v3/objects/companies/acme.example",
                      params={"idProperty": "domain"}).status_code == 404
+
+
+def test_pages_as_the_official_client_reads_them(server, portal):
+    """``basic_api.get_page`` and ``get_all`` of hubspot-api-client against a running
+    server: its pages (the point-read lane's) hold what the ordinary face's hold, and a
+    walk by ``paging.next`` finds every live object once."""
+    from tests.e2e.crm_helpers import client
+
+    with portal.client() as c:
+        ids = [c.post("/crm/v3/objects/companies", json={
+            "properties": {"name": f"Paged {i}", "domain": f"paged{i}.example"}}).json()["id"]
+            for i in range(5)]
+        assert c.delete(f"/crm/v3/objects/companies/{ids[2]}").status_code == 204
+        # From just before this test's companies (the portal has others of other tests).
+        start = str(int(ids[0]) - 1)
+        fast = c.get("/crm/v3/objects/companies",
+                     params={"limit": "2", "archived": "false", "after": start})
+        slow = c.get("/crm/v3/objects/companies",
+                     params=[("limit", "2"), ("archived", "false"), ("after", start), ORDINARY])
+        assert fast.status_code == slow.status_code == 200
+        a, b = fast.json(), slow.json()
+        assert a["results"] == b["results"]
+        assert a["paging"]["next"]["after"] == b["paging"]["next"]["after"]
+        assert a["paging"]["next"]["link"] == b["paging"]["next"]["link"].replace(
+            "&ordinary=1", "")
+    hub = client(portal)
+    page = hub.crm.companies.basic_api.get_page(
+        limit=2, after=start, properties=["name"], archived=False)
+    assert [o.id for o in page.results] == ids[:2]
+    assert page.results[0].properties["name"] == "Paged 0"
+    walked = [o for o in hub.crm.companies.get_all(properties=["domain"]) if o.id in ids]
+    assert [o.id for o in walked] == [i for i in ids if i != ids[2]]
+    assert walked[-1].properties["domain"] == "paged4.example"

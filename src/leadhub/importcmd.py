@@ -67,9 +67,13 @@ def run_import(
                 total.add(db.write_call(import_batch, portal_id, batch, change))
                 bar.advance(task, len(batch))
                 batch = []
+                # Plans of the next batches' lookups see the tables as they have grown.
+                db.statistics.after_writes()
         if batch:
             total.add(db.write_call(import_batch, portal_id, batch, change))
             bar.advance(task, len(batch))
+    # And so do the reads that follow the import.
+    db.statistics.after_writes(now=True)
     return total
 
 

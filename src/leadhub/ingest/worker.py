@@ -197,6 +197,8 @@ class Worker:
             # their lease; once the store answers again they are due at once instead.
             self._release_claims = True
             raise
+        # Plans of the next batches see the tables as the queue's leads grew them.
+        self.db.statistics.after_writes()
         if self._on_processed is not None:
             self._on_processed(outcomes)
         if any(o.created for o in outcomes) and self.deliverer is not None:

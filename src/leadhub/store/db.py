@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from leadhub.store import leaddocs
+from leadhub.store.stats import Statistics
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -268,6 +269,8 @@ class Database:
         # API writes waiting to be committed together (awrite).
         self._pending: collections.deque[_Job] = collections.deque()
         self._pending_guard = threading.Lock()
+        # Planner statistics after bulk writes (PostgreSQL; store/stats.py).
+        self.statistics = Statistics(self.engine)
         if self.is_sqlite:
             self._configure_sqlite()
 

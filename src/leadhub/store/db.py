@@ -28,6 +28,9 @@ from sqlalchemy import event
 from leadhub.store import leaddocs
 from leadhub.store.stats import Statistics
 
+# Execution options of a PostgreSQL read (``Database.read``): one snapshot, no writes.
+_PG_SNAPSHOT = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -336,8 +339,17 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        """A connection inside a read-only transaction (a consistent snapshot)."""
+        """A connection inside a read-only transaction (a consistent snapshot).
+
+        On PostgreSQL the transaction is ``REPEATABLE READ READ ONLY``: under the
+        default ``READ COMMITTED`` each statement sees the commits made before it
+        started, so the statements of one read (a lead's row, then its events) could
+        see different states of the store. A read-only transaction at that level never
+        fails for a concurrent write; psycopg opens it with the same one ``BEGIN``.
+        """
         with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(**_PG_SNAPSHOT)
             with conn.begin():
                 yield conn
 

@@ -43,6 +43,7 @@ from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
+    list_lead_ids,
     plan_search,
     sqlite_list_sql,
 )
@@ -75,10 +76,8 @@ def to_document(view: LeadView) -> bytes:
 
 
 def load(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
-    """``service.load`` with events, by prebuilt SQL on SQLite."""
-    if conn.dialect.name == "sqlite":
-        return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
-    return service.load(conn, portal_id, list(lead_ids))
+    """``service.load`` with events, by prebuilt SQL."""
+    return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
 
 
 def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
@@ -285,7 +284,7 @@ class LeadDocuments:
                 body = None
             if body is not None:
                 return body
-        view = await self.db.aread_many(service.find, portal_id, **criteria)
+        view = await self.db.aread_many(_find, portal_id, **criteria)
         return self.body([self._missed(view)])
 
     def stored_page(self, query: LeadListQuery) -> Page:
@@ -384,9 +383,7 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        views = await self.db.aread_many(
-            service.list_leads, query, with_events=with_events, guids=guids
-        )
+        views = await self.db.aread_many(_list_page, query, with_events, guids)
         return self.body([to_document(v) for v in views])
 
     def _missed(self, view: LeadView) -> bytes:
@@ -455,10 +452,29 @@ def _stored_guids_page(
     )
 
 
+def _list_page(
+    conn: Connection, query: LeadListQuery, with_events: bool, guids: list[str] | None
+) -> list[LeadView]:
+    """``service.list_leads``, the leads of a page with their events read by prebuilt
+    SQL (``load``)."""
+    if not with_events:
+        return service.list_leads(conn, query, with_events=False, guids=guids)
+    if guids:
+        query.lead_ids = service.guids_to_ids(conn, query.portal_id, guids)
+    return load(conn, query.portal_id, list_lead_ids(conn, query))
+
+
+def _find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
+    """``service.find``, its lead read by prebuilt SQL."""
+    lead_id = service.find_lead_id(conn, portal_id, **criteria)
+    views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
+    if not views:
+        raise service.no_match(criteria)
+    return views[0]
+
+
 def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
-    """``service.get``, by prebuilt SQL on SQLite."""
-    if conn.dialect.name != "sqlite":
-        return service.get(conn, portal_id, guid)
+    """``service.get``, by prebuilt SQL."""
     view = rawload.get(leadrows.driver_rows(conn), portal_id, guid)
     if view is None:
         raise NotFound(f"lead {guid} does not exist")

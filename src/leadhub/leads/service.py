@@ -158,9 +158,14 @@ def find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
     lead_id = find_lead_id(conn, portal_id, **criteria)
     views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
     if not views:
-        given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
-        raise NotFound(f"no lead matches {given}")
+        raise no_match(criteria)
     return views[0]
+
+
+def no_match(criteria: Mapping[str, str | None]) -> NotFound:
+    """The error of a lookup by these criteria that found no lead."""
+    given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
+    return NotFound(f"no lead matches {given}")
 
 
 def list_leads(

@@ -34,15 +34,26 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def commit() -> str:
-    """The checkout's commit, with ``-dirty`` if it has uncommitted changes."""
-    try:
+# The report itself: a run on another store rewrites it, and the code it measured is the same.
+REPORT = "docs/benchmarks.md"
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def commit(root: Path = CHECKOUT) -> str:
+    """The checkout's commit, with ``-dirty`` if a tracked file but the report changed."""
+
+    def git(*args: str) -> str:
         return subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True,
-            text=True, check=True, cwd=Path(__file__).parent,
+            ["git", *args], capture_output=True, text=True, check=True, cwd=root
         ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=7", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                      f":(exclude){REPORT}")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head}-dirty" if changed else head
 
 
 def utc_now() -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +199,26 @@ def test_cached_share_reads_the_page_cache_of_a_sqlite_store(tmp_path):
         assert share is None
     else:
         assert share is not None and 0.0 <= share <= 1.0
+
+
+def test_the_commit_is_dirty_for_changed_code_not_for_the_report(tmp_path: Path) -> None:
+    from bench.report import REPORT, commit
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / REPORT).write_text("old report\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "one")
+    head = git("rev-parse", "--short=7", "HEAD")
+    assert commit(tmp_path) == head
+    (tmp_path / REPORT).write_text("a run on the other store wrote this\n")
+    (tmp_path / "untracked.txt").write_text("not the code measured\n")
+    assert commit(tmp_path) == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert commit(tmp_path) == f"{head}-dirty"
+    assert commit(tmp_path / "nowhere") == "unknown"

@@ -124,3 +124,33 @@ def test_guids_find_the_lead_the_service_finds(db) -> None:
         assert rawload.get(rows, portal_id + 1, made.guid) is None
         assert rawload.get(rows, portal_id, "0" * 32) is None
     assert expected.lead.archived is True
+
+
+def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
+    """The v1 face reads found and listed leads with ``documents.load`` (prebuilt SQL),
+    through the service's own lookups: the same views as ``service.load``'s."""
+    from leadhub.store.leadlist import LeadListQuery
+
+    portal_id = _portal(db)
+    made = make_lead(db, portal_id, email="loader@example.com", conversions=(AT,))
+    other = make_lead(db, portal_id)
+    calls: list[tuple[list[int], bool]] = []
+
+    def recording(conn, portal_id, lead_ids, *, with_events=True):  # type: ignore[no-untyped-def]
+        calls.append((list(lead_ids), with_events))
+        return documents.load(conn, portal_id, lead_ids, with_events=with_events)
+
+    with db.read() as conn:
+        expected = service.load(conn, portal_id, [made.lead_id])[0]
+        assert service.find(conn, portal_id, loader=recording,
+                            email="LOADER@example.com") == expected
+        for with_events in (True, False):
+            listed = service.list_leads(
+                conn, LeadListQuery(portal_id=portal_id, limit=10), with_events=with_events,
+                guids=[made.guid, other.guid], loader=recording,
+            )
+            assert listed == service.load(
+                conn, portal_id, [v.lead.id for v in listed], with_events=with_events)
+            assert {v.lead.id for v in listed} == {made.lead_id, other.lead_id}
+    assert calls[0] == ([made.lead_id], True)
+    assert [c[1] for c in calls[1:]] == [True, False]

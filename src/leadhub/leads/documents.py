@@ -43,7 +43,6 @@ from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
-    list_lead_ids,
     plan_search,
     sqlite_list_sql,
 )
@@ -75,8 +74,12 @@ def to_document(view: LeadView) -> bytes:
     return doc
 
 
-def load(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
-    """``service.load`` with events, by prebuilt SQL."""
+def load(
+    conn: Connection, portal_id: int, lead_ids: Sequence[int], *, with_events: bool = True
+) -> list[LeadView]:
+    """``service.load``, by prebuilt SQL when it comes with events (a ``service.Loader``)."""
+    if not with_events:
+        return service.load(conn, portal_id, list(lead_ids), with_events=False)
     return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
 
 
@@ -284,7 +287,7 @@ class LeadDocuments:
                 body = None
             if body is not None:
                 return body
-        view = await self.db.aread_many(_find, portal_id, **criteria)
+        view = await self.db.aread_many(service.find, portal_id, loader=load, **criteria)
         return self.body([self._missed(view)])
 
     def stored_page(self, query: LeadListQuery) -> Page:
@@ -383,7 +386,9 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        views = await self.db.aread_many(_list_page, query, with_events, guids)
+        views = await self.db.aread_many(
+            service.list_leads, query, with_events=with_events, guids=guids, loader=load
+        )
         return self.body([to_document(v) for v in views])
 
     def _missed(self, view: LeadView) -> bytes:
@@ -450,27 +455,6 @@ def _stored_guids_page(
     return docs._read_guids_page(
         query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()
     )
-
-
-def _list_page(
-    conn: Connection, query: LeadListQuery, with_events: bool, guids: list[str] | None
-) -> list[LeadView]:
-    """``service.list_leads``, the leads of a page with their events read by prebuilt
-    SQL (``load``)."""
-    if not with_events:
-        return service.list_leads(conn, query, with_events=False, guids=guids)
-    if guids:
-        query.lead_ids = service.guids_to_ids(conn, query.portal_id, guids)
-    return load(conn, query.portal_id, list_lead_ids(conn, query))
-
-
-def _find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
-    """``service.find``, its lead read by prebuilt SQL."""
-    lead_id = service.find_lead_id(conn, portal_id, **criteria)
-    views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
-    if not views:
-        raise service.no_match(criteria)
-    return views[0]
 
 
 def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:

@@ -6,7 +6,7 @@ import base64
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -84,6 +84,15 @@ def load(
     return views
 
 
+class Loader(Protocol):
+    """What reads leads' views by id: ``load``, or another way to the same views
+    (leads/documents.py ``load``)."""
+
+    def __call__(
+        self, conn: Connection, portal_id: int, lead_ids: list[int], *, with_events: bool = True
+    ) -> list[LeadView]: ...
+
+
 def lead_id_for_guid(conn: Connection, portal_id: int, guid: str) -> int | None:
     """The lead object id behind a v1 guid."""
     return obj_store.find_unique(conn, portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
@@ -153,29 +162,29 @@ def find_lead_id(
     return None
 
 
-def find(conn: Connection, portal_id: int, **criteria: str | None) -> LeadView:
-    """One lead by email, conversion event guid or user token; NotFound otherwise."""
+def find(
+    conn: Connection, portal_id: int, *, loader: Loader = load, **criteria: str | None
+) -> LeadView:
+    """One lead by email, conversion event guid or user token, read by ``loader``;
+    NotFound otherwise."""
     lead_id = find_lead_id(conn, portal_id, **criteria)
-    views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
+    views = loader(conn, portal_id, [lead_id]) if lead_id is not None else []
     if not views:
-        raise no_match(criteria)
+        given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
+        raise NotFound(f"no lead matches {given}")
     return views[0]
 
 
-def no_match(criteria: Mapping[str, str | None]) -> NotFound:
-    """The error of a lookup by these criteria that found no lead."""
-    given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
-    return NotFound(f"no lead matches {given}")
-
-
 def list_leads(
-    conn: Connection, query: LeadListQuery, *, with_events: bool, guids: list[str] | None = None
+    conn: Connection, query: LeadListQuery, *, with_events: bool, guids: list[str] | None = None,
+    loader: Loader = load,
 ) -> list[LeadView]:
-    """One page of leads for a list query, restricted to ``guids`` when given."""
+    """One page of leads for a list query, restricted to ``guids`` when given, read by
+    ``loader``."""
     if guids:
         query.lead_ids = guids_to_ids(conn, query.portal_id, guids)
     ids = list_lead_ids(conn, query)
-    return load(conn, query.portal_id, ids, with_events=with_events)
+    return loader(conn, query.portal_id, ids, with_events=with_events)
 
 
 def guids_to_ids(conn: Connection, portal_id: int, guids: list[str]) -> list[int]:

@@ -10,6 +10,7 @@ token followed by a blank one is no credential at all.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -155,3 +156,42 @@ def test_cold_reads_that_wait_for_the_disk_go_the_ordinary_way(
         fast = _get(app, target, headers)
         assert fast.status_code == 200 and _shape(fast) == _shape(slow), target
         assert spy.calls == calls + 1, target
+
+
+def test_reads_that_wait_for_the_disk_are_answered_from_worker_threads(
+    db: Database, inproc: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While reads wait for the disk, the lane answers stored documents from its worker
+    threads, as the ordinary stack answers them; a lead without one goes the ordinary way."""
+    p = make_portal(db, type("S", (), {"url": "http://reads.test"})(), "Read lane threads")
+    made = make_lead(db, p.id, email="thread.reads@example.com", conversions=(1_700_000_000_000,))
+    bare = make_lead(db, p.id, email="thread.bare@example.com")
+    forget_documents(db, p.id)
+    db.write_call(fill, p.id, [made.lead_id])
+    app, spy, ordinary = inproc
+    docs = _read_lane(app).ctx.docs
+    monkeypatch.setattr(docs.cold, "inline", lambda: False)
+    threads: list[str] = []
+    read_by_guid = docs.read_by_guid
+
+    def watched(portal_id: int, guid: str) -> bytes | None:
+        threads.append(threading.current_thread().name)
+        return read_by_guid(portal_id, guid)
+
+    monkeypatch.setattr(docs, "read_by_guid", watched)
+    headers = {"Authorization": f"Bearer {p.token}"}
+    for target, lane in (
+        (f"/leads/v1/lead/{made.guid}", True),
+        ("/leads/v1/lead?email=" + quote("thread.reads@example.com"), True),
+        (f"/leads/v1/lead?conversionEventGuid={made.event_guids[0]}", True),
+        (f"/leads/v1/lead/{bare.guid}", False),
+        ("/leads/v1/lead?email=" + quote("thread.bare@example.com"), False),
+    ):
+        slow = _get(ordinary, target, headers)
+        calls = spy.calls
+        threads.clear()
+        fast = _get(app, target, headers)
+        assert fast.status_code == 200 and _shape(fast) == _shape(slow), target
+        assert (spy.calls == calls) == (lane and db.is_sqlite), target
+        if target.endswith(made.guid) and db.is_sqlite:
+            assert [t[:12] for t in threads] == ["leadhub-read"], threads

@@ -51,14 +51,42 @@ def test_cold_reads_leave_the_event_loop_while_they_wait_for_the_disk(monkeypatc
     now = [1000.0]
     monkeypatch.setattr(documents.time, "monotonic", lambda: now[0])
     cold = documents.ColdReads()
-    for _ in range(500):  # in memory: all CPU
-        cold.took(0.00008, 0.00008)
-    cold.took(0.004, 0.0001)  # one read that waited (a page from the disk, a preemption)
+    for _ in range(500):  # in memory: no block read from the disk
+        cold.took(0)
+    cold.took(8)  # one read that did
     assert cold.inline()
-    for _ in range(20):  # reads that mostly wait
-        cold.took(0.0005, 0.0001)
+    for _ in range(10):  # reads that mostly do
+        cold.took(8)
     assert not cold.inline()
     now[0] += documents.ColdReads.THREADS_FOR_S
-    assert cold.inline()  # measured again on the loop
-    cold.took(0.0001, 0.0001)
+    assert cold.inline()  # sampled again on the loop
+    for _ in range(int(documents.ColdReads.MIN_SAMPLES) - 1):  # a few decide nothing
+        cold.took(8)
     assert cold.inline()
+    cold.took(8)
+    assert not cold.inline()
+
+
+def test_point_reads_on_the_loop_are_sampled(monkeypatch) -> None:
+    """One read in SAMPLE_EVERY asks the kernel what it read from the disk, and those
+    samples alone move reads to threads."""
+    blocks = [0]
+
+    def disk_reads() -> int:
+        blocks[0] += 8  # every sample finds that its read went to the disk
+        return blocks[0]
+
+    monkeypatch.setattr(documents, "_blocks_read", disk_reads)
+    cold = documents.ColdReads()
+    every = documents.ColdReads.SAMPLE_EVERY
+    answers = [cold.timed(lambda scope, path: path, None, "x") for _ in range(8 * every - 1)]
+    assert answers == ["x"] * (8 * every - 1)
+    assert blocks[0] == 2 * 8 * 7 and cold.inline()  # seven samples: too few to decide
+    cold.timed(lambda scope, path: path, None, "x")
+    assert not cold.inline()
+
+
+def test_blocks_read_counts_this_threads_reads() -> None:
+    """The kernel's count of blocks read, never going back."""
+    first = documents._blocks_read()
+    assert first >= 0 and documents._blocks_read() >= first

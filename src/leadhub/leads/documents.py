@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import orjson
@@ -48,6 +50,7 @@ from leadhub.store.leadlist import (
 )
 
 log = logging.getLogger("leadhub")
+T = TypeVar("T")
 
 # A list page's JSON array, and the views of its leads read without a stored document.
 Page = tuple[bytes, list[LeadView]]
@@ -128,39 +131,91 @@ on_lead_writes(store_written)
 
 
 class ColdReads:
-    """Whether reads of leads without a stored document run on the event loop.
+    """Whether point reads run on the event loop or in worker threads.
 
-    Such a read touches pages no read touched lately. While the store's
-    pages are in memory it takes well under a millisecond, less than a hop
-    to a worker thread costs. On a store larger than the memory the system
-    caches it in, most of its time is spent waiting for the disk, on the
-    event loop, where every other request waits with it. So each read's
-    time is split into CPU and waiting (``time.thread_time``), summed with
-    decay over the last several dozen reads; while waiting is more than
-    half of it, such reads go to worker threads for THREADS_FOR_S seconds,
-    after which the next reads on the loop measure again.
+    A read of a lead touches pages no read touched lately: its stored
+    document's, or its rows' when it has none. While the store's pages are
+    in memory it takes well under a millisecond, less than a hop to a worker
+    thread costs. On a store larger than the memory the system caches it in,
+    a read waits for the disk (about 90 µs a page on the machines of
+    docs/benchmarks.md), on the event loop, where every other request waits
+    with it, one read at a time; from worker threads the disk serves several
+    at once, for about 13 µs of CPU per hop. So reads on the loop are
+    sampled (every read of a lead without a document, one in SAMPLE_EVERY of
+    the others) and the kernel says whether each one read from the disk (the
+    thread's block inputs, ``getrusage``; unlike a read's wall time, this is
+    not fooled by a preemption or a wait for the interpreter lock). While
+    more than the WAITING share of the last few dozen samples did, reads go
+    to worker threads for THREADS_FOR_S seconds, after which the next reads
+    on the loop are sampled again.
     """
 
-    DECAY = 0.98
-    WAITING = 0.5
+    DECAY = 0.95
+    # A hop costs a seventh of a page from the disk: threads pay once a quarter of the
+    # reads wait for one.
+    WAITING = 0.25
+    # Samples needed after a change before the next: a few reads decide nothing.
+    MIN_SAMPLES = 8
     THREADS_FOR_S = 1.0
+    # A power of two: one read of a stored document in this many is sampled (a sample
+    # costs two system calls, about 1.3 µs, a sixth of the read in-process).
+    SAMPLE_EVERY = 32
+    # Reads waiting for the disk at once, each on a connection of its own.
+    THREADS = 8
 
     def __init__(self) -> None:
-        self._waited = 0.0
-        self._took = 0.0
+        self._from_disk = 0.0  # samples that read from the disk, decayed
+        self._samples = 0.0  # samples, decayed the same way
+        self._since = 0  # samples since the reads came back to the loop
         self._threads_until = 0.0
+        self._reads = 0
+        self._threads: ThreadPoolExecutor | None = None
 
     def inline(self) -> bool:
-        """Whether the next such read runs on the event loop."""
-        return time.monotonic() >= self._threads_until
+        """Whether the next read runs on the event loop."""
+        if not self._threads_until:
+            return True
+        if time.monotonic() < self._threads_until:
+            return False
+        self._threads_until = 0.0  # back on the loop, sampled anew
+        self._from_disk = self._samples = 0.0
+        self._since = 0
+        return True
 
-    def took(self, wall: float, cpu: float) -> None:
-        """One read on the event loop took ``wall`` seconds, ``cpu`` of them on the CPU."""
-        self._waited = self._waited * self.DECAY + max(0.0, wall - cpu)
-        self._took = self._took * self.DECAY + wall
-        if self._waited > self.WAITING * self._took:
+    def took(self, blocks: int) -> None:
+        """One read sampled on the event loop read ``blocks`` blocks from the disk."""
+        self._from_disk = self._from_disk * self.DECAY + (blocks > 0)
+        self._samples = self._samples * self.DECAY + 1.0
+        self._since += 1
+        if self._since >= self.MIN_SAMPLES and self._from_disk > self.WAITING * self._samples:
             self._threads_until = time.monotonic() + self.THREADS_FOR_S
-            self._waited = self._took = 0.0
+
+    @contextmanager
+    def sampled(self) -> Iterator[None]:
+        """Inside, a read on the event loop, whose disk reads ``took`` counts."""
+        before = _blocks_read()
+        try:
+            yield
+        finally:
+            self.took(_blocks_read() - before)
+
+    def timed(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
+        """``read(scope, path)`` on the event loop, sampled one time in SAMPLE_EVERY."""
+        self._reads += 1
+        if self._reads & (self.SAMPLE_EVERY - 1):
+            return read(scope, path)
+        before = _blocks_read()
+        try:
+            return read(scope, path)
+        finally:
+            self.took(_blocks_read() - before)
+
+    async def in_thread(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
+        """``read(scope, path)`` in one of THREADS worker threads of its own (a third of
+        the CPU of a hop through anyio's threads)."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.THREADS, thread_name_prefix="leadhub-read")
+        return await asyncio.get_running_loop().run_in_executor(self._threads, read, scope, path)
 
 
 class LeadDocuments:
@@ -253,15 +308,14 @@ class LeadDocuments:
         """Reads of a lead's rows on the point-read connection (in the caller's read
         transaction), stopped with TooLong past INLINE_STEPS SQLite steps (a lead with very
         many events), or not started (TooLong) while such reads wait for the disk
-        (``ColdReads``)."""
-        if not self.cold.inline():
+        (``ColdReads``) or off the event loop (a point read sent to a worker thread by
+        ``ColdReads``: the ordinary way reads it, and schedules its document's storing
+        from the loop)."""
+        if not self.cold.inline() or not _on_loop():
             raise TooLong("reads of leads without a document wait for the disk")
-        began, cpu = time.perf_counter(), time.thread_time()
-        try:
-            with self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
-                yield
-        finally:
-            self.cold.took(time.perf_counter() - began, time.thread_time() - cpu)
+        with self.cold.sampled(), \
+                self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
+            yield
 
     async def by_guid(self, portal_id: int, guid: str) -> bytes:
         """``[lead]`` for a guid, deleted or not; NotFound otherwise."""
@@ -455,6 +509,24 @@ def _stored_guids_page(
     return docs._read_guids_page(
         query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()
     )
+
+
+def _blocks_read() -> int:
+    """Blocks this thread has read from the disk (the page cache's misses), so far."""
+    return resource.getrusage(_RUSAGE).ru_inblock
+
+
+# Linux counts a thread's own; elsewhere the process's is the nearest there is.
+_RUSAGE = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+
+
+def _on_loop() -> bool:
+    """Whether this thread runs the event loop (where a document's storing is scheduled)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:

@@ -10,9 +10,11 @@ read transaction, leads/documents.py) or the object is live and only
 properties are asked for, by default or by name (v3, crm/fastread.py), this ASGI layer
 answers it on the event loop's own connection, in front of Starlette's
 whole stack: no request object, no middleware, no routing, no response
-object. It sits outside the error handler, the NUL guard and the rate
-limiter, so it answers only where each of them would have let the request
-through untouched:
+object. While reads wait for the disk (a store larger than the memory that
+caches it), it answers them the same way from worker threads, each on a
+connection of its own (``documents.ColdReads``). It sits outside the error
+handler, the NUL guard and the rate limiter, so it answers only where each
+of them would have let the request through untouched:
 
 - no NUL character in the path or query string (the guard's 400),
 - the portal is known to have no rate limits right now (no counting and no
@@ -60,8 +62,12 @@ class V1ReadLane:
             if self.ctx.docs.enabled and (
                 path.startswith(PREFIX) or path.startswith(fastread.PREFIX)
             ):
+                cold = self.ctx.docs.cold
                 try:
-                    body = self._answer(scope, path)
+                    body = (
+                        cold.timed(self._answer, scope, path) if cold.inline()
+                        else await cold.in_thread(self._answer, scope, path)
+                    )
                 except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
                     log.debug("fast lane declined %s", path, exc_info=True)
                     body = None

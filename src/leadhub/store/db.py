@@ -44,8 +44,12 @@ GROUP_MAX = 32
 # Threads running reads of many rows at once (Database.aread_many); SQLAlchemy's
 # pool holds 5 + 10 SQLite connections, PostgreSQL's twice pool_size.
 MANY_READERS = 4
-# Page cache of each point-read connection, KiB.
+# Page cache of the event loop's point-read connection, KiB.
 FAST_CACHE_KIB = 32 * 1024
+# Page cache of a worker thread's point-read connection (SQLite's default), KiB: such
+# reads go to threads while they wait for the disk, where a page cache of their own
+# would hold little that the next read needs, and there are several of them.
+THREAD_CACHE_KIB = 2 * 1024
 # How many times SQLite looks in on a read's budget (Database.fast_budget).
 BUDGET_CALLS = 4
 
@@ -522,7 +526,12 @@ class Database:
         if self.fast_path is None:
             yield
             return
-        snapshot = LoopSnapshot(self._fast_conn(), asyncio.get_running_loop())
+        conn = self._fast_conn()
+        # Point reads hit index pages all over a large file: keep more of them than a
+        # worker thread's connection does, so that a lookup on the loop rarely reads a
+        # page through the operating system (the cache grows only as pages are read).
+        conn.execute(f"PRAGMA cache_size=-{FAST_CACHE_KIB}")
+        snapshot = LoopSnapshot(conn, asyncio.get_running_loop())
         self._local.snapshot = snapshot
         try:
             yield
@@ -628,10 +637,7 @@ class Database:
         if conn is None:
             conn = self._raw_connect()
             conn.execute("PRAGMA query_only=ON")
-            # Point reads hit index pages all over a large file: keep more of
-            # them than the default 2 MB, so that a lookup rarely reads a page
-            # through the operating system (the cache grows only as pages are read).
-            conn.execute(f"PRAGMA cache_size=-{FAST_CACHE_KIB}")
+            conn.execute(f"PRAGMA cache_size=-{THREAD_CACHE_KIB}")
             self._local.conn = conn
         return conn
 

@@ -148,6 +148,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         ingest.start()
         with database.shared_snapshots():
             yield
+        ctx.docs.cold.close()
         ingest.stop()
         if db is None:
             database.dispose()

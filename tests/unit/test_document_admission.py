@@ -7,6 +7,7 @@ that reads spread over a large store cannot grow it without end.
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import SimpleNamespace
 
 from leadhub.leads import documents
@@ -90,3 +91,20 @@ def test_blocks_read_counts_this_threads_reads() -> None:
     """The kernel's count of blocks read, never going back."""
     first = documents._blocks_read()
     assert first >= 0 and documents._blocks_read() >= first
+
+
+def test_read_threads_end_when_closed() -> None:
+    """The lane's read threads answer, and end once the server's lifespan closes them."""
+    cold = documents.ColdReads()
+
+    async def read() -> str:
+        return await cold.in_thread(lambda scope, path: threading.current_thread().name, None, "")
+
+    name = asyncio.run(read())
+    assert name.startswith("leadhub-read")
+    thread = next(t for t in threading.enumerate() if t.name == name)
+    cold.close()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert asyncio.run(read()).startswith("leadhub-read")  # a later read starts anew
+    cold.close()

@@ -204,11 +204,8 @@ class ColdReads:
         self._reads += 1
         if self._reads & (self.SAMPLE_EVERY - 1):
             return read(scope, path)
-        before = _blocks_read()
-        try:
+        with self.sampled():
             return read(scope, path)
-        finally:
-            self.took(_blocks_read() - before)
 
     async def in_thread(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
         """``read(scope, path)`` in one of THREADS worker threads of its own (a third of
@@ -216,6 +213,13 @@ class ColdReads:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self.THREADS, thread_name_prefix="leadhub-read")
         return await asyncio.get_running_loop().run_in_executor(self._threads, read, scope, path)
+
+    def close(self) -> None:
+        """Let the worker threads end (once their reads are answered); later reads start
+        new ones."""
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=False)
 
 
 class LeadDocuments:

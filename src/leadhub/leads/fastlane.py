@@ -3,7 +3,9 @@
 ``GET /leads/v1/lead/{guid}``, ``GET /leads/v1/lead?email=...`` (and
 ``?conversionEventGuid=...``) and ``GET /crm/v3/objects/{type}/{id}`` are
 the hottest calls of the API (with ``GET /crm/v3/objects/{type}``, the
-official client's ``get_page``, whose objects are read the same way). When
+official client's ``get_page``, whose objects are read the same way, and
+``GET /leads/v1/list?guids[0]={guid}``, how hubspot3 and hapipy get a lead:
+the stored document of that lead if it is not deleted). When
 the request carries a credential the server already knows and the lead
 exists (v1: its stored document, or else its rows read and rendered in one
 read transaction, leads/documents.py) or the object is live and only
@@ -44,6 +46,7 @@ from leadhub.ratelimit import PortalLimits
 log = logging.getLogger("leadhub")
 
 PREFIX = "/leads/v1/lead"
+LIST_PATHS = frozenset(("/leads/v1/list", "/leads/v1/list/"))
 _CONTENT_TYPE = (b"content-type", b"application/json;charset=utf-8")
 _CREDENTIAL_PARAMS = ("access_token", "hapikey")
 
@@ -59,8 +62,9 @@ class V1ReadLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
+            v1 = path.startswith(PREFIX)
             if self.ctx.docs.enabled and (
-                path.startswith(PREFIX) or path.startswith(fastread.PREFIX)
+                v1 or path.startswith(fastread.PREFIX) or path in LIST_PATHS
             ):
                 cold = self.ctx.docs.cold
                 try:
@@ -76,8 +80,9 @@ class V1ReadLane:
                     await send({
                         "type": "http.response.start",
                         "status": 200,
-                        # In the order of each face's own answer (v3: JSONResponse's).
-                        "headers": [_CONTENT_TYPE, length] if path[1] == "l"
+                        # In the order of each face's own answer (v3 and the v1 list:
+                        # JSONResponse's and Response's).
+                        "headers": [_CONTENT_TYPE, length] if v1
                         else [length, _CONTENT_TYPE],
                     })
                     await send({"type": "http.response.body", "body": body})
@@ -88,7 +93,7 @@ class V1ReadLane:
         query: bytes = scope["query_string"]
         if has_nul(path, query):
             return None
-        every, params = _params(query) if query else ((), ())
+        every, params = _params(query, path[1] == "c") if query else ((), ())
         portal_id = _portal(self.ctx, scope, every)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
@@ -101,6 +106,13 @@ class V1ReadLane:
                 return fastread.page(
                     self.ctx.db, portal_id, listed, params, self.ctx.settings.base_url)
             return fastread.read(self.ctx.db, portal_id, *found, params)
+        if path in LIST_PATHS:
+            # hubspot3's and hapipy's get_lead: a list of one guid and nothing else holds
+            # that lead's stored document if it is not deleted. Anything else (no stored
+            # document, no such live lead, any other list) is the list lane's.
+            if len(params) == 1 and params[0][0] == "guids[0]" and params[0][1].strip():
+                return self.ctx.docs.read_live_by_guid(portal_id, params[0][1])
+            return None
         rest = path[len(PREFIX):]
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
@@ -115,27 +127,35 @@ class V1ReadLane:
 
 
 Pairs = tuple[tuple[str, str], ...]
-# The parameters of the query strings seen last, all of them and those but the credential:
-# the official client sends the same ``properties=...&archived=false`` with every read of a
-# call site. Emptied when full.
+# The parameters of the v3 query strings seen last, all of them and those but the
+# credential: the official client sends the same ``properties=...&archived=false`` with
+# every read of a call site. Emptied when full. A v1 lookup's query string (an email, a
+# guid) is new each time: kept, it would cost more than it saves.
 PAIRS_MAX = 256
 _pairs: dict[bytes, tuple[Pairs, Pairs]] = {}
 
 
 def without_credential(params: Sequence[tuple[str, str]]) -> Pairs:
     """The parameters but ``access_token`` and ``hapikey``."""
-    return tuple(item for item in params if item[0] not in _CREDENTIAL_PARAMS)
+    for name, _ in params:
+        if name in _CREDENTIAL_PARAMS:
+            return tuple(item for item in params if item[0] not in _CREDENTIAL_PARAMS)
+    # Most reads carry their credential in a header: a loop, not a generator (a
+    # third of the cost of splitting a lookup's one parameter).
+    return tuple(params)
 
 
-def _params(query: bytes) -> tuple[Pairs, Pairs]:
-    """A query string's parameters (as ``query_pairs``), and those but the credential."""
-    seen = _pairs.get(query)
+def _params(query: bytes, keep: bool) -> tuple[Pairs, Pairs]:
+    """A query string's parameters (as ``query_pairs``), and those but the credential;
+    remembered if ``keep``."""
+    seen = _pairs.get(query) if keep else None
     if seen is None:
         every = tuple(query_pairs(query))
         seen = every, without_credential(every)
-        if len(_pairs) >= PAIRS_MAX:
-            _pairs.clear()
-        _pairs[query] = seen
+        if keep:
+            if len(_pairs) >= PAIRS_MAX:
+                _pairs.clear()
+            _pairs[query] = seen
     return seen
 
 

@@ -16,8 +16,8 @@ guard and the rate limiter would have let the request through untouched:
 - parameters that parse (an invalid one is the face's 400) and ask for
   conversion events (the default; ``guids``, how the legacy clients get a
   lead, included: ``stored_guids_page``; a list of one ``guids[0]`` and
-  nothing else, hubspot3's and hapipy's ``get_lead``, is the stored document
-  of that lead if it is not deleted, read as a point read reads it),
+  nothing else, hubspot3's and hapipy's ``get_lead``, whose lead has a stored
+  document and is not deleted, is answered before, by the point-read lane),
 - nothing raised.
 
 Everything else goes on to the ordinary stack, which gives the same answer
@@ -36,14 +36,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.guard import has_nul
 from leadhub.http import JSONResponse, query_pairs
-from leadhub.leads.fastlane import _portal, without_credential
+from leadhub.leads.fastlane import LIST_PATHS, _portal
 from leadhub.leads.params import parse_list
 from leadhub.ratelimit import PortalLimits
 from leadhub.store.leadlist import LeadListQuery
 
 log = logging.getLogger("leadhub")
 
-PATHS = frozenset(("/leads/v1/list", "/leads/v1/list/"))
 # The headers of the face's ``Response(body, media_type=...)``, in its order.
 _CONTENT_TYPE = (b"content-type", JSONResponse.media_type.encode("latin-1"))
 
@@ -59,14 +58,14 @@ class V1ListLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"] in PATHS
+            and scope["path"] in LIST_PATHS
             and scope["method"] == "GET"
             and self.ctx.docs.enabled
         ):
             try:
                 found = self._query(scope)
-                if found is None or isinstance(found, bytes):
-                    body = found
+                if found is None:
+                    body = None
                 elif found[1]:
                     body = await self.ctx.docs.stored_guids(*found)
                 else:
@@ -84,9 +83,8 @@ class V1ListLane:
                 return
         await self.app(scope, receive, send)
 
-    def _query(self, scope: Scope) -> tuple[LeadListQuery, list[str]] | bytes | None:
-        """The page asked for and its guids, or a page already read (the lead of a
-        legacy client's ``get_lead``), or None to decline."""
+    def _query(self, scope: Scope) -> tuple[LeadListQuery, list[str]] | None:
+        """The page asked for and its guids, or None to decline."""
         query: bytes = scope["query_string"]
         if has_nul(scope["path"], query):
             return None
@@ -95,14 +93,6 @@ class V1ListLane:
         portal_id = _portal(self.ctx, scope, items)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
-        asked = without_credential(items)
-        if len(asked) == 1 and asked[0][0] == "guids[0]" and asked[0][1].strip():
-            # hubspot3's and hapipy's get_lead: a list of one guid and nothing else, which
-            # holds that lead's stored document if it is not deleted (the page's own read
-            # decides in any other case: no stored document, no such live lead).
-            page = self.ctx.docs.read_live_by_guid(portal_id, asked[0][1])
-            if page is not None:
-                return page
         req, guids = parse_list(portal_id, dict(items), items)
         if req.exclude_events:
             return None

@@ -24,8 +24,8 @@ def test_page_documents_are_read_by_primary_key(db) -> None:
 
 def test_get_many_returns_only_the_portals_documents(db) -> None:
     with db.write() as conn:
-        leaddocs.put_many(conn, 1, [(10, "g10", b"ten"), (11, "g11", b"eleven")])
-        leaddocs.put_many(conn, 2, [(12, "g12", b"twelve")])
+        leaddocs.put_many(conn, 1, [(10, "g10", b"ten", False), (11, "g11", b"eleven", False)])
+        leaddocs.put_many(conn, 2, [(12, "g12", b"twelve", False)])
     with db.read() as conn:
         assert leaddocs.get_many(conn, 1, [10, 11, 12, 13]) == {10: b"ten", 11: b"eleven"}
         assert leaddocs.get_many(conn, 2, [10, 12]) == {12: b"twelve"}

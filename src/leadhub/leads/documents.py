@@ -94,7 +94,8 @@ def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     """
     views = load(conn, portal_id, lead_ids)
     leaddocs.put_many(
-        conn, portal_id, ((v.lead.id, v.guid, to_document(v)) for v in views if v.guid)
+        conn, portal_id,
+        ((v.lead.id, v.guid, to_document(v), v.lead.archived) for v in views if v.guid),
     )
 
 

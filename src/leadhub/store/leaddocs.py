@@ -30,10 +30,7 @@ from leadhub.store.schema import lead_documents
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
 
 # The document of a guid's lead if that lead is not deleted (a list of one guid).
-LIVE_BY_GUID = (
-    "SELECT d.doc FROM lead_documents d JOIN objects l ON l.id = d.lead_id "
-    "WHERE d.portal_id = ? AND d.guid = ? AND l.archived = 0"
-)
+LIVE_BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ? AND NOT archived"
 
 # The lead a conversion event belongs to, with its document if stored.
 BY_EVENT = (
@@ -111,8 +108,10 @@ def savepoint(conn: Connection) -> Iterator[None]:
     raw.execute("RELEASE lead_documents")
 
 
-def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, bytes]]) -> None:
-    """Store (lead id, guid, document) rows, replacing older ones.
+def put_many(
+    conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, bytes, bool]]
+) -> None:
+    """Store (lead id, guid, document, lead deleted) rows, replacing older ones.
 
     On SQLite, on the transaction's own sqlite3 connection with SQL made once
     per number of rows: through the engine, building the three statements cost
@@ -121,18 +120,21 @@ def put_many(conn: Connection, portal_id: int, docs: Iterable[tuple[int, str, by
     rows = list(docs)
     if not rows:
         return
-    ids = [lead_id for lead_id, _, _ in rows]
+    ids = [row[0] for row in rows]
     if conn.dialect.name == "sqlite":
         raw: Any = conn.connection.driver_connection
         delete, set_email = replace_sql(len(ids))
         raw.execute(delete, ids)
-        raw.executemany(_INSERT, [(lead_id, portal_id, guid, doc) for lead_id, guid, doc in rows])
+        raw.executemany(_INSERT, [
+            (lead_id, portal_id, guid, doc, archived) for lead_id, guid, doc, archived in rows
+        ])
         raw.execute(set_email, ids)
         return
     conn.execute(lead_documents.delete().where(lead_documents.c.lead_id.in_(ids)))
     conn.execute(lead_documents.insert(), [
-        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc}
-        for lead_id, guid, doc in rows
+        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc,
+         "archived": archived}
+        for lead_id, guid, doc, archived in rows
     ])
     conn.execute(_SET_EMAIL, {"ids": ids})
 
@@ -161,7 +163,9 @@ _SET_EMAIL_SQL = (
     " AND b.to_id = lead_documents.lead_id)"
 )
 _SET_EMAIL = sa.text(_SET_EMAIL_SQL).bindparams(sa.bindparam("ids", expanding=True))
-_INSERT = "INSERT INTO lead_documents (lead_id, portal_id, guid, doc) VALUES (?, ?, ?, ?)"
+_INSERT = (
+    "INSERT INTO lead_documents (lead_id, portal_id, guid, doc, archived) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 @lru_cache(maxsize=64)

@@ -250,6 +250,8 @@ lead_documents = sa.Table(
     sa.Column("doc", sa.LargeBinary, nullable=False),
     # The email that finds this lead alone (migration 0011), else NULL.
     sa.Column("email", sa.Text, nullable=True),
+    # The lead is deleted (its ``objects.archived``; migration 0013).
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # Custom association labels (USER_DEFINED types), one row per direction.

@@ -140,8 +140,8 @@ def without_credential(params: Sequence[tuple[str, str]]) -> Pairs:
     for name, _ in params:
         if name in _CREDENTIAL_PARAMS:
             return tuple(item for item in params if item[0] not in _CREDENTIAL_PARAMS)
-    # Most reads carry their credential in a header: a loop, not a generator (a
-    # third of the cost of splitting a lookup's one parameter).
+    # Most reads carry their credential in a header: a loop, not a generator (which
+    # cost half as much again as splitting a lookup's one parameter).
     return tuple(params)
 
 

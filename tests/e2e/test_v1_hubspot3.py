@@ -140,3 +140,19 @@ def test_unknown_token_is_unauthorized(portal):
     client = LeadsClient(access_token="not-a-token", api_base=portal.server.url)
     with pytest.raises(HubspotUnauthorized):
         client.get_leads()
+
+
+def test_get_lead_leaves_a_deleted_lead_out(db, portal, client):
+    """hubspot3's get_lead lists one guid, which leaves a deleted lead out (its stored
+    document says so: each read twice, the second from the document), while a read by
+    guid still finds it; undeleted, get_lead finds it again."""
+    made = make_lead(db, portal.id, firstName="Gone")
+    assert client.get_lead(made.guid)["firstName"] == "Gone"
+    client.update_lead(made.guid, {"isDeleted": True})
+    for _ in range(2):
+        assert client.get_leads(made.guid) == []
+        # A read by guid answers an array of one lead, as the seed documents it.
+        assert client.retrieve_lead(made.guid)[0]["isDeleted"] is True
+    client.update_lead(made.guid, {"isDeleted": False})
+    for _ in range(2):
+        assert client.get_lead(made.guid)["isDeleted"] is False

@@ -46,7 +46,7 @@ GROUP_MAX = 32
 MANY_READERS = 4
 # Page cache of the event loop's point-read connection, KiB.
 FAST_CACHE_KIB = 32 * 1024
-# Page cache of a worker thread's point-read connection (SQLite's default), KiB: such
+# Page cache of a worker thread's point-read connection (about SQLite's default), KiB: such
 # reads go to threads while they wait for the disk, where a page cache of their own
 # would hold little that the next read needs, and there are several of them.
 THREAD_CACHE_KIB = 2 * 1024

@@ -80,10 +80,10 @@ def test_point_reads_on_the_loop_are_sampled(monkeypatch) -> None:
     monkeypatch.setattr(documents, "_blocks_read", disk_reads)
     cold = documents.ColdReads()
     every = documents.ColdReads.SAMPLE_EVERY
-    answers = [cold.timed(lambda scope, path: path, None, "x") for _ in range(8 * every - 1)]
+    answers = [cold.inline_read(lambda scope, path: path, None, "x") for _ in range(8 * every - 1)]
     assert answers == ["x"] * (8 * every - 1)
     assert blocks[0] == 2 * 8 * 7 and cold.inline()  # seven samples: too few to decide
-    cold.timed(lambda scope, path: path, None, "x")
+    cold.inline_read(lambda scope, path: path, None, "x")
     assert not cold.inline()
 
 

@@ -200,7 +200,7 @@ class ColdReads:
         finally:
             self.took(_blocks_read() - before)
 
-    def timed(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
+    def inline_read(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
         """``read(scope, path)`` on the event loop, sampled one time in SAMPLE_EVERY."""
         self._reads += 1
         if self._reads & (self.SAMPLE_EVERY - 1):
@@ -316,7 +316,8 @@ class LeadDocuments:
         (``ColdReads``) or off the event loop (a point read sent to a worker thread by
         ``ColdReads``: the ordinary way reads it, and schedules its document's storing
         from the loop)."""
-        if not self.cold.inline() or not _on_loop():
+        # On the loop first: a worker thread leaves the loop's sampling state alone.
+        if not _on_loop() or not self.cold.inline():
             raise TooLong("reads of leads without a document wait for the disk")
         with self.cold.sampled(), \
                 self.db.fast_budget(INLINE_STEPS, statements=rawload.STATEMENTS):
@@ -516,13 +517,13 @@ def _stored_guids_page(
     )
 
 
+# Linux counts a thread's own; elsewhere the process's is the nearest there is.
+_RUSAGE = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+
+
 def _blocks_read() -> int:
     """Blocks this thread has read from the disk (the page cache's misses), so far."""
     return resource.getrusage(_RUSAGE).ru_inblock
-
-
-# Linux counts a thread's own; elsewhere the process's is the nearest there is.
-_RUSAGE = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
 
 
 def _on_loop() -> bool:

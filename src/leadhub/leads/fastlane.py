@@ -69,7 +69,7 @@ class V1ReadLane:
                 cold = self.ctx.docs.cold
                 try:
                     body = (
-                        cold.timed(self._answer, scope, path) if cold.inline()
+                        cold.inline_read(self._answer, scope, path) if cold.inline()
                         else await cold.in_thread(self._answer, scope, path)
                     )
                 except Exception:  # noqa: BLE001 - the ordinary way answers or renders it

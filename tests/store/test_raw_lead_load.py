@@ -154,3 +154,36 @@ def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
             assert {v.lead.id for v in listed} == {made.lead_id, other.lead_id}
     assert calls[0] == ([made.lead_id], True)
     assert [c[1] for c in calls[1:]] == [True, False]
+
+
+def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
+    """PostgreSQL reads a lead by guid with one statement on a connection in autocommit
+    (``leadrows.PG_BY_GUID`` through ``Database.point``): the views ``service.get``
+    gives, for every part a view has, and nothing for other portals, other objects'
+    guids or guids of nothing."""
+    if db.is_sqlite:
+        assert db.point is None  # SQLite reads through its own point-read connections
+        return
+    portal_id = _portal(db)
+    ids = _leads(db, portal_id)
+    with db.read() as conn:
+        views = service.load(conn, portal_id, ids)
+        expected = [service.get(conn, portal_id, v.guid) for v in views]
+    assert len(expected) == 5 and all(v is not None for v in expected)
+    assert point_get(db, portal_id, expected[1].guid).events == expected[1].events
+    for view in expected:
+        for spelling in (view.guid, f" {view.guid.upper()} "):
+            found = point_get(db, portal_id, spelling)
+            assert found == view
+            assert documents.to_document(found) == documents.to_document(view)
+    converted, gone, alone, shared = expected[1:5]
+    assert len(converted.events) == 3 and len(converted.logs) == 3
+    assert gone.lead.archived is True and alone.contact is None
+    assert shared.contact is not None and shared.events[0].fields[0]["fieldValue"] == "a\nb \u2603"
+    assert point_get(db, portal_id + 1, converted.guid) is None
+    assert point_get(db, portal_id, "0" * 32) is None
+
+
+def point_get(db, portal_id: int, guid: str):  # type: ignore[no-untyped-def]
+    """``rawload.get_pg`` on the store's point-read connections, from this thread."""
+    return rawload.get_pg(db.point.rows, portal_id, guid)

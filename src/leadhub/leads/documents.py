@@ -331,6 +331,11 @@ class LeadDocuments:
             body = None
         if body is not None:
             return body
+        if self.db.point is not None:  # PostgreSQL: one statement, no transaction
+            found = await self.db.point.run(rawload.get_pg, portal_id, guid)
+            if found is None:
+                raise NotFound(f"lead {guid} does not exist")
+            return self.body([to_document(found)])
         view = await self.db.aread_many(_get, portal_id, guid)
         return self.body([self._missed(view)])
 

@@ -1,11 +1,13 @@
-"""``service.load`` and ``service.get`` on SQLite from prebuilt SQL: the same views.
+"""``service.load`` and ``service.get`` from prebuilt SQL: the same views.
 
 A lead's first read without a stored document, and the write that stores
 documents, read the lead's rows through store/leadrows.py instead of the
 engine's statements (about 70 µs each for one lead, most of it building
 and processing them) and make the very views ``service.load`` makes
 (tests compare both on leads with and without contacts, events, logs and
-deletion).
+deletion). On PostgreSQL a read by guid is one statement (``get_pg``), run
+without a transaction on the store's point-read connections
+(store/pgpoint.py).
 """
 
 from __future__ import annotations
@@ -44,4 +46,14 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     return views[0] if views else None
 
 
-__all__ = ["STATEMENTS", "get", "load"]
+def get_pg(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
+    """``get`` on PostgreSQL with one statement (``leadrows.PG_BY_GUID``), for
+    ``Database.point``: no transaction, no ping."""
+    found = leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower())
+    if found is None:
+        return None
+    lead, contact, events, logs = found
+    return LeadView(lead=lead, contact=contact, events=events, logs=logs)
+
+
+__all__ = ["STATEMENTS", "get", "get_pg", "load"]

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from leadhub.store import leaddocs
+from leadhub.store.pgpoint import PointReads
 from leadhub.store.stats import Statistics
 
 # Execution options of a PostgreSQL read (``Database.read``): one snapshot, no writes.
@@ -261,6 +262,8 @@ class Database:
             kwargs["max_overflow"] = pool_size
             kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(self.url, **kwargs)
+        # Single-statement point reads on PostgreSQL (store/pgpoint.py).
+        self.point: PointReads | None = None if self.is_sqlite else PointReads(self.engine.url)
         self._local = threading.local()
         self._raw: list[sqlite3.Connection] = []
         self._limiter: anyio.CapacityLimiter | None = None
@@ -647,4 +650,6 @@ class Database:
             conn.close()
         self._raw.clear()
         self._local = threading.local()
+        if self.point is not None:
+            self.point.close()
         self.engine.dispose()

@@ -136,6 +136,66 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
     return leads, events, logs
 
 
+def _pg_by_guid() -> str:
+    """PostgreSQL: a lead by guid with everything ``read`` reads of it, in one statement.
+
+    Parameters: portal id twice, object type, guid property, guid (trimmed,
+    lower case). One row (none if there is no such lead): the lead's columns, its
+    primary contact's (NULL if none, chosen as ``_sql`` chooses it), then its
+    conversion events and its log entries as JSON arrays of their columns in
+    ``_sql``'s orders (NULL if none). One statement reads one snapshot, so it
+    needs no transaction (store/pgpoint.py).
+    """
+    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    return (
+        f"SELECT {lead_cols}, {contact_cols}, "
+        "(SELECT json_agg(json_build_array(e.guid, e.lead_id, e.convert_date, e.form_guid, "
+        "e.form_id, e.form_name, e.page_name, e.page_type, e.page_url, e.fields) "
+        "ORDER BY e.convert_date, e.guid) "
+        "FROM conversion_events e WHERE e.portal_id = l.portal_id AND e.lead_id = l.id), "
+        "(SELECT json_agg(json_build_array(g.id, g.lead_id, g.kind, g.inserted_at, "
+        "g.previous_state) ORDER BY g.inserted_at, g.id) "
+        "FROM lead_logs g WHERE g.portal_id = l.portal_id AND g.lead_id = l.id) "
+        "FROM objects l "
+        "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
+        "WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
+        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id "
+        "WHERE l.portal_id = %s AND l.id = (SELECT u.object_id FROM unique_values u "
+        "WHERE u.portal_id = %s AND u.object_type = %s AND u.property = %s "
+        "AND u.value = %s)"
+    )
+
+
+PG_BY_GUID = _pg_by_guid()
+
+LeadRow = tuple[ObjectRow, ObjectRow | None, list[ConversionEvent], list[LeadLog]]
+
+
+def read_pg_by_guid(rows: Rows, portal_id: int, prop: str, guid: str) -> LeadRow | None:
+    """PostgreSQL: what ``read`` gives of the lead whose guid (unique property ``prop``)
+    this is, deleted or not, read with one statement (``PG_BY_GUID``); None if there is
+    no such lead."""
+    found = rows(PG_BY_GUID, (portal_id, portal_id, ct.LEADS, prop, guid))
+    if not found:
+        return None
+    r = found[0]
+    width = len(_COLUMNS)
+    if r[2] != ct.LEADS:
+        return None
+    events = [
+        ConversionEvent(
+            guid=e[0], lead_id=e[1], convert_date=e[2], form_guid=e[3], form_id=e[4],
+            form_name=e[5], page_name=e[6], page_type=e[7], page_url=e[8],
+            fields=list(_json(e[9])),
+        )
+        for e in r[2 * width] or ()
+    ]
+    logs = [LeadLog(g[0], g[1], g[2], g[3], bool(g[4])) for g in r[2 * width + 1] or ()]
+    contact = _object(r, width) if r[width] is not None else None
+    return _object(r, 0), contact, events, logs
+
+
 def driver_rows(conn: Any) -> Rows:
     """``Rows`` inside a SQLAlchemy connection's transaction: its driver's connection
     itself, sqlite3's or psycopg's (the engine's statement handling cost as much as the
@@ -153,6 +213,6 @@ def pyformat(sql: str) -> str:
 
 
 __all__ = [
-    "FIND_UNIQUE", "STATEMENTS", "LeadRows", "Rows", "driver_rows", "find_unique_many",
-    "pyformat", "read",
+    "FIND_UNIQUE", "PG_BY_GUID", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
+    "find_unique_many", "pyformat", "read", "read_pg_by_guid",
 ]

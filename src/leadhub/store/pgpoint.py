@@ -1,0 +1,113 @@
+"""PostgreSQL point reads: one statement each, on connections of their own in autocommit.
+
+A read through the engine (``Database.read``) is a pool checkout with its
+ping, ``BEGIN``, the read's statements and ``COMMIT``: a v1 read of a lead by
+guid was seven round trips, and psycopg's client side of each costs about
+60 µs of CPU, more than the server's work. A read that is one statement needs
+none of that: a statement sees one snapshot by itself, even under ``READ
+COMMITTED``, so it runs in autocommit, and a connection kept idle here needs
+no ping: a connection the server dropped while it was idle fails its
+statement, and the statement is run once more on a new connection.
+
+The connections are read-only (``default_transaction_read_only``) and decode
+JSON with orjson, as the engine does. Errors come out as SQLAlchemy's
+(``sa.exc.DBAPIError.instance``), so a store that is down is a 503 like any
+other read's (``db.is_unavailable``).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import anyio.to_thread
+import orjson
+import psycopg
+import sqlalchemy as sa
+from psycopg.types.json import set_json_loads
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+log = logging.getLogger("leadhub")
+
+# Threads running point reads at once, and idle connections kept for them.
+POINT_READERS = 8
+
+# Runs one statement with ``%s`` placeholders and returns its rows.
+PointRows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+
+class PointReads:
+    """Single-statement reads on PostgreSQL, from worker threads."""
+
+    def __init__(self, url: sa.URL) -> None:
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._idle: collections.deque[psycopg.Connection[Any]] = collections.deque()
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._closed = False
+
+    def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement (``%s`` placeholders)."""
+        for attempt in range(2):
+            conn, fresh = self._take(sql, params)
+            try:
+                found = conn.execute(sql, params).fetchall()
+            except psycopg.Error as exc:
+                broken = conn.broken or conn.closed
+                if broken:
+                    conn.close()
+                else:
+                    self._give(conn)
+                if broken and not fresh and attempt == 0:
+                    # Dropped by the server while it was idle here (a restart): once more.
+                    log.info("a point-read connection was dropped; reconnecting")
+                    continue
+                raise sa.exc.DBAPIError.instance(
+                    sql, params, exc, psycopg.Error, connection_invalidated=broken
+                ) from exc
+            self._give(conn)
+            return found
+        raise AssertionError("unreachable")
+
+    async def run(
+        self, fn: Callable[Concatenate[PointRows, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn(rows, ...)`` in a worker thread; ``fn`` must read with one statement."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(POINT_READERS)
+        return await anyio.to_thread.run_sync(
+            lambda: fn(self.rows, *args, **kwargs), limiter=self._limiter
+        )
+
+    def close(self) -> None:
+        """Close the idle connections; connections in use are closed when given back."""
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
+
+    def _take(self, sql: str, params: Sequence[Any]) -> tuple[psycopg.Connection[Any], bool]:
+        try:
+            return self._idle.pop(), False
+        except IndexError:
+            pass
+        try:
+            conn = psycopg.connect(
+                self._conninfo, autocommit=True,
+                options="-c default_transaction_read_only=on",
+            )
+        except psycopg.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+        set_json_loads(orjson.loads, conn)
+        return conn, True
+
+    def _give(self, conn: psycopg.Connection[Any]) -> None:
+        if self._closed or len(self._idle) >= POINT_READERS:
+            conn.close()
+        else:
+            self._idle.append(conn)
+
+
+__all__ = ["POINT_READERS", "PointReads", "PointRows"]

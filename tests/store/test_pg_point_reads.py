@@ -64,3 +64,59 @@ def test_idle_connections_are_kept_up_to_the_readers_and_closed_on_close(db) -> 
     assert all(c.closed for c in taken) and not point._idle
     assert point.rows("SELECT 1", ()) == [(1,)]  # still reads, without keeping
     assert not point._idle
+
+
+def test_v3_reads_by_id_are_the_ordinary_answer_in_one_statement(db) -> None:
+    """``fastread.read_pg`` answers a v3 GET by id of HubSpot's own properties as the
+    ordinary face renders it, and declines what needs more than the row."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's point reads")
+    import orjson
+
+    from leadhub import crm_types as ct
+    from leadhub import portals
+    from leadhub.crm import fastread, render
+    from leadhub.crm import objects as svc
+    from leadhub.store.objects import Change
+
+    change = Change(1_700_000_000_000, "API")
+    portal_id = db.write_call(lambda conn: portals.create_portal(conn, "Point v3").id)
+    bodies = {
+        ct.CONTACTS: {"email": "pg-point@example.com", "firstname": "Zo\u00eb"},
+        ct.COMPANIES: {"name": 'Acme "Q"', "domain": "pg-point.example"},
+        ct.LEADS: {"hs_lead_name": "Point lead \u2603"},
+    }
+    asks: list[list[tuple[str, str]]] = [
+        [], [("archived", "false")], [("properties", "hs_object_id, hs_createdate")],
+        [("idProperty", "hs_object_id")],
+    ]
+    contact_id = None
+    made_keys: list[tuple[str, str]] = []
+    for type_id, props in bodies.items():
+        body: dict = {"properties": props}
+        if type_id == ct.LEADS:  # a lead needs its primary contact
+            body["associations"] = [{"to": {"id": contact_id}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 578}]}]
+        made = db.write_call(lambda conn, t=type_id, b=body: svc.create_object(
+            conn, portal_id, t, b, change))
+        key = str(made.row.id)
+        contact_id = contact_id or key
+        made_keys.append((type_id, key))
+        for params in asks:
+            names = [n.strip() for k, v in params if k == "properties" for n in v.split(",")]
+            want = svc.Want(names, [], [])
+            with db.read() as conn:
+                view = svc.get_object(conn, portal_id, type_id, key, want)
+            answer = fastread.read_pg(db.point.rows, portal_id, type_id, key, params)
+            assert answer == orjson.dumps(render.obj(view)), (type_id, params)
+        # Declined: another portal, a name that is not HubSpot's own, another idProperty,
+        # archived objects, and ids that are not plain numbers.
+        assert fastread.read_pg(db.point.rows, portal_id + 1, type_id, key, ()) is None
+        for params in ([("properties", "custom_one")], [("idProperty", "email")],
+                       [("archived", "true")], [("other", "1")]):
+            assert fastread.read_pg(db.point.rows, portal_id, type_id, key, params) is None
+        assert fastread.read_pg(db.point.rows, portal_id, type_id, f"{key}x", ()) is None
+    for type_id, key in made_keys[::-1]:
+        db.write_call(lambda conn, t=type_id, k=key: svc.archive_object(
+            conn, portal_id, t, k, change))
+        assert fastread.read_pg(db.point.rows, portal_id, type_id, key, ()) is None

@@ -35,6 +35,11 @@ A page of ``GET /crm/v3/objects/{objectType}`` (the official client's
 statement in id order, the names' definitions in the same snapshot, each
 object built as a read by id builds it, and ``paging.next`` as the ordinary
 face writes it.
+
+On PostgreSQL the reads by id that need nothing but the row (HubSpot's own
+properties, no ``idProperty`` but ``hs_object_id``) are answered the same
+way by the ordinary face's route (``read_pg``), with one statement on the
+store's point-read connections (store/pgpoint.py): no transaction, no ping.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
 from leadhub.store.crm_query import LIVE_PAGE_ROWS
 from leadhub.store.leadrows import FIND_UNIQUE
+from leadhub.store.pgpoint import PointRows
 from leadhub.util import parse_bool
 from leadhub.values import ms_to_iso
 
@@ -60,6 +66,12 @@ PREFIX = "/crm/v3/objects/"
 BY_ID = (
     "SELECT props, created_at, updated_at FROM objects "
     "WHERE id = ? AND portal_id = ? AND object_type = ? AND archived = 0"
+)
+# BY_ID on PostgreSQL, the properties as text (as SQLite gives them, so an answer built
+# before is reused alike).
+BY_ID_PG = (
+    "SELECT props::text, created_at, updated_at FROM objects "
+    "WHERE id = %s AND portal_id = %s AND object_type = %s AND NOT archived"
 )
 # Types whose default properties are all HubSpot's own (so always defined).
 _SERVED = frozenset(
@@ -157,6 +169,25 @@ def read(
         if not held:
             return None
         return _answer(rows_of, portal_id, type_id, held[0][0], names)
+
+
+def read_pg(
+    rows: PointRows, portal_id: int, type_id: str, key: str, params: Sequence[tuple[str, str]]
+) -> bytes | None:
+    """``read`` on PostgreSQL, for a read by id of HubSpot's own properties (one statement
+    with ``rows``); None to decline (the ordinary face answers)."""
+    found = asked(tuple(params)) if params else ((), None)
+    if type_id not in _SERVED or found is None:
+        return None
+    names, id_property = found
+    object_id = _plain_id(key)
+    if (
+        object_id is None or (id_property and id_property != "hs_object_id")
+        or not all(n in DEFAULTS[type_id] for n in names)
+    ):
+        return None
+    row = rows(BY_ID_PG, (object_id, portal_id, type_id))
+    return _object(type_id, object_id, row[0], names, names) if row else None
 
 
 def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:

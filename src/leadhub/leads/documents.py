@@ -451,6 +451,14 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
+        if self.db.point is not None and with_events and guids and _keeps_every_lead(query):
+            keys = dict.fromkeys(g.strip().lower() for g in guids)
+            if len(keys) == 1:
+                # PostgreSQL, a list of one guid (how hubspot3 and hapipy get a lead): that
+                # lead, read with one statement, if the list keeps it (deleted or not).
+                view = await self.db.point.run(rawload.get_pg, query.portal_id, next(iter(keys)))
+                keep = view is not None and (query.include_deleted or not view.lead.archived)
+                return self.body([to_document(view)] if keep and view else [])
         views = await self.db.aread_many(
             service.list_leads, query, with_events=with_events, guids=guids, loader=load
         )

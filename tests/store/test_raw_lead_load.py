@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from leadhub import crm_types as ct
 from leadhub import portals
+from leadhub.errors import NotFound
 from leadhub.leads import documents, rawload, service
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
@@ -187,3 +188,52 @@ def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
 def point_get(db, portal_id: int, guid: str):  # type: ignore[no-untyped-def]
     """``rawload.get_pg`` on the store's point-read connections, from this thread."""
     return rawload.get_pg(db.point.rows, portal_id, guid)
+
+
+def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(db) -> None:
+    """By email, PostgreSQL's one statement (``leadrows.pg_by_email``) chooses among a
+    person's leads as ``service.find`` does: live before deleted, then the first
+    converted (never converted last), then the oldest."""
+    if db.is_sqlite:
+        return  # SQLite finds by email through its stored documents (leaddocs.by_email_sql)
+    portal_id = _portal(db)
+    ids = _leads(db, portal_id)
+    email = f"several-{new_guid()[:8]}@example.com"
+    made = {
+        name: make_lead(db, portal_id, email=email, conversions=times)
+        for name, times in (("a", (AT,)), ("b", ()), ("c", (AT + 5,)), ("d", (AT + 2, AT + 9)),
+                            ("e", (AT + 2,)))
+    }
+
+    def archive(name: str) -> None:
+        def run(conn):  # type: ignore[no-untyped-def]
+            row = obj_store.get(conn, portal_id, ct.LEADS, made[name].lead_id)
+            obj_store.set_archived(conn, row, True, AT + 20)
+        db.write_call(run)
+
+    def check(email: str, expected_id: int | None) -> None:
+        with db.read() as conn:
+            try:
+                expected = service.find(conn, portal_id, email=email)
+            except NotFound:
+                expected = None
+        for spelling in (email, f" {email.upper()} "):
+            found = rawload.find_pg_by_email(
+                db.point.rows, portal_id, service.normalize_email(spelling))
+            assert found == expected
+        assert (expected.lead.id if expected else None) == expected_id
+
+    archive("a")
+    check(email, made["d"].lead_id)
+    for gone, then in (("d", "e"), ("e", "c"), ("c", "b"), ("b", "a")):
+        archive(gone)
+        check(email, made[then].lead_id)
+    with db.read() as conn:
+        views = service.load(conn, portal_id, ids)
+    for view in views:  # the leads of every shape, by their contacts' emails
+        if view.contact is not None:
+            with db.read() as conn:
+                lead_id = service.find(conn, portal_id, email=view.contact.props["email"]).lead.id
+            check(view.contact.props["email"], lead_id)
+    check("nobody@example.com", None)
+    assert rawload.find_pg_by_email(db.point.rows, portal_id + 1, email) is None

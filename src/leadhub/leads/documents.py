@@ -352,6 +352,13 @@ class LeadDocuments:
                 body = None
             if body is not None:
                 return body
+        if self.db.point is not None and email and not event and not criteria.get("user_token"):
+            # PostgreSQL, by email alone: one statement, no transaction.
+            found = await self.db.point.run(
+                rawload.find_pg_by_email, portal_id, service.normalize_email(email))
+            if found is None:
+                raise NotFound(f"no lead matches email={email}")
+            return self.body([to_document(found)])
         view = await self.db.aread_many(service.find, portal_id, loader=load, **criteria)
         return self.body([self._missed(view)])
 

@@ -49,11 +49,20 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
 def get_pg(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     """``get`` on PostgreSQL with one statement (``leadrows.PG_BY_GUID``), for
     ``Database.point``: no transaction, no ping."""
-    found = leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower())
+    return _view(leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower()))
+
+
+def find_pg_by_email(rows: Rows, portal_id: int, email: str) -> LeadView | None:
+    """``service.find`` by a (normalized) email on PostgreSQL with one statement
+    (``leadrows.pg_by_email``); None if it finds none."""
+    return _view(leadrows.read_pg_by_email(rows, portal_id, email, F.FIRST_CONVERTED_PROP))
+
+
+def _view(found: leadrows.LeadRow | None) -> LeadView | None:
     if found is None:
         return None
     lead, contact, events, logs = found
     return LeadView(lead=lead, contact=contact, events=events, logs=logs)
 
 
-__all__ = ["STATEMENTS", "get", "get_pg", "load"]
+__all__ = ["STATEMENTS", "find_pg_by_email", "get", "get_pg", "load"]

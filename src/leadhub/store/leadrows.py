@@ -136,15 +136,16 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
     return leads, events, logs
 
 
-def _pg_by_guid() -> str:
-    """PostgreSQL: a lead by guid with everything ``read`` reads of it, in one statement.
+def _pg_lead(chosen: str) -> str:
+    """PostgreSQL: the lead whose id the subquery ``chosen`` gives, with everything
+    ``read`` reads of it, in one statement.
 
-    Parameters: portal id twice, object type, guid property, guid (trimmed,
-    lower case). One row (none if there is no such lead): the lead's columns, its
-    primary contact's (NULL if none, chosen as ``_sql`` chooses it), then its
-    conversion events and its log entries as JSON arrays of their columns in
-    ``_sql``'s orders (NULL if none). One statement reads one snapshot, so it
-    needs no transaction (store/pgpoint.py).
+    Parameters: portal id, then ``chosen``'s. One row (none if there is no
+    such lead): the lead's columns, its primary contact's (NULL if none,
+    chosen as ``_sql`` chooses it), then its conversion events and its log
+    entries as JSON arrays of their columns in ``_sql``'s orders (NULL if
+    none). One statement reads one snapshot, so it needs no transaction
+    (store/pgpoint.py).
     """
     lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
     contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
@@ -161,13 +162,35 @@ def _pg_by_guid() -> str:
         "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
         "WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
         f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id "
-        "WHERE l.portal_id = %s AND l.id = (SELECT u.object_id FROM unique_values u "
-        "WHERE u.portal_id = %s AND u.object_type = %s AND u.property = %s "
-        "AND u.value = %s)"
+        f"WHERE l.portal_id = %s AND l.id = ({chosen})"
     )
 
 
-PG_BY_GUID = _pg_by_guid()
+# Parameters: portal id twice, object type, guid property, guid (trimmed, lower case).
+PG_BY_GUID = _pg_lead(
+    "SELECT u.object_id FROM unique_values u "
+    "WHERE u.portal_id = %s AND u.object_type = %s AND u.property = %s AND u.value = %s"
+)
+
+
+@lru_cache(maxsize=8)
+def pg_by_email(first_converted_prop: str) -> str:
+    """``_pg_lead`` of the lead a lookup by email finds (``leaddocs.by_email_sql``'s
+    choice: live before deleted, then the first converted by ``first_converted_prop``,
+    never converted last, then the oldest id; its text compared by code point, as
+    Python compares it). Parameters: portal id twice, then the email (normalized)."""
+    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
+    return _pg_lead(
+        "SELECT f.id FROM unique_values u "
+        "JOIN associations a ON a.portal_id = u.portal_id AND a.from_id = u.object_id "
+        f"AND a.type_id = {ct.PRIMARY_CONTACT_TO_LEAD} "
+        "JOIN objects f ON f.id = a.to_id AND f.portal_id = u.portal_id "
+        f"AND f.object_type = '{ct.LEADS}' "
+        f"WHERE u.portal_id = %s AND u.object_type = '{ct.CONTACTS}' AND u.property = 'email' "
+        f"AND u.value = %s ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id "
+        "LIMIT 1"
+    )
+
 
 LeadRow = tuple[ObjectRow, ObjectRow | None, list[ConversionEvent], list[LeadLog]]
 
@@ -176,13 +199,22 @@ def read_pg_by_guid(rows: Rows, portal_id: int, prop: str, guid: str) -> LeadRow
     """PostgreSQL: what ``read`` gives of the lead whose guid (unique property ``prop``)
     this is, deleted or not, read with one statement (``PG_BY_GUID``); None if there is
     no such lead."""
-    found = rows(PG_BY_GUID, (portal_id, portal_id, ct.LEADS, prop, guid))
-    if not found:
+    return _pg_lead_row(rows(PG_BY_GUID, (portal_id, portal_id, ct.LEADS, prop, guid)))
+
+
+def read_pg_by_email(
+    rows: Rows, portal_id: int, email: str, first_converted_prop: str
+) -> LeadRow | None:
+    """PostgreSQL: what ``read`` gives of the lead a lookup by this (normalized) email
+    finds (``pg_by_email``), read with one statement; None if it finds none."""
+    return _pg_lead_row(rows(pg_by_email(first_converted_prop), (portal_id, portal_id, email)))
+
+
+def _pg_lead_row(found: Sequence[Sequence[Any]]) -> LeadRow | None:
+    if not found or found[0][2] != ct.LEADS:
         return None
     r = found[0]
     width = len(_COLUMNS)
-    if r[2] != ct.LEADS:
-        return None
     events = [
         ConversionEvent(
             guid=e[0], lead_id=e[1], convert_date=e[2], form_guid=e[3], form_id=e[4],
@@ -214,5 +246,6 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "PG_BY_GUID", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pyformat", "read", "read_pg_by_guid",
+    "find_unique_many", "pg_by_email", "pyformat", "read", "read_pg_by_email",
+    "read_pg_by_guid",
 ]

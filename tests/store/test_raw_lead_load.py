@@ -237,3 +237,45 @@ def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(d
             check(view.contact.props["email"], lead_id)
     check("nobody@example.com", None)
     assert rawload.find_pg_by_email(db.point.rows, portal_id + 1, email) is None
+
+
+def test_one_statement_list_pages_are_the_services_pages_on_postgresql(db) -> None:
+    """A v1 list page on PostgreSQL is one statement (``rawload.page_pg``: the list's
+    own SQL inside the leads' read): the views ``service.list_leads`` gives, in its
+    order, for searches, sorts both ways, windows, filters, offsets and deleted
+    leads."""
+    if db.is_sqlite:
+        return  # SQLite lists through its stored documents
+    from starlette.datastructures import QueryParams
+
+    from leadhub.leads.params import parse_list
+
+    portal_id = _portal(db)
+    _leads(db, portal_id)
+    for n in range(12):
+        make_lead(db, portal_id, inserted_at=AT + n * 1000, lastName=f"Zed{n % 4}",
+                  company="Pagewide" if n % 3 else "Other", conversions=(AT + 50 - n,) * (n % 2))
+    cases = [
+        {}, {"max": "5"}, {"max": "4", "offset": "3", "sort": "insertedAt", "dir": "asc"},
+        {"search": "zed", "sort": "lastName", "dir": "asc"},
+        {"search": "pagewide zed1", "sort": "insertedAt"},
+        {"search": "zz-nothing"}, {"search": "e", "sort": "firstConvertedAt", "dir": "asc"},
+        {"timePivot": "insertedAt", "startTime": str(AT + 2000), "stopTime": str(AT + 7000)},
+        {"timePivot": "firstConvertedAt", "startTime": str(AT), "sort": "firstConvertedAt"},
+        {"includeDeleted": "true", "sort": "closedAt"}, {"sort": "sourceId", "dir": "asc"},
+        {"isNotImported": "true"}, {"bounced": "true"}, {"offset": "1000"},
+    ]
+    for params in cases:
+        qp = QueryParams(params)
+        request, _ = parse_list(portal_id, qp, qp.multi_items())
+        with db.read() as conn:
+            expected = service.list_leads(conn, request.query, with_events=True)
+        assert rawload.page_pg(db.point.rows, request.query) == expected, params
+        if params.get("search") == "zed":
+            assert len(expected) == 10
+    qp = QueryParams({"includeDeleted": "true", "max": "100"})
+    request, _ = parse_list(portal_id, qp, qp.multi_items())
+    listed = rawload.page_pg(db.point.rows, request.query)
+    assert any(v.lead.archived for v in listed) and any(v.events for v in listed)
+    request.query.lead_ids = [listed[0].lead.id]
+    assert rawload.page_pg(db.point.rows, request.query) is None  # read the ordinary way

@@ -466,6 +466,11 @@ class LeadDocuments:
                 view = await self.db.point.run(rawload.get_pg, query.portal_id, next(iter(keys)))
                 keep = view is not None and (query.include_deleted or not view.lead.archived)
                 return self.body([to_document(view)] if keep and view else [])
+        if self.db.point is not None and with_events and not guids:
+            # PostgreSQL: the page and its leads with one statement, no transaction.
+            listed = await self.db.point.run(rawload.page_pg, query)
+            if listed is not None:
+                return self.body([to_document(v) for v in listed])
         views = await self.db.aread_many(
             service.list_leads, query, with_events=with_events, guids=guids, loader=load
         )

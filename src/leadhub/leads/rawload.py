@@ -18,7 +18,9 @@ from leadhub import crm_types as ct
 from leadhub.leads import fields as F
 from leadhub.leads.service import LeadView
 from leadhub.store import leadrows
+from leadhub.store.leadlist import LeadListQuery, pg_list_sql
 from leadhub.store.leadrows import Rows
+from leadhub.store.pgpoint import PointRows
 
 # Statements ``get`` runs: the guid's lead, then ``load``'s.
 STATEMENTS = 1 + leadrows.STATEMENTS
@@ -58,6 +60,22 @@ def find_pg_by_email(rows: Rows, portal_id: int, email: str) -> LeadView | None:
     return _view(leadrows.read_pg_by_email(rows, portal_id, email, F.FIRST_CONVERTED_PROP))
 
 
+def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView] | None:
+    """A v1 list page's views on PostgreSQL with one statement: the list's own SQL
+    (``leadlist.pg_list_sql``) inside the leads' read (``leadrows.pg_page``), so the
+    page and its leads are one snapshot. None for a list this does not read (one
+    restricted to ids)."""
+    found = pg_list_sql(query)
+    if found is None:
+        return None
+    sql, values = found
+    return [
+        LeadView(lead=lead, contact=contact, events=events, logs=logs)
+        for lead, contact, events, logs in leadrows.read_pg_page(
+            rows, leadrows.pg_page(sql), values)
+    ]
+
+
 def _view(found: leadrows.LeadRow | None) -> LeadView | None:
     if found is None:
         return None
@@ -65,4 +83,4 @@ def _view(found: leadrows.LeadRow | None) -> LeadView | None:
     return LeadView(lead=lead, contact=contact, events=events, logs=logs)
 
 
-__all__ = ["STATEMENTS", "find_pg_by_email", "get", "get_pg", "load"]
+__all__ = ["STATEMENTS", "find_pg_by_email", "get", "get_pg", "load", "page_pg"]

@@ -8,12 +8,14 @@ value sorts as the empty string (text) or 0 (numbers), as v1 renders it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 
@@ -320,4 +322,28 @@ def sqlite_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]]:
         text = str(query.compile(dialect=_SQLITE, compile_kwargs={"literal_binds": True}))
         if len(_TEXTS) < _MAX_TEXTS:
             _TEXTS[key] = text
+    return text, _values(q)
+
+
+_POSTGRESQL = postgresql_dialect.psycopg.dialect()
+_PG_TEXTS: dict[tuple[Hashable, ...], str] = {}
+# A named parameter as the compiler writes a literal column's text: its % doubled.
+_PG_PARAM = re.compile(r"%%\((\w+)\)s")
+
+
+def pg_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]] | None:
+    """The list query as PostgreSQL text with psycopg's named parameters (``%(name)s``),
+    and their values: the statement the engine runs for it, compiled once per shape
+    (``sqlite_list_sql``). None for a list restricted to ``lead_ids``."""
+    if q.lead_ids is not None:
+        return None
+    key = _shape(q)
+    text = _PG_TEXTS.get(key)
+    if text is None:
+        query = _select(q, lambda name: sa.literal_column(f"%({name})s"))
+        compiled = str(query.compile(
+            dialect=_POSTGRESQL, compile_kwargs={"literal_binds": True}))
+        text = _PG_PARAM.sub(r"%(\1)s", compiled)
+        if len(_PG_TEXTS) < _MAX_TEXTS:
+            _PG_TEXTS[key] = text
     return text, _values(q)

@@ -136,12 +136,11 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
     return leads, events, logs
 
 
-def _pg_lead(chosen: str) -> str:
-    """PostgreSQL: the lead whose id the subquery ``chosen`` gives, with everything
-    ``read`` reads of it, in one statement.
+def _pg_leads(source: str) -> str:
+    """PostgreSQL: leads (``l``, as ``source`` names them) with everything ``read`` reads
+    of them, in one statement.
 
-    Parameters: portal id, then ``chosen``'s. One row (none if there is no
-    such lead): the lead's columns, its primary contact's (NULL if none,
+    Per lead one row: the lead's columns, its primary contact's (NULL if none,
     chosen as ``_sql`` chooses it), then its conversion events and its log
     entries as JSON arrays of their columns in ``_sql``'s orders (NULL if
     none). One statement reads one snapshot, so it needs no transaction
@@ -158,11 +157,34 @@ def _pg_lead(chosen: str) -> str:
         "(SELECT json_agg(json_build_array(g.id, g.lead_id, g.kind, g.inserted_at, "
         "g.previous_state) ORDER BY g.inserted_at, g.id) "
         "FROM lead_logs g WHERE g.portal_id = l.portal_id AND g.lead_id = l.id) "
-        "FROM objects l "
+        f"FROM {source} "
         "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
         "WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
-        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id "
-        f"WHERE l.portal_id = %s AND l.id = ({chosen})"
+        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) AND c.portal_id = l.portal_id"
+    )
+
+
+def _pg_lead(chosen: str) -> str:
+    """``_pg_leads`` of the lead whose id the subquery ``chosen`` gives. Parameters:
+    portal id, then ``chosen``'s (``%s`` placeholders). One row, or none."""
+    return f"{_pg_leads('objects l')} WHERE l.portal_id = %s AND l.id = ({chosen})"
+
+
+@lru_cache(maxsize=256)
+def pg_page(ids_sql: str) -> str:
+    """``_pg_leads`` of the leads a statement's ids name (``ids_sql``, with ``%(name)s``
+    placeholders and an ``ORDER BY``; parameter ``portal`` among them), in its order.
+
+    The ids are collected by an ``ARRAY(...)`` of that statement, whose own ORDER
+    BY orders them, and numbered by ``unnest ... WITH ORDINALITY``: the order is the
+    statement's, not whatever order a join would leave.
+    """
+    return (
+        _pg_leads(
+            f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
+            "JOIN objects l ON l.id = p.id AND l.portal_id = %(portal)s"
+        )
+        + " ORDER BY p.n"
     )
 
 
@@ -210,10 +232,19 @@ def read_pg_by_email(
     return _pg_lead_row(rows(pg_by_email(first_converted_prop), (portal_id, portal_id, email)))
 
 
+def read_pg_page(rows: Any, sql: str, values: dict[str, Any]) -> list[LeadRow]:
+    """PostgreSQL: what ``read`` gives of the leads of a ``pg_page`` statement, in its
+    order (``rows`` runs it with named parameters)."""
+    return [_pg_row(r) for r in rows(sql, values) if r[2] == ct.LEADS]
+
+
 def _pg_lead_row(found: Sequence[Sequence[Any]]) -> LeadRow | None:
     if not found or found[0][2] != ct.LEADS:
         return None
-    r = found[0]
+    return _pg_row(found[0])
+
+
+def _pg_row(r: Sequence[Any]) -> LeadRow:
     width = len(_COLUMNS)
     events = [
         ConversionEvent(
@@ -246,6 +277,6 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "PG_BY_GUID", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_by_email", "pyformat", "read", "read_pg_by_email",
-    "read_pg_by_guid",
+    "find_unique_many", "pg_by_email", "pg_page", "pyformat", "read", "read_pg_by_email",
+    "read_pg_by_guid", "read_pg_page",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import collections
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import anyio.to_thread
@@ -36,8 +36,10 @@ log = logging.getLogger("leadhub")
 # Threads running point reads at once, and idle connections kept for them.
 POINT_READERS = 8
 
-# Runs one statement with ``%s`` placeholders and returns its rows.
-PointRows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+# Parameters of a statement: positional (``%s``) or named (``%(name)s``).
+Params = Sequence[Any] | Mapping[str, Any]
+# Runs one statement and returns its rows.
+PointRows = Callable[[str, Params], list[tuple[Any, ...]]]
 
 
 class PointReads:
@@ -49,8 +51,8 @@ class PointReads:
         self._limiter: anyio.CapacityLimiter | None = None
         self._closed = False
 
-    def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """The rows of one read-only statement (``%s`` placeholders)."""
+    def rows(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement."""
         for attempt in range(2):
             conn, fresh = self._take(sql, params)
             try:
@@ -88,7 +90,7 @@ class PointReads:
         while self._idle:
             self._idle.pop().close()
 
-    def _take(self, sql: str, params: Sequence[Any]) -> tuple[psycopg.Connection[Any], bool]:
+    def _take(self, sql: str, params: Params) -> tuple[psycopg.Connection[Any], bool]:
         try:
             return self._idle.pop(), False
         except IndexError:

@@ -94,7 +94,8 @@ def render(res: Results, *more: Results) -> str:
     best_peer = max(peers.values()) if peers else None
     names = " and ".join(
         f"{STORE_NAMES[r.config.store]} store"
-        + (f" (its section from a run started {r.started} at `{r.commit}`)"
+        + (f" (its section from a run started {r.started} at `{r.commit}`"
+           + (f" on {r.machine}" if r.machine and r.machine != res.machine else "") + ")"
            if r is not res and r.started else "")
         for r in runs
     )

@@ -222,3 +222,19 @@ def test_the_commit_is_dirty_for_changed_code_not_for_the_report(tmp_path: Path)
     (tmp_path / "code.py").write_text("x = 2\n")
     assert commit(tmp_path) == f"{head}-dirty"
     assert commit(tmp_path / "nowhere") == "unknown"
+
+
+def test_a_store_section_from_another_machine_names_it():
+    """Each store's section may come from a run of its own; one made on another machine
+    says which, since rates and ratios differ between machines."""
+    from bench.run import Results
+
+    def run(store: str, machine: str) -> Results:
+        return Results(Config(sizes=[], store=store), commit="abc1234",
+                       started="2026-01-01 00:00 UTC", machine=machine)
+
+    header = render(run("sqlite", "2 cores (A)"), run("postgresql", "2 cores (B)"))
+    assert "PostgreSQL store (its section from a run started 2026-01-01 00:00 UTC at " \
+           "`abc1234` on 2 cores (B))" in header
+    same = render(run("sqlite", "2 cores (A)"), run("postgresql", "2 cores (A)"))
+    assert "at `abc1234`)" in same and "on 2 cores (A))" not in same

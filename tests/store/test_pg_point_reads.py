@@ -1,9 +1,9 @@
-"""PostgreSQL's point-read connections (store/pgpoint.py): autocommit, read-only, no ping.
+"""PostgreSQL's point-read connections (store/pgpoint.py): autocommit, no ping.
 
 A connection kept idle is not pinged before use, so one the server dropped
 meanwhile must cost a reconnect, not an error; a server that cannot be
-reached must be an error the API answers with 503; and nothing may write
-through them.
+reached must be an error the API answers with 503; and a statement's own
+error must leave its connection fit for the next read.
 """
 
 from __future__ import annotations
@@ -43,12 +43,17 @@ def test_a_store_out_of_reach_is_unavailable(point) -> None:
     assert is_unavailable(raised.value)
 
 
-def test_nothing_is_written_through_them(point, db) -> None:
+def test_a_failed_statement_leaves_its_connection_usable(point) -> None:
+    """A statement's error (not a dropped connection) is the caller's, and its
+    connection, in autocommit, has no failed transaction to carry into the next read."""
     with pytest.raises(sa.exc.DBAPIError) as raised:
-        point.rows("CREATE TABLE point_reads_write (x int)", ())
-    assert raised.value.orig.sqlstate == "25006"  # read-only transaction
+        point.rows("SELECT 1 / 0", ())
+    assert raised.value.orig.sqlstate == "22012"  # division by zero
     assert not is_unavailable(raised.value)
-    assert point.rows("SELECT to_regclass('point_reads_write')", ()) == [(None,)]
+    pid = _backend(point)
+    assert point.rows("SELECT 2", ()) == [(2,)] and _backend(point) == pid
+    assert all(c.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+               for c in point._idle)
 
 
 def test_idle_connections_are_kept_up_to_the_readers_and_closed_on_close(db) -> None:

@@ -9,8 +9,10 @@ COMMITTED``, so it runs in autocommit, and a connection kept idle here needs
 no ping: a connection the server dropped while it was idle fails its
 statement, and the statement is run once more on a new connection.
 
-The connections are read-only (``default_transaction_read_only``) and decode
-JSON with orjson, as the engine does. Errors come out as SQLAlchemy's
+The connections decode JSON with orjson, as the engine does, and run only
+the SELECTs given to them. They set nothing for their session (not even
+``default_transaction_read_only`` as a startup option, which PgBouncer in
+transaction mode, docs/scaling.md, refuses). Errors come out as SQLAlchemy's
 (``sa.exc.DBAPIError.instance``), so a store that is down is a 503 like any
 other read's (``db.is_unavailable``).
 """
@@ -96,10 +98,7 @@ class PointReads:
         except IndexError:
             pass
         try:
-            conn = psycopg.connect(
-                self._conninfo, autocommit=True,
-                options="-c default_transaction_read_only=on",
-            )
+            conn = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.Error as exc:
             raise sa.exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
         set_json_loads(orjson.loads, conn)

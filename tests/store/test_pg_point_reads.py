@@ -125,3 +125,50 @@ def test_v3_reads_by_id_are_the_ordinary_answer_in_one_statement(db) -> None:
         db.write_call(lambda conn, t=type_id, k=key: svc.archive_object(
             conn, portal_id, t, k, change))
         assert fastread.read_pg(db.point.rows, portal_id, type_id, key, ()) is None
+
+
+def test_v3_pages_are_the_ordinary_answer_in_one_statement(db) -> None:
+    """``fastread.page_pg`` answers a v3 page of HubSpot's own properties as the ordinary
+    face's ``list_objects`` renders it, its ``paging`` too, and declines the rest."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's point reads")
+    import orjson
+
+    from leadhub import crm_types as ct
+    from leadhub import portals
+    from leadhub.crm import fastread, render
+    from leadhub.crm import objects as svc
+    from leadhub.crm.params import paging_next
+    from leadhub.store.objects import Change
+
+    base = "http://pages.test"
+    change = Change(1_700_000_000_000, "API")
+    portal_id = db.write_call(lambda conn: portals.create_portal(conn, "Point pages").id)
+    made = [
+        db.write_call(lambda conn, n=n: svc.create_object(conn, portal_id, ct.COMPANIES, {
+            "properties": {"name": f"Page {n}", "domain": f"p{n}.example"}}, change)).row.id
+        for n in range(5)
+    ]
+    db.write_call(lambda conn: svc.archive_object(conn, portal_id, ct.COMPANIES,
+                                                  str(made[1]), change))
+    for params in ([], [("limit", "2")], [("limit", "2"), ("after", str(made[2]))],
+                   [("limit", "3"), ("properties", "name,domain"), ("archived", "false")],
+                   [("after", str(made[4]))]):
+        given = dict(params)
+        limit, after = int(given.get("limit", 10)), int(given.get("after", 0))
+        names = [n for k, v in params if k == "properties" for n in v.split(",")]
+        with db.read() as conn:
+            views, next_after = svc.list_objects(
+                conn, portal_id, ct.COMPANIES, svc.Want(names, [], []), limit=limit,
+                after=after)
+        body: dict = {"results": [render.obj(v) for v in views]}
+        if next_after is not None:
+            body["paging"] = paging_next(base, ct.COMPANIES, given.items(), next_after)
+        answer = fastread.page_pg(db.point.rows, portal_id, ct.COMPANIES, params, base)
+        assert answer == orjson.dumps(body), params
+    assert [r["id"] for r in orjson.loads(fastread.page_pg(
+        db.point.rows, portal_id, ct.COMPANIES, [("limit", "2")], base))["results"]] == [
+        str(made[0]), str(made[2])]
+    for params in ([("properties", "custom_one")], [("archived", "true")],
+                   [("idProperty", "domain")], [("limit", "2"), ("limit", "3")]):
+        assert fastread.page_pg(db.point.rows, portal_id, ct.COMPANIES, params, base) is None

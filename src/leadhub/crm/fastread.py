@@ -36,10 +36,11 @@ statement in id order, the names' definitions in the same snapshot, each
 object built as a read by id builds it, and ``paging.next`` as the ordinary
 face writes it.
 
-On PostgreSQL the reads by id that need nothing but the row (HubSpot's own
-properties, no ``idProperty`` but ``hs_object_id``) are answered the same
-way by the ordinary face's route (``read_pg``), with one statement on the
-store's point-read connections (store/pgpoint.py): no transaction, no ping.
+On PostgreSQL the reads by id and the pages that need nothing but the rows
+(HubSpot's own properties, no ``idProperty`` but ``hs_object_id``) are
+answered the same way by the ordinary face's routes (``read_pg``,
+``page_pg``), with one statement on the store's point-read connections
+(store/pgpoint.py): no transaction, no ping.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ BY_ID = (
 BY_ID_PG = (
     "SELECT props::text, created_at, updated_at FROM objects "
     "WHERE id = %s AND portal_id = %s AND object_type = %s AND NOT archived"
+)
+# LIVE_PAGE_ROWS on PostgreSQL, the properties as text.
+LIVE_PAGE_ROWS_PG = (
+    "SELECT id, props::text, created_at, updated_at FROM objects "
+    "WHERE portal_id = %s AND object_type = %s AND NOT archived AND id > %s ORDER BY id LIMIT %s"
 )
 # Types whose default properties are all HubSpot's own (so always defined).
 _SERVED = frozenset(
@@ -264,6 +270,36 @@ def page(
     ``crm.params.page_window``) and what a read by id takes here but ``idProperty``,
     each at most once; anything else is the ordinary face's, which answers it or
     renders its error."""
+    asked_page = _page_asked(params)
+    if asked_page is None:
+        return None
+    limit, after, names = asked_page
+    with db.fast_read() as rows_of:
+        rows = rows_of(LIVE_PAGE_ROWS, (portal_id, type_id, after, limit + 1))
+        shown = _shown(rows_of, portal_id, type_id, names)
+    return _page_body(type_id, rows, limit, names, shown, params, base_url)
+
+
+def page_pg(
+    rows: PointRows, portal_id: int, type_id: str, params: Sequence[tuple[str, str]],
+    base_url: str,
+) -> bytes | None:
+    """``page`` on PostgreSQL, for a page of HubSpot's own properties (one statement with
+    ``rows``); None to decline (the ordinary face answers)."""
+    asked_page = _page_asked(params) if type_id in _SERVED else None
+    if asked_page is None:
+        return None
+    limit, after, names = asked_page
+    if not all(n in DEFAULTS[type_id] for n in names):
+        return None
+    found = rows(LIVE_PAGE_ROWS_PG, (portal_id, type_id, after, limit + 1))
+    return _page_body(type_id, found, limit, names, names, params, base_url)
+
+
+def _page_asked(
+    params: Sequence[tuple[str, str]],
+) -> tuple[int, int, tuple[str, ...]] | None:
+    """A page's limit, cursor and property names, or None to decline."""
     given = dict(params)
     if len(given) != len(params):
         return None
@@ -271,10 +307,14 @@ def page(
     found = asked(tuple(p for p in params if p[0] not in ("limit", "after")))
     if found is None or found[1] is not None:
         return None
-    names = found[0]
-    with db.fast_read() as rows_of:
-        rows = rows_of(LIVE_PAGE_ROWS, (portal_id, type_id, after, limit + 1))
-        shown = _shown(rows_of, portal_id, type_id, names)
+    return limit, after, found[0]
+
+
+def _page_body(
+    type_id: str, rows: Sequence[tuple[Any, ...]], limit: int, names: tuple[str, ...],
+    shown: tuple[str, ...], params: Sequence[tuple[str, str]], base_url: str,
+) -> bytes:
+    """A page's answer from up to ``limit + 1`` rows (id, props, created, updated)."""
     parts = [b'{"results":[', b",".join(
         _object(type_id, r[0], r[1:], names, shown, keep=False) for r in rows[:limit]
     ), b"]"]

@@ -279,3 +279,52 @@ def test_one_statement_list_pages_are_the_services_pages_on_postgresql(db) -> No
     assert any(v.lead.archived for v in listed) and any(v.events for v in listed)
     request.query.lead_ids = [listed[0].lead.id]
     assert rawload.page_pg(db.point.rows, request.query) is None  # read the ordinary way
+
+
+def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> None:
+    """The one-statement reads stay keyed lookups whatever plan PostgreSQL picks: with
+    index scans, hash and merge joins forbidden (what stale statistics can lead the
+    planner to), no sequential scan runs more than once per lead it reads. A subquery
+    in a join's condition, or a join of the email's value, links and leads, would
+    run a scan once per row of another scan (seconds per read on a few thousand
+    rows)."""
+    if db.is_sqlite:
+        return
+    import json
+
+    import psycopg
+    from starlette.datastructures import QueryParams
+
+    from leadhub.leads.params import parse_list
+    from leadhub.store.leadlist import pg_list_sql
+
+    portal_id = _portal(db)
+    email = f"scan-{new_guid()[:8]}@example.com"
+    made = [make_lead(db, portal_id, email=email, conversions=(AT + n,)) for n in range(3)]
+    made += [make_lead(db, portal_id) for _ in range(40)]
+    qp = QueryParams({"max": "5", "sort": "insertedAt"})
+    request, _ = parse_list(portal_id, qp, qp.multi_items())
+    page_sql, page_values = pg_list_sql(request.query)
+    reads = [
+        (leadrows.PG_BY_GUID, (portal_id, portal_id, ct.LEADS, "leadhub_guid", made[0].guid)),
+        (leadrows.pg_by_email("leadhub_first_converted_at"),
+         (portal_id, portal_id, portal_id, email)),
+        (leadrows.pg_page(page_sql), page_values),
+    ]
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM objects").fetchone()[0] > 80
+        for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan",
+                        "enable_hashjoin", "enable_mergejoin"):
+            conn.execute(f"SET {setting} = off")
+        for sql, params in reads:
+            plan = conn.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params, prepare=False).fetchone()[0]
+            plan = plan if isinstance(plan, list) else json.loads(plan)
+            nodes, found = [plan[0]["Plan"]], []
+            while nodes:
+                node = nodes.pop()
+                nodes.extend(node.get("Plans", ()))
+                if node["Node Type"] == "Seq Scan":
+                    found.append((node["Relation Name"], node["Actual Loops"]))
+            assert found and all(loops <= 5 for _, loops in found), (sql[:60], found)

@@ -36,7 +36,6 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from leadhub.crm_types import LEADS
-from leadhub.errors import NotFound
 from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
 from leadhub.leads.render import render
@@ -334,7 +333,7 @@ class LeadDocuments:
         if self.db.point is not None:  # PostgreSQL: one statement, no transaction
             found = await self.db.point.run(rawload.get_pg, portal_id, guid)
             if found is None:
-                raise NotFound(f"lead {guid} does not exist")
+                raise service.no_lead(guid)
             return self.body([to_document(found)])
         view = await self.db.aread_many(_get, portal_id, guid)
         return self.body([self._missed(view)])
@@ -357,7 +356,7 @@ class LeadDocuments:
             found = await self.db.point.run(
                 rawload.find_pg_by_email, portal_id, service.normalize_email(email))
             if found is None:
-                raise NotFound(f"no lead matches email={email}")
+                raise service.no_match(email=email)
             return self.body([to_document(found)])
         view = await self.db.aread_many(service.find, portal_id, loader=load, **criteria)
         return self.body([self._missed(view)])
@@ -564,7 +563,7 @@ def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
     """``service.get``, by prebuilt SQL."""
     view = rawload.get(leadrows.driver_rows(conn), portal_id, guid)
     if view is None:
-        raise NotFound(f"lead {guid} does not exist")
+        raise service.no_lead(guid)
     return view
 
 

@@ -98,12 +98,24 @@ def lead_id_for_guid(conn: Connection, portal_id: int, guid: str) -> int | None:
     return obj_store.find_unique(conn, portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
 
 
+def no_lead(guid: str) -> NotFound:
+    """The error of a lookup by guid that finds no lead."""
+    return NotFound(f"lead {guid} does not exist")
+
+
+def no_match(**criteria: str | None) -> NotFound:
+    """The error of a lookup by email, conversion event guid or user token that finds no
+    lead, naming the criteria given."""
+    given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
+    return NotFound(f"no lead matches {given}")
+
+
 def get(conn: Connection, portal_id: int, guid: str) -> LeadView:
     """One lead by guid, deleted or not; NotFound otherwise."""
     lead_id = lead_id_for_guid(conn, portal_id, guid)
     views = load(conn, portal_id, [lead_id]) if lead_id is not None else []
     if not views:
-        raise NotFound(f"lead {guid} does not exist")
+        raise no_lead(guid)
     return views[0]
 
 
@@ -170,8 +182,7 @@ def find(
     lead_id = find_lead_id(conn, portal_id, **criteria)
     views = loader(conn, portal_id, [lead_id]) if lead_id is not None else []
     if not views:
-        given = ", ".join(f"{k}={v}" for k, v in criteria.items() if v)
-        raise NotFound(f"no lead matches {given}")
+        raise no_match(**criteria)
     return views[0]
 
 

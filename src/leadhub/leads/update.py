@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from leadhub import crm_types as ct
-from leadhub.errors import Conflict, NotFound, ValidationError
+from leadhub.errors import Conflict, ValidationError
 from leadhub.leads import fields as F
 from leadhub.leads.convert import from_v1
 from leadhub.leads.service import (
@@ -25,6 +25,7 @@ from leadhub.leads.service import (
     lead_id_for_guid,
     lead_name,
     load,
+    no_lead,
     normalize_email,
     to_stored_ms,
 )
@@ -76,7 +77,7 @@ def update(
         else None
     )
     if lead is None:
-        raise NotFound(f"lead {guid} does not exist")
+        raise no_lead(guid)
     view = load(conn, portal_id, [lead.id])[0]
     view.lead = lead
     errors: list[tuple[str, str]] = []

@@ -15,8 +15,7 @@ from leadhub.crm.params import array, boolean, page_window, paging_next
 from leadhub.crm.types import object_type
 from leadhub.crm_types import TYPE_BY_NAME
 from leadhub.errors import NotFound
-from leadhub.http import JSONResponse, read_json
-from leadhub.leads.fastlane import without_credential
+from leadhub.http import JSONResponse, read_json, without_credential
 from leadhub.store.objects import Change
 from leadhub.util import now_ms
 

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadhub.crm import fastread
 from leadhub.guard import has_nul
-from leadhub.http import query_pairs
+from leadhub.http import query_pairs, without_credential
 from leadhub.ratelimit import PortalLimits
 
 log = logging.getLogger("leadhub")
@@ -48,7 +48,6 @@ log = logging.getLogger("leadhub")
 PREFIX = "/leads/v1/lead"
 LIST_PATHS = frozenset(("/leads/v1/list", "/leads/v1/list/"))
 _CONTENT_TYPE = (b"content-type", b"application/json;charset=utf-8")
-_CREDENTIAL_PARAMS = ("access_token", "hapikey")
 
 
 class V1ReadLane:
@@ -133,16 +132,6 @@ Pairs = tuple[tuple[str, str], ...]
 # guid) is new each time: kept, it would cost more than it saves.
 PAIRS_MAX = 256
 _pairs: dict[bytes, tuple[Pairs, Pairs]] = {}
-
-
-def without_credential(params: Sequence[tuple[str, str]]) -> Pairs:
-    """The parameters but ``access_token`` and ``hapikey``."""
-    for name, _ in params:
-        if name in _CREDENTIAL_PARAMS:
-            return tuple(item for item in params if item[0] not in _CREDENTIAL_PARAMS)
-    # Most reads carry their credential in a header: a loop, not a generator (which
-    # cost half as much again as splitting a lookup's one parameter).
-    return tuple(params)
 
 
 def _params(query: bytes, keep: bool) -> tuple[Pairs, Pairs]:

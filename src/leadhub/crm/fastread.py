@@ -56,7 +56,7 @@ from leadhub.crm.params import page_window, paging_next
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
-from leadhub.store.crm_query import LIVE_PAGE_ROWS
+from leadhub.store.crm_query import LIVE_BY_ID_PG, LIVE_PAGE_ROWS, LIVE_PAGE_ROWS_PG
 from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.store.pgpoint import PointRows
 from leadhub.util import parse_bool
@@ -67,17 +67,6 @@ PREFIX = "/crm/v3/objects/"
 BY_ID = (
     "SELECT props, created_at, updated_at FROM objects "
     "WHERE id = ? AND portal_id = ? AND object_type = ? AND archived = 0"
-)
-# BY_ID on PostgreSQL, the properties as text (as SQLite gives them, so an answer built
-# before is reused alike).
-BY_ID_PG = (
-    "SELECT props::text, created_at, updated_at FROM objects "
-    "WHERE id = %s AND portal_id = %s AND object_type = %s AND NOT archived"
-)
-# LIVE_PAGE_ROWS on PostgreSQL, the properties as text.
-LIVE_PAGE_ROWS_PG = (
-    "SELECT id, props::text, created_at, updated_at FROM objects "
-    "WHERE portal_id = %s AND object_type = %s AND NOT archived AND id > %s ORDER BY id LIMIT %s"
 )
 # Types whose default properties are all HubSpot's own (so always defined).
 _SERVED = frozenset(
@@ -192,7 +181,7 @@ def read_pg(
         or not all(n in DEFAULTS[type_id] for n in names)
     ):
         return None
-    row = rows(BY_ID_PG, (object_id, portal_id, type_id))
+    row = rows(LIVE_BY_ID_PG, (object_id, portal_id, type_id))
     return _object(type_id, object_id, row[0], names, names) if row else None
 
 

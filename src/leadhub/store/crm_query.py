@@ -150,6 +150,18 @@ LIVE_PAGE_ROWS = (
     "SELECT id, props, created_at, updated_at FROM objects "
     "WHERE portal_id = ? AND object_type = ? AND archived = 0 AND id > ? ORDER BY id LIMIT ?"
 )
+# LIVE_PAGE_ROWS on PostgreSQL, the properties as text (as SQLite gives them, so an
+# answer built before is reused alike).
+LIVE_PAGE_ROWS_PG = (
+    "SELECT id, props::text, created_at, updated_at FROM objects "
+    "WHERE portal_id = %s AND object_type = %s AND NOT archived AND id > %s ORDER BY id LIMIT %s"
+)
+# A live object's row by id on PostgreSQL, as crm/fastread.py builds an answer from it:
+# parameters object id, portal id, object type.
+LIVE_BY_ID_PG = (
+    "SELECT props::text, created_at, updated_at FROM objects "
+    "WHERE id = %s AND portal_id = %s AND object_type = %s AND NOT archived"
+)
 
 
 def page_ids(

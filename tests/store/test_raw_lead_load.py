@@ -13,6 +13,8 @@ do not exist.
 
 from __future__ import annotations
 
+import pytest
+
 from leadhub import crm_types as ct
 from leadhub import portals
 from leadhub.errors import NotFound
@@ -278,7 +280,8 @@ def test_one_statement_list_pages_are_the_services_pages_on_postgresql(db) -> No
     listed = rawload.page_pg(db.point.rows, request.query)
     assert any(v.lead.archived for v in listed) and any(v.events for v in listed)
     request.query.lead_ids = [listed[0].lead.id]
-    assert rawload.page_pg(db.point.rows, request.query) is None  # read the ordinary way
+    with pytest.raises(ValueError):  # a list of guids is read the ordinary way
+        rawload.page_pg(db.point.rows, request.query)
 
 
 def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> None:

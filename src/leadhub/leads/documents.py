@@ -396,7 +396,7 @@ class LeadDocuments:
         self, query: LeadListQuery, guids: list[str],
         rows: Callable[[str, Any], Sequence[Any]], *, inline: bool = False,
     ) -> Page:
-        keys = list(dict.fromkeys(g.strip().lower() for g in guids))
+        keys = _guid_keys(guids)
         if len(keys) == 1 and _keeps_every_lead(query):
             # One lead, whatever the sort: its stored document, if the list keeps it.
             found = rows(
@@ -457,19 +457,19 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        if self.db.point is not None and with_events and guids and _keeps_every_lead(query):
-            keys = dict.fromkeys(g.strip().lower() for g in guids)
-            if len(keys) == 1:
-                # PostgreSQL, a list of one guid (how hubspot3 and hapipy get a lead): that
-                # lead, read with one statement, if the list keeps it (deleted or not).
-                view = await self.db.point.run(rawload.get_pg, query.portal_id, next(iter(keys)))
-                keep = view is not None and (query.include_deleted or not view.lead.archived)
-                return self.body([to_document(view)] if keep and view else [])
-        if self.db.point is not None and with_events and not guids:
-            # PostgreSQL: the page and its leads with one statement, no transaction.
-            listed = await self.db.point.run(rawload.page_pg, query)
-            if listed is not None:
+        if self.db.point is not None and with_events:
+            # PostgreSQL: one statement, no transaction.
+            if not guids:  # the page and its leads
+                listed = await self.db.point.run(rawload.page_pg, query)
                 return self.body([to_document(v) for v in listed])
+            keys = _guid_keys(guids)
+            if len(keys) == 1 and _keeps_every_lead(query):
+                # A list of one guid (how hubspot3 and hapipy get a lead): that lead, if
+                # the list keeps it (deleted or not).
+                view = await self.db.point.run(rawload.get_pg, query.portal_id, keys[0])
+                if view is None or (view.lead.archived and not query.include_deleted):
+                    return self.body([])
+                return self.body([to_document(view)])
         views = await self.db.aread_many(
             service.list_leads, query, with_events=with_events, guids=guids, loader=load
         )
@@ -521,6 +521,11 @@ class LeadDocuments:
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> Page:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
+
+
+def _guid_keys(guids: list[str]) -> list[str]:
+    """A list's guids as the store keeps them (trimmed, lower case), each once."""
+    return list(dict.fromkeys(g.strip().lower() for g in guids))
 
 
 def _keeps_every_lead(q: LeadListQuery) -> bool:

@@ -51,34 +51,26 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
 def get_pg(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     """``get`` on PostgreSQL with one statement (``leadrows.PG_BY_GUID``), for
     ``Database.point``: no transaction, no ping."""
-    return _view(leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower()))
+    found = leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower())
+    return _view(found) if found is not None else None
 
 
 def find_pg_by_email(rows: Rows, portal_id: int, email: str) -> LeadView | None:
     """``service.find`` by a (normalized) email on PostgreSQL with one statement
     (``leadrows.pg_by_email``); None if it finds none."""
-    return _view(leadrows.read_pg_by_email(rows, portal_id, email, F.FIRST_CONVERTED_PROP))
+    found = leadrows.read_pg_by_email(rows, portal_id, email, F.FIRST_CONVERTED_PROP)
+    return _view(found) if found is not None else None
 
 
-def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView] | None:
+def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView]:
     """A v1 list page's views on PostgreSQL with one statement: the list's own SQL
     (``leadlist.pg_list_sql``) inside the leads' read (``leadrows.pg_page``), so the
-    page and its leads are one snapshot. None for a list this does not read (one
-    restricted to ids)."""
-    found = pg_list_sql(query)
-    if found is None:
-        return None
-    sql, values = found
-    return [
-        LeadView(lead=lead, contact=contact, events=events, logs=logs)
-        for lead, contact, events, logs in leadrows.read_pg_page(
-            rows, leadrows.pg_page(sql), values)
-    ]
+    page and its leads are one snapshot. Not for a list restricted to ids."""
+    sql, values = pg_list_sql(query)
+    return [_view(found) for found in leadrows.read_pg_page(rows, leadrows.pg_page(sql), values)]
 
 
-def _view(found: leadrows.LeadRow | None) -> LeadView | None:
-    if found is None:
-        return None
+def _view(found: leadrows.LeadRow) -> LeadView:
     lead, contact, events, logs = found
     return LeadView(lead=lead, contact=contact, events=events, logs=logs)
 

@@ -331,12 +331,13 @@ _PG_TEXTS: dict[tuple[Hashable, ...], str] = {}
 _PG_PARAM = re.compile(r"%%\((\w+)\)s")
 
 
-def pg_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]] | None:
+def pg_list_sql(q: LeadListQuery) -> tuple[str, dict[str, Any]]:
     """The list query as PostgreSQL text with psycopg's named parameters (``%(name)s``),
     and their values: the statement the engine runs for it, compiled once per shape
-    (``sqlite_list_sql``). None for a list restricted to ``lead_ids``."""
+    (``sqlite_list_sql``). Not for a list restricted to ``lead_ids`` (ValueError), whose
+    reusable text is SQLite's."""
     if q.lead_ids is not None:
-        return None
+        raise ValueError("a list restricted to lead ids has no PostgreSQL text")
     key = _shape(q)
     text = _PG_TEXTS.get(key)
     if text is None:

@@ -25,6 +25,7 @@ import orjson
 from leadhub import crm_types as ct
 from leadhub.store.events import ConversionEvent, LeadLog
 from leadhub.store.objects import ObjectRow
+from leadhub.store.pgpoint import PointRows
 
 # Runs one statement with positional parameters and returns its rows.
 Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -246,16 +247,15 @@ def read_pg_by_email(
         rows(pg_by_email(first_converted_prop), (portal_id, portal_id, portal_id, email)))
 
 
-def read_pg_page(rows: Any, sql: str, values: dict[str, Any]) -> list[LeadRow]:
+def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[LeadRow]:
     """PostgreSQL: what ``read`` gives of the leads of a ``pg_page`` statement, in its
     order (``rows`` runs it with named parameters)."""
-    return [_pg_row(r) for r in rows(sql, values) if r[2] == ct.LEADS]
+    return [_pg_row(r) for r in rows(sql, values)]
 
 
 def _pg_lead_row(found: Sequence[Sequence[Any]]) -> LeadRow | None:
-    if not found or found[0][2] != ct.LEADS:
-        return None
-    return _pg_row(found[0])
+    # Leads only: the statements choose their ids among leads.
+    return _pg_row(found[0]) if found else None
 
 
 def _pg_row(r: Sequence[Any]) -> LeadRow:

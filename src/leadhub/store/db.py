@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from leadhub.store import leaddocs
+from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointReads
 from leadhub.store.stats import Statistics
 
@@ -264,6 +265,9 @@ class Database:
         self.engine = sa.create_engine(self.url, **kwargs)
         # Single-statement point reads on PostgreSQL (store/pgpoint.py).
         self.point: PointReads | None = None if self.is_sqlite else PointReads(self.engine.url)
+        # The same reads, many waiting at once in one statement, on the event loop
+        # (store/pgbatch.py).
+        self.batch: BatchReads | None = None if self.is_sqlite else BatchReads(self.engine.url)
         self._local = threading.local()
         self._raw: list[sqlite3.Connection] = []
         self._limiter: anyio.CapacityLimiter | None = None
@@ -652,4 +656,6 @@ class Database:
         self._local = threading.local()
         if self.point is not None:
             self.point.close()
+        if self.batch is not None:
+            self.batch.close()
         self.engine.dispose()

@@ -1,0 +1,197 @@
+"""PostgreSQL point reads gathered into one statement, on the event loop.
+
+A single-statement read (store/pgpoint.py) still costs the server's process
+far more than the rest of the request: psycopg's client side of a statement
+(about 100 µs of CPU) and the hop to a worker thread and back. Under load
+many such reads wait at once, and reading them together costs little more
+than reading one: the same statement over an array of keys, each key's row
+numbered by its place in the array (``unnest ... WITH ORDINALITY``).
+
+So a read here is queued, and the reads queued within one pass of the event
+loop go out as one statement on an asyncio connection, while at most
+CONNECTIONS statements run; the reads that arrive meanwhile wait for the
+next free connection and go out together in turn. A read alone costs one
+statement, as before; under load the statement's cost is shared.
+
+As in ``PointReads``: autocommit (one statement is one snapshot), no session
+setting (PgBouncer in transaction mode), JSON decoded by orjson, a
+connection the server dropped while it was idle retried once on a new one,
+and errors raised as SQLAlchemy's (``db.is_unavailable`` says which mean the
+store is down). A failed statement fails every read in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import psycopg
+import sqlalchemy as sa
+from psycopg.types.json import set_json_loads
+
+log = logging.getLogger("leadhub")
+
+# Statements running at once, and idle connections kept for them.
+CONNECTIONS = 4
+# Reads in one statement at most; more wait for the next.
+BATCH_MAX = 128
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A read by key that many reads share one statement of.
+
+    ``sql`` takes one array per part of the key, as ``%(k0)s``, ``%(k1)s``, ...
+    (cast in the SQL: ``%(k0)s::bigint[]``), and returns at most one row per key
+    whose first column is the key's place in the arrays, from 1 (``unnest(...)
+    WITH ORDINALITY``).
+    """
+
+    sql: str
+    parts: int
+
+
+class BatchReads:
+    """Reads by key on PostgreSQL, those waiting at once gathered into one statement."""
+
+    def __init__(self, url: sa.URL, *, connections: int = CONNECTIONS) -> None:
+        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._connections = connections
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle: collections.deque[psycopg.AsyncConnection[Any]] = collections.deque()
+        self._waiting: dict[Batched, list[tuple[Sequence[Any], asyncio.Future[Row | None]]]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        self._scheduled = False
+        self._closed = False
+        self.statements = 0  # statements run, for tests and the benchmark's notes
+
+    async def get(self, kind: Batched, key: Sequence[Any]) -> Row | None:
+        """The row ``kind`` reads for ``key`` (its first column the key's place), or None."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._forget(loop)
+        future: asyncio.Future[Row | None] = loop.create_future()
+        self._waiting.setdefault(kind, []).append((key, future))
+        if not self._scheduled and len(self._running) < self._connections:
+            # Later in this pass of the loop: the reads of the pass's other requests join.
+            self._scheduled = True
+            loop.call_soon(self._start)
+        return await future
+
+    def close(self) -> None:
+        """Close the idle connections; those in use close when their statement ends."""
+        self._closed = True
+        while self._idle:
+            _finish(self._idle.pop())
+
+    def _forget(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start over on another event loop (an asyncio connection belongs to one)."""
+        while self._idle:
+            _finish(self._idle.pop())
+        self._waiting.clear()
+        self._running.clear()
+        self._scheduled = False
+        self._loop = loop
+
+    def _start(self) -> None:
+        self._scheduled = False
+        loop = self._loop
+        assert loop is not None
+        while self._waiting and len(self._running) < self._connections:
+            kind = next(iter(self._waiting))
+            # Readers that gave up (cancelled) are not read for.
+            waiting = [w for w in self._waiting[kind] if not w[1].done()]
+            batch, rest = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
+            if rest:
+                self._waiting[kind] = rest
+            else:
+                del self._waiting[kind]
+            if not batch:
+                continue
+            task = loop.create_task(self._run(kind, batch))
+            self._running.add(task)
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._waiting and not self._scheduled and self._loop is not None:
+            self._scheduled = True
+            self._loop.call_soon(self._start)
+
+    async def _run(
+        self, kind: Batched, batch: list[tuple[Sequence[Any], asyncio.Future[Row | None]]]
+    ) -> None:
+        params = {f"k{i}": [key[i] for key, _ in batch] for i in range(kind.parts)}
+        try:
+            rows = await self._rows(kind.sql, params)
+        except BaseException as exc:  # every read of the statement fails with it
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        found = {row[0]: row for row in rows}
+        for place, (_, future) in enumerate(batch, 1):
+            if not future.done():
+                future.set_result(found.get(place))
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[Row]:
+        self.statements += 1
+        for attempt in range(2):
+            conn, fresh = await self._take(sql, params)
+            try:
+                cursor = await conn.execute(sql, params)
+                rows = await cursor.fetchall() if cursor.description else []
+            except psycopg.Error as exc:
+                broken = conn.broken or conn.closed
+                if broken:
+                    _finish(conn)
+                else:
+                    self._give(conn)
+                if broken and not fresh and attempt == 0:
+                    log.info("a batched-read connection was dropped; reconnecting")
+                    continue
+                raise sa.exc.DBAPIError.instance(
+                    sql, params, exc, psycopg.Error, connection_invalidated=broken
+                ) from exc
+            except BaseException:
+                _finish(conn)  # cancelled mid-statement: its state is unknown
+                raise
+            self._give(conn)
+            return rows
+        raise AssertionError("unreachable")
+
+    async def _take(
+        self, sql: str, params: dict[str, Any]
+    ) -> tuple[psycopg.AsyncConnection[Any], bool]:
+        if self._idle:
+            return self._idle.pop(), False
+        try:
+            conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+        set_json_loads(orjson.loads, conn)
+        return conn, True
+
+    def _give(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if self._closed or len(self._idle) >= self._connections:
+            _finish(conn)
+        else:
+            self._idle.append(conn)
+
+
+def _finish(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Close a connection without awaiting (from any thread or loop)."""
+    if not conn.closed:
+        conn.pgconn.finish()
+
+
+__all__ = ["BATCH_MAX", "CONNECTIONS", "BatchReads", "Batched", "Row"]

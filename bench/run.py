@@ -338,15 +338,16 @@ def warm(srv: Server, token: str, rows: list[dict[str, str]], store: str) -> Non
     for _ in range(2):
         for r in rows:
             _fetch(f"{srv.url}/leads/v1/lead/{r['guid']}", token)
-    if not store.startswith("sqlite"):
-        return  # stored documents are SQLite's fast lane; PostgreSQL renders every read
     guids = [r["guid"] for r in rows]
     deadline = time.monotonic() + 120
     con = stores.connect(store, readonly=True)
     try:
         while time.monotonic() < deadline:
             marks = ",".join("?" * len(guids))
-            query = f"SELECT count(*) FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})"
+            query = (
+                "SELECT count(*) FROM lead_documents WHERE portal_id = ? AND doc IS NOT NULL "
+                f"AND guid IN ({marks})"
+            )
             stored = con.execute(stores.sql(con, query), (PORTAL, *guids)).fetchone()[0]
             if stored >= len(guids):
                 return
@@ -412,13 +413,18 @@ def unread(csv_path: Path, rows: list[dict[str, str]], k: int) -> list[str]:
 
 
 def drop_documents(store: str, guids: list[str]) -> None:
-    """Delete these leads' stored documents, as a change by another program would."""
+    """Drop these leads' stored documents, as a change by another program would (on
+    PostgreSQL its triggers empty them and bump their versions, migration 0014)."""
     con = stores.connect(store)
+    drop = (
+        "DELETE FROM lead_documents" if store.startswith("sqlite")
+        else "UPDATE lead_documents SET doc = NULL, version = version + 1"
+    )
     try:
         for at in range(0, len(guids), 500):
             chunk = guids[at:at + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"DELETE FROM lead_documents WHERE portal_id = ? AND guid IN ({marks})"
+            query = f"{drop} WHERE portal_id = ? AND guid IN ({marks})"
             con.execute(stores.sql(con, query), (PORTAL, *chunk))
         con.commit()
     finally:

@@ -86,7 +86,15 @@ def make_leads(db: Database, portal_id: int, count: int, **values: Any) -> list[
 
 
 def forget_documents(db: Database, portal_id: int) -> None:
-    """Delete the portal's stored v1 documents. Every write stores its leads' documents;
-    a lead changed by another program, or read only from its rows, has none."""
+    """Drop the portal's stored v1 documents. Every write stores its leads' documents
+    (SQLite); a lead changed by another program, or read only from its rows, has none.
+    On PostgreSQL a document row is never deleted, but emptied with its version bumped,
+    as a change does (migration 0014)."""
+    mine = lead_documents.c.portal_id == portal_id
     with db.write() as conn:
-        conn.execute(sa.delete(lead_documents).where(lead_documents.c.portal_id == portal_id))
+        if db.is_sqlite:
+            conn.execute(sa.delete(lead_documents).where(mine))
+        else:
+            conn.execute(sa.text(
+                "UPDATE lead_documents SET doc = NULL, version = version + 1 "
+                "WHERE portal_id = :portal"), {"portal": portal_id})

@@ -171,6 +171,19 @@ def read_pg(
 ) -> bytes | None:
     """``read`` on PostgreSQL, for a read by id of HubSpot's own properties (one statement
     with ``rows``); None to decline (the ordinary face answers)."""
+    target = pg_target(type_id, key, params)
+    if target is None:
+        return None
+    object_id, names = target
+    row = rows(LIVE_BY_ID_PG, (object_id, portal_id, type_id))
+    return pg_answer(type_id, object_id, names, row[0]) if row else None
+
+
+def pg_target(
+    type_id: str, key: str, params: Sequence[tuple[str, str]]
+) -> tuple[int, tuple[str, ...]] | None:
+    """The object id and the property names of a read by id that PostgreSQL's row alone
+    answers (HubSpot's own properties, no ``idProperty`` but ``hs_object_id``), or None."""
     found = asked(tuple(params)) if params else ((), None)
     if type_id not in _SERVED or found is None:
         return None
@@ -181,8 +194,15 @@ def read_pg(
         or not all(n in DEFAULTS[type_id] for n in names)
     ):
         return None
-    row = rows(LIVE_BY_ID_PG, (object_id, portal_id, type_id))
-    return _object(type_id, object_id, row[0], names, names) if row else None
+    return object_id, names
+
+
+def pg_answer(
+    type_id: str, object_id: int, names: tuple[str, ...], row: tuple[str, int, int]
+) -> bytes:
+    """The answer of a read ``pg_target`` chose, from the object's live row (``props``
+    as text, created, updated)."""
+    return _object(type_id, object_id, row, names, names)
 
 
 def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:

@@ -47,12 +47,16 @@ from leadhub.store.leadlist import (
     plan_search,
     sqlite_list_sql,
 )
+from leadhub.store.pgbatch import BatchReads
 
 log = logging.getLogger("leadhub")
 T = TypeVar("T")
 
 # A list page's JSON array, and the views of its leads read without a stored document.
 Page = tuple[bytes, list[LeadView]]
+# PostgreSQL: a lead's document held in the process, of the version of the lead it was
+# made at: (version, document, lead deleted, guid).
+Kept = tuple[int, bytes, bool, str]
 
 LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
 # Where the base URL goes in a document: a byte no JSON text from orjson holds.
@@ -60,6 +64,9 @@ BASE_MARK = b"\x00"
 FILL_BATCH = 500
 # Leads read once without a stored document, remembered to store it on the next read.
 SEEN_MAX = 100_000
+# PostgreSQL: documents held in the process (about 2 KB each), and guids and emails
+# whose lead is remembered.
+PG_KEPT_MAX = 10_000
 # SQLite VM steps a list page may take on the event loop before it is read in a
 # worker thread instead. On 100,000 leads an indexed page takes about 100, a
 # common search word's walk of the sort order about 5,000 (1 ms), an offset of
@@ -234,6 +241,15 @@ class LeadDocuments:
         self._seen: set[int] = set()
         self.cold = ColdReads()
         self._task: asyncio.Task[None] | None = None
+        self._storing: set[asyncio.Task[None]] = set()
+        # PostgreSQL: documents read or rendered here, by lead id, with the version of
+        # the lead they were made at and whether it is deleted (each read asks the
+        # store whether that version is still the lead's); and the lead each guid and
+        # each email found last.
+        self._pg_kept: dict[int, Kept] = {}
+        self._pg_storing: set[int] = set()
+        self._pg_guids: dict[tuple[int, str], int] = {}
+        self._pg_emails: dict[tuple[int, str], int] = {}
 
     def body(self, docs: Sequence[bytes]) -> bytes:
         """A JSON array of documents with this server's links."""
@@ -480,8 +496,121 @@ class LeadDocuments:
             self._schedule(view)
         return to_document(view)
 
+    async def pg_by_guid(self, portal_id: int, guid: str, *, live: bool = False) -> bytes | None:
+        """PostgreSQL: ``[lead]`` for a guid (``live``: only if the lead is not deleted,
+        as a list of that one guid holds it); None if there is no such lead.
+
+        One statement, shared with the reads waiting at once (store/pgbatch.py),
+        says the lead's id and its document's version, and sends the stored
+        document unless this process holds that version's document already
+        (``_pg_kept``). A lead without a stored document is read from its rows
+        and rendered (``_pg_missed``).
+        """
+        batch = self._pg()
+        key = (portal_id, guid.strip().lower())
+        kept = self._pg_kept.get(self._pg_guids.get(key, 0))
+        row = await batch.get(
+            leaddocs.pg_docs_by_guids(F.GUID_PROP), (*key, kept[0] if kept else None))
+        if row is None:
+            return None
+        found = self._pg_found(portal_id, row, kept)
+        if found is None:
+            view = await rawload.get_batched(batch, portal_id, guid)
+            if view is None:
+                return None
+            found = self._pg_missed(*view)
+        lead_id, doc, archived = found
+        _remember(self._pg_guids, key, lead_id)
+        return None if live and archived else self.body([doc])
+
+    async def pg_by_email(self, portal_id: int, email: str) -> bytes | None:
+        """PostgreSQL: ``[lead]`` for an email (normalized), the lead the lookup rules
+        choose, read as ``pg_by_guid`` reads it; None if it finds none."""
+        batch = self._pg()
+        key = (portal_id, email)
+        known = self._pg_emails.get(key, 0)
+        kept = self._pg_kept.get(known)
+        row = await batch.get(
+            leaddocs.pg_docs_by_emails(F.FIRST_CONVERTED_PROP),
+            (*key, known if kept else None, kept[0] if kept else None))
+        if row is None:
+            return None
+        found = self._pg_found(portal_id, row, kept if row[1] == known else None)
+        if found is None:
+            view = await rawload.find_batched_by_email(batch, portal_id, email)
+            if view is None:
+                return None
+            found = self._pg_missed(*view)
+        _remember(self._pg_emails, key, found[0])
+        return self.body([found[1]])
+
+    def _pg(self) -> BatchReads:
+        if self.db.batch is None:
+            raise TypeError("PostgreSQL's documents on another store")
+        return self.db.batch
+
+    def _pg_found(
+        self, portal_id: int, row: tuple[Any, ...], kept: Kept | None
+    ) -> tuple[int, bytes, bool] | None:
+        """(lead id, document, deleted) from a row of ``leaddocs.pg_docs_by_guids`` or
+        ``pg_docs_by_emails``, given what the process held of that lead before
+        (``kept``); None if neither holds the lead's document of its version now. A
+        document held here but not stored is stored now: its lead is read at least
+        the second time."""
+        _, lead_id, version, doc, archived, stored, guid = row
+        if doc is not None:
+            _remember(self._pg_kept, lead_id, (version, doc, archived, guid))
+            return lead_id, doc, archived
+        if kept is None or version != kept[0]:
+            return None
+        if not stored:
+            self._pg_store_later(lead_id, portal_id, kept)
+        return lead_id, kept[1], kept[2]
+
+    def _pg_missed(self, version: int | None, view: LeadView) -> tuple[int, bytes, bool]:
+        """(lead id, document, deleted) of a lead read from its rows on PostgreSQL: its
+        document held for reads of this version (none read: 0, the version of a lead
+        without a document row), and stored at its next read (``_pg_found``) or, if
+        this is its second read without a document held, now."""
+        doc = to_document(view)
+        kept = (version or 0, doc, view.lead.archived, view.guid)
+        if view.guid:
+            _remember(self._pg_kept, view.lead.id, kept)
+            if self._admit(view.lead.id):
+                self._pg_store_later(view.lead.id, view.lead.portal_id, kept)
+        return view.lead.id, doc, view.lead.archived
+
+    def _pg_store_later(self, lead_id: int, portal_id: int, kept: Kept) -> None:
+        """Store a lead's document of a version, while that version is still the lead's
+        (store/leaddocs.py ``PG_STORE``), in the background, with the others waiting."""
+        if lead_id in self._pg_storing:
+            return
+        self._pg_storing.add(lead_id)
+        version, doc, archived, guid = kept
+        task = asyncio.get_running_loop().create_task(
+            self._pg_store((lead_id, portal_id, guid, doc, archived, version)))
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+        task.add_done_callback(lambda _: self._pg_storing.discard(lead_id))
+
+    async def _pg_store(self, key: tuple[Any, ...]) -> None:
+        try:
+            await self._pg().get(leaddocs.PG_STORE, key)
+        except Exception:  # noqa: BLE001 - a cache fill must never break serving
+            log.exception("storing a lead document failed")
+
     def _schedule(self, view: LeadView) -> None:
-        """Store the document of a lead read without one, from its second such read on.
+        """Store the document of a lead read without one, from its second such read on
+        (``_admit``)."""
+        if not self._admit(view.lead.id):
+            return
+        self._pending.setdefault(view.lead.portal_id, set()).add(view.lead.id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._flush())
+
+    def _admit(self, lead_id: int) -> bool:
+        """Whether to store the document of a lead read without one: from its second such
+        read on.
 
         Storing a document costs more than reading the lead's rows (writing
         it and its index entries, and checkpointing them into the file):
@@ -490,16 +619,13 @@ class LeadDocuments:
         read without a document only remembers it (a set of at most
         SEEN_MAX ids, emptied when full); the next one stores it.
         """
-        key = view.lead.id  # object ids are unique across portals
-        if key not in self._seen:
+        if lead_id not in self._seen:  # object ids are unique across portals
             if len(self._seen) >= SEEN_MAX:
                 self._seen.clear()
-            self._seen.add(key)
-            return
-        self._seen.discard(key)
-        self._pending.setdefault(view.lead.portal_id, set()).add(view.lead.id)
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._flush())
+            self._seen.add(lead_id)
+            return False
+        self._seen.discard(lead_id)
+        return True
 
     async def _flush(self) -> None:
         await asyncio.sleep(0.01)  # let a burst of misses gather into one write
@@ -516,6 +642,17 @@ class LeadDocuments:
     def _fill(self, portal_id: int, lead_ids: list[int]) -> None:
         with self.db.write(durable=False) as conn:
             fill(conn, portal_id, lead_ids)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(held: dict[K, V], key: K, value: V) -> None:
+    """``held[key] = value``, ``held`` emptied first when it holds PG_KEPT_MAX entries."""
+    if len(held) >= PG_KEPT_MAX and key not in held:
+        held.clear()
+    held[key] = value
 
 
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> Page:

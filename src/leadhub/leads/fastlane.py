@@ -28,6 +28,13 @@ Everything else (no such lead, a lead too long to read on the event loop,
 an unknown credential, any other parameter) goes on to the ordinary stack and faces, which give
 the same answer the slow way, so the two cannot disagree on anything but
 speed.
+
+On PostgreSQL the same lane answers the v1 reads by guid and by email,
+hubspot3's list of one guid and the v3 GET by id (not pages, nor lookups by
+conversion event), under the same conditions: each read waits in
+store/pgbatch.py with the others of its pass of the event loop and goes out
+with them in one statement, and a lead is answered from its stored document
+or else rendered from its rows (``LeadDocuments.pg_by_guid``).
 """
 
 from __future__ import annotations
@@ -41,7 +48,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from leadhub.crm import fastread
 from leadhub.guard import has_nul
 from leadhub.http import query_pairs, without_credential
+from leadhub.leads import service
 from leadhub.ratelimit import PortalLimits
+from leadhub.store.crm_query import LIVE_BY_IDS_PG
 
 log = logging.getLogger("leadhub")
 
@@ -62,15 +71,17 @@ class V1ReadLane:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
             v1 = path.startswith(PREFIX)
-            if self.ctx.docs.enabled and (
-                v1 or path.startswith(fastread.PREFIX) or path in LIST_PATHS
-            ):
-                cold = self.ctx.docs.cold
+            if v1 or path.startswith(fastread.PREFIX) or path in LIST_PATHS:
+                body = None
                 try:
-                    body = (
-                        cold.inline_read(self._answer, scope, path) if cold.inline()
-                        else await cold.in_thread(self._answer, scope, path)
-                    )
+                    if self.ctx.docs.enabled:
+                        cold = self.ctx.docs.cold
+                        body = (
+                            cold.inline_read(self._answer, scope, path) if cold.inline()
+                            else await cold.in_thread(self._answer, scope, path)
+                        )
+                    elif self.ctx.db.batch is not None:
+                        body = await self._answer_pg(scope, path)
                 except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
                     log.debug("fast lane declined %s", path, exc_info=True)
                     body = None
@@ -88,7 +99,9 @@ class V1ReadLane:
                     return
         await self.app(scope, receive, send)
 
-    def _answer(self, scope: Scope, path: str) -> bytes | None:
+    def _asked(self, scope: Scope, path: str) -> tuple[int, Pairs] | None:
+        """The portal and the parameters (but the credential) of a request this lane may
+        answer: no NUL, a known credential, a portal without rate limits now."""
         query: bytes = scope["query_string"]
         if has_nul(path, query):
             return None
@@ -96,6 +109,13 @@ class V1ReadLane:
         portal_id = _portal(self.ctx, scope, every)
         if portal_id is None or not self.limits.surely_off(portal_id):
             return None
+        return portal_id, params
+
+    def _answer(self, scope: Scope, path: str) -> bytes | None:
+        asked = self._asked(scope, path)
+        if asked is None:
+            return None
+        portal_id, params = asked
         if path[1] == "c":
             found = fastread.object_path(path)
             if found is None:
@@ -109,9 +129,8 @@ class V1ReadLane:
             # hubspot3's and hapipy's get_lead: a list of one guid and nothing else holds
             # that lead's stored document if it is not deleted. Anything else (no stored
             # document, no such live lead, any other list) is the list lane's.
-            if len(params) == 1 and params[0][0] == "guids[0]" and params[0][1].strip():
-                return self.ctx.docs.read_live_by_guid(portal_id, params[0][1])
-            return None
+            guid = _one_guid(params)
+            return self.ctx.docs.read_live_by_guid(portal_id, guid) if guid else None
         rest = path[len(PREFIX):]
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
@@ -123,6 +142,44 @@ class V1ReadLane:
             if name == "conversionEventGuid":
                 return self.ctx.docs.read_by_event(portal_id, value)
         return None
+
+    async def _answer_pg(self, scope: Scope, path: str) -> bytes | None:
+        """``_answer`` on PostgreSQL: the reads waiting at once in one statement
+        (store/pgbatch.py), a lead's stored document or else its rows rendered here
+        (``LeadDocuments.pg_by_guid``). A v3 page, a lookup by conversion event and any
+        read that finds nothing go the ordinary way."""
+        asked = self._asked(scope, path)
+        if asked is None:
+            return None
+        portal_id, params = asked
+        batch = self.ctx.db.batch
+        docs = self.ctx.docs
+        if path[1] == "c":
+            found = fastread.object_path(path)
+            target = fastread.pg_target(*found, params) if found else None
+            if found is None or target is None:
+                return None
+            type_id, (object_id, names) = found[0], target
+            row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
+            return fastread.pg_answer(type_id, object_id, names, row[1:]) if row else None
+        if path in LIST_PATHS:
+            # A list of one guid holds that lead if it is not deleted (as ``_answer``).
+            guid = _one_guid(params)
+            return await docs.pg_by_guid(portal_id, guid, live=True) if guid else None
+        rest = path[len(PREFIX):]
+        guid = rest.strip("/")
+        if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
+            return None if params else await docs.pg_by_guid(portal_id, guid)
+        if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
+            return await docs.pg_by_email(portal_id, service.normalize_email(params[0][1]))
+        return None
+
+
+def _one_guid(params: Pairs) -> str | None:
+    """The guid of a v1 list of one guid and nothing else (``guids[0]=``), or None."""
+    if len(params) == 1 and params[0][0] == "guids[0]" and params[0][1].strip():
+        return params[0][1]
+    return None
 
 
 Pairs = tuple[tuple[str, str], ...]

@@ -13,6 +13,7 @@ without a transaction on the store's point-read connections
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from leadhub import crm_types as ct
 from leadhub.leads import fields as F
@@ -20,6 +21,7 @@ from leadhub.leads.service import LeadView
 from leadhub.store import leadrows
 from leadhub.store.leadlist import LeadListQuery, pg_list_sql
 from leadhub.store.leadrows import Rows
+from leadhub.store.pgbatch import Batched, BatchReads
 from leadhub.store.pgpoint import PointRows
 
 # Statements ``get`` runs: the guid's lead, then ``load``'s.
@@ -70,9 +72,39 @@ def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView]:
     return [_view(found) for found in leadrows.read_pg_page(rows, leadrows.pg_page(sql), values)]
 
 
+# Reads of many leads by guid, and by email, in one statement (store/pgbatch.py).
+_BY_GUIDS = Batched(leadrows.pg_by_guids(F.GUID_PROP), 2)
+_BY_EMAILS = Batched(leadrows.pg_by_emails(F.FIRST_CONVERTED_PROP), 2)
+
+
+# A lead's view and the version of its stored document read with it (None: no row).
+Versioned = tuple[int | None, LeadView]
+
+
+async def get_batched(batch: BatchReads, portal_id: int, guid: str) -> Versioned | None:
+    """``get_pg`` with the reads waiting at once in one statement, and the version."""
+    return _versioned(await batch.get(_BY_GUIDS, (portal_id, guid.strip().lower())))
+
+
+async def find_batched_by_email(batch: BatchReads, portal_id: int, email: str) -> Versioned | None:
+    """``find_pg_by_email`` with the reads waiting at once in one statement, and the
+    version."""
+    return _versioned(await batch.get(_BY_EMAILS, (portal_id, email)))
+
+
+def _versioned(row: tuple[Any, ...] | None) -> Versioned | None:
+    if row is None:
+        return None
+    version, found = leadrows.pg_keyed_row(row)
+    return version, _view(found)
+
+
 def _view(found: leadrows.LeadRow) -> LeadView:
     lead, contact, events, logs = found
     return LeadView(lead=lead, contact=contact, events=events, logs=logs)
 
 
-__all__ = ["STATEMENTS", "find_pg_by_email", "get", "get_pg", "load", "page_pg"]
+__all__ = [
+    "STATEMENTS", "Versioned", "find_batched_by_email", "find_pg_by_email", "get",
+    "get_batched", "get_pg", "load", "page_pg",
+]

@@ -1,11 +1,14 @@
 """Repository of pre-rendered v1 lead documents (table ``lead_documents``).
 
 A document is a lead's v1 JSON with its links relative to the server and
-a mark where the face puts the base URL (leads/documents.py). Triggers (migration 0005) delete a
-document whenever anything it was made of changes; documents are only ever
-written from data read in the same write transaction, so a stored one is
-current. Point reads use the two statements below through
-``Database.fast_rows``: one indexed lookup, no ORM.
+a mark where the face puts the base URL (leads/documents.py). On SQLite,
+triggers (migration 0005) delete a document whenever anything it was made
+of changes; documents are only ever written from data read in the same
+write transaction, so a stored one is current. Point reads use the two
+statements below through ``Database.fast_rows``: one indexed lookup, no ORM.
+On PostgreSQL, triggers (migration 0014) empty a document and bump its
+lead's version instead, and a read stores the document it rendered only
+while the version it read with the rows is still the lead's (``PG_STORE``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from leadhub.crm_types import (
     LEADS,
     PRIMARY_CONTACT_TO_LEAD,
 )
+from leadhub.store.pgbatch import Batched
 from leadhub.store.schema import lead_documents
 
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
@@ -130,13 +134,98 @@ def put_many(
         ])
         raw.execute(set_email, ids)
         return
-    conn.execute(lead_documents.delete().where(lead_documents.c.lead_id.in_(ids)))
-    conn.execute(lead_documents.insert(), [
-        {"lead_id": lead_id, "portal_id": portal_id, "guid": guid, "doc": doc,
-         "archived": archived}
-        for lead_id, guid, doc, archived in rows
+    # PostgreSQL: rows are never deleted there, and a document written from a write
+    # transaction's data bumps the version (migration 0014), so that no read from
+    # before it stores over it.
+    conn.exec_driver_sql(_PG_PUT, [
+        (lead_id, portal_id, guid, doc, archived) for lead_id, guid, doc, archived in rows
     ])
     conn.execute(_SET_EMAIL, {"ids": ids})
+
+
+_PG_PUT = (
+    "INSERT INTO lead_documents AS d (lead_id, portal_id, guid, doc, archived, version) "
+    "VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT (lead_id) DO UPDATE SET "
+    "portal_id = excluded.portal_id, guid = excluded.guid, doc = excluded.doc, "
+    "archived = excluded.archived, version = d.version + 1"
+)
+
+# PostgreSQL's documents (migration 0014), many reads or stores in one statement
+# (store/pgbatch.py). A document that is there is current: the triggers empty it on any
+# change. Each read returns its lead's id and version (0 where the lead has no row
+# yet: a row the triggers insert starts at 1), and the document only where the
+# version is not the one the reader already holds the document of (``known``): the
+# process keeps the documents it read or rendered (leads/documents.py), and a
+# version says which data a document was rendered from.
+_PG_VERSION = "coalesce(d.version, 0)"
+
+
+@lru_cache(maxsize=4)
+def pg_docs_by_guids(guid_prop: str) -> Batched:
+    """For guids (of the unique property ``guid_prop``): each one's lead id, its
+    document's version, the document unless that version is ``known`` (NULL where none
+    is stored), whether the lead is deleted (as the stored document says), whether a
+    document is stored, and its lead's guid (as stored with it).
+    Keys: portal id, guid (trimmed, lower case), known version (or NULL).
+
+    The guid's lead is found by its unique value and its document by the lead's id,
+    each a lookup by key. The documents' own (portal, guid) index would serve too,
+    but rows the triggers insert have neither, and with the statistics of a store
+    that holds mostly such rows the planner walked the portal's documents instead.
+    """
+    return Batched(
+        f"SELECT k.n, u.object_id, {_PG_VERSION}, CASE WHEN {_PG_VERSION} = k.known "
+        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid "
+        "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[]) "
+        "WITH ORDINALITY AS k(portal, value, known, n) "
+        "JOIN unique_values u ON u.portal_id = k.portal "
+        f"AND u.object_type = '{LEADS}' AND u.property = '{guid_prop}' AND u.value = k.value "
+        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
+        3,
+    )
+
+
+@lru_cache(maxsize=4)
+def pg_docs_by_emails(first_converted_prop: str) -> Batched:
+    """For emails: the lead each one's lookup finds (as ``by_email_sql`` and
+    ``leadrows.pg_by_emails`` choose), its document's version, the document unless
+    the lead is ``known_lead`` at version ``known`` (NULL where none is stored),
+    whether the lead is deleted (as the stored document says), whether a document is
+    stored, and its lead's guid (as stored with it).
+    Keys: portal id, email (normalized), known lead id and version (or NULLs)."""
+    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
+    return Batched(
+        f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN chosen.id = k.known_lead "
+        f"AND {_PG_VERSION} = k.known THEN NULL ELSE d.doc END, d.archived, "
+        "d.doc IS NOT NULL, d.guid "
+        "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[], %(k3)s::bigint[]) "
+        "WITH ORDINALITY AS k(portal, value, known_lead, known, n) "
+        "CROSS JOIN LATERAL (SELECT f.id "
+        "FROM associations a JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
+        f"AND f.object_type = '{LEADS}' "
+        f"WHERE a.portal_id = k.portal AND a.type_id = {PRIMARY_CONTACT_TO_LEAD} "
+        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = k.portal "
+        f"AND u.object_type = '{CONTACTS}' AND u.property = 'email' AND u.value = k.value) "
+        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen "
+        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
+        4,
+    )
+
+
+# Documents rendered from reads, stored while the version each read took with its rows
+# is still the lead's (none read: while there is no row); one row per lead, the
+# highest version read. Keys: lead id, portal id, guid, document, deleted, version.
+PG_STORE = Batched(
+    "INSERT INTO lead_documents AS d (lead_id, portal_id, guid, doc, archived, version) "
+    "SELECT DISTINCT ON (k.lead) k.lead, k.portal, k.guid, k.doc, k.archived, k.version "
+    "FROM unnest(%(k0)s::bigint[], %(k1)s::bigint[], %(k2)s::text[], %(k3)s::bytea[], "
+    "%(k4)s::boolean[], %(k5)s::bigint[]) AS k(lead, portal, guid, doc, archived, version) "
+    "ORDER BY k.lead, k.version DESC "
+    "ON CONFLICT (lead_id) DO UPDATE SET portal_id = excluded.portal_id, "
+    "guid = excluded.guid, doc = excluded.doc, archived = excluded.archived "
+    "WHERE d.version = excluded.version",
+    6,
+)
 
 
 # A document's email: its lead's one primary contact's email, if that contact has

@@ -137,15 +137,15 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
     return leads, events, logs
 
 
-def _pg_leads(source: str) -> str:
+def _pg_leads(source: str, key: str = "") -> str:
     """PostgreSQL: leads (``l``, as ``source`` names them) with everything ``read`` reads
     of them, in one statement.
 
-    Per lead one row: the lead's columns, its primary contact's (NULL if none,
-    chosen as ``_sql`` chooses it), then its conversion events and its log
-    entries as JSON arrays of their columns in ``_sql``'s orders (NULL if
-    none). One statement reads one snapshot, so it needs no transaction
-    (store/pgpoint.py).
+    Per lead one row: ``key``'s column first if there is one, then the lead's
+    columns, its primary contact's (NULL if none, chosen as ``_sql`` chooses
+    it), then its conversion events and its log entries as JSON arrays of
+    their columns in ``_sql``'s orders (NULL if none). One statement reads one
+    snapshot, so it needs no transaction (store/pgpoint.py).
 
     Every part is found from the part before by key, once per lead (the
     contact's id in a LATERAL subquery, then its row): whatever the planner's
@@ -156,7 +156,7 @@ def _pg_leads(source: str) -> str:
     lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
     contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
     return (
-        f"SELECT {lead_cols}, {contact_cols}, "
+        f"SELECT {key + ', ' if key else ''}{lead_cols}, {contact_cols}, "
         "(SELECT json_agg(json_build_array(e.guid, e.lead_id, e.convert_date, e.form_guid, "
         "e.form_id, e.form_name, e.page_name, e.page_type, e.page_url, e.fields) "
         "ORDER BY e.convert_date, e.guid) "
@@ -228,6 +228,44 @@ def pg_by_email(first_converted_prop: str) -> str:
     )
 
 
+# Many reads in one statement (store/pgbatch.py): keys as arrays of portal ids (k0) and
+# values (k1, trimmed and lower case). Each lead's row starts with its key's place and
+# the version of its stored document (migration 0014; NULL if it has no row), read in
+# the same snapshot as the rest, so that a document rendered from the row is stored
+# only while nothing changed since (store/leaddocs.py ``PG_STORE``).
+_KEYS = "unnest(%(k0)s::bigint[], %(k1)s::text[]) WITH ORDINALITY AS k(portal, value, n)"
+_KEYED = "k.n, (SELECT d.version FROM lead_documents d WHERE d.lead_id = l.id)"
+
+
+@lru_cache(maxsize=8)
+def pg_by_guids(prop: str) -> str:
+    """``PG_BY_GUID`` of many guids (of the unique property ``prop``)."""
+    return _pg_leads(
+        f"{_KEYS} JOIN unique_values u ON u.portal_id = k.portal "
+        f"AND u.object_type = '{ct.LEADS}' AND u.property = '{prop}' AND u.value = k.value "
+        "JOIN objects l ON l.id = u.object_id AND l.portal_id = k.portal",
+        _KEYED,
+    )
+
+
+@lru_cache(maxsize=8)
+def pg_by_emails(first_converted_prop: str) -> str:
+    """``pg_by_email`` of many emails (normalized): each one's choice a LATERAL subquery,
+    its contact found by key, once per email."""
+    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
+    return _pg_leads(
+        f"{_KEYS} CROSS JOIN LATERAL (SELECT f.id FROM associations a "
+        f"JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
+        f"AND f.object_type = '{ct.LEADS}' "
+        f"WHERE a.portal_id = k.portal AND a.type_id = {ct.PRIMARY_CONTACT_TO_LEAD} "
+        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = k.portal "
+        f"AND u.object_type = '{ct.CONTACTS}' AND u.property = 'email' AND u.value = k.value) "
+        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen "
+        "JOIN objects l ON l.id = chosen.id AND l.portal_id = k.portal",
+        _KEYED,
+    )
+
+
 LeadRow = tuple[ObjectRow, ObjectRow | None, list[ConversionEvent], list[LeadLog]]
 
 
@@ -251,6 +289,12 @@ def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[Lead
     """PostgreSQL: what ``read`` gives of the leads of a ``pg_page`` statement, in its
     order (``rows`` runs it with named parameters)."""
     return [_pg_row(r) for r in rows(sql, values)]
+
+
+def pg_keyed_row(r: Sequence[Any]) -> tuple[int | None, LeadRow]:
+    """The document version and ``read``'s view of one row of ``pg_by_guids`` or
+    ``pg_by_emails``."""
+    return r[1], _pg_row(r[2:])
 
 
 def _pg_lead_row(found: Sequence[Sequence[Any]]) -> LeadRow | None:
@@ -291,6 +335,6 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "PG_BY_GUID", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_by_email", "pg_page", "pyformat", "read", "read_pg_by_email",
-    "read_pg_by_guid", "read_pg_page",
+    "find_unique_many", "pg_by_email", "pg_by_emails", "pg_by_guids", "pg_keyed_row",
+    "pg_page", "pyformat", "read", "read_pg_by_email", "read_pg_by_guid", "read_pg_page",
 ]

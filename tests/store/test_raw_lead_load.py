@@ -160,12 +160,12 @@ def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
 
 
 def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
-    """PostgreSQL reads a lead by guid with one statement on a connection in autocommit
-    (``leadrows.PG_BY_GUID`` through ``Database.point``): the views ``service.get``
-    gives, for every part a view has, and nothing for other portals, other objects'
-    guids or guids of nothing."""
+    """PostgreSQL reads leads by guid with one statement for all the reads waiting at once
+    (``leadrows.pg_by_guids`` through ``Database.batch``): the views ``service.get``
+    gives, for every part a view has, whatever the guid's spelling, and nothing for
+    other portals, other objects' guids or guids of nothing."""
     if db.is_sqlite:
-        assert db.point is None  # SQLite reads through its own point-read connections
+        assert db.batch is None  # SQLite reads through its own point-read connections
         return
     portal_id = _portal(db)
     ids = _leads(db, portal_id)
@@ -173,26 +173,20 @@ def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
         views = service.load(conn, portal_id, ids)
         expected = [service.get(conn, portal_id, v.guid) for v in views]
     assert len(expected) == 5 and all(v is not None for v in expected)
-    assert point_get(db, portal_id, expected[1].guid).events == expected[1].events
-    for view in expected:
-        for spelling in (view.guid, f" {view.guid.upper()} "):
-            found = point_get(db, portal_id, spelling)
-            assert found == view
-            assert documents.to_document(found) == documents.to_document(view)
     converted, gone, alone, shared = expected[1:5]
     assert len(converted.events) == 3 and len(converted.logs) == 3
     assert gone.lead.archived is True and alone.contact is None
     assert shared.contact is not None and shared.events[0].fields[0]["fieldValue"] == "a\nb \u2603"
-    assert point_get(db, portal_id + 1, converted.guid) is None
-    assert point_get(db, portal_id, "0" * 32) is None
-    # The same reads waiting at once: one statement (store/pgbatch.py), misses among them.
     asked = [(portal_id, spelling) for view in expected
              for spelling in (view.guid, f" {view.guid.upper()} ")]
     asked += [(portal_id + 1, converted.guid), (portal_id, "0" * 32)]
     statements = db.batch.statements
     found = batched(db, rawload.get_batched, asked)
-    assert found == [view for view in expected for _ in range(2)] + [None, None]
     assert db.batch.statements == statements + 1
+    assert found == [view for view in expected for _ in range(2)] + [None, None]
+    assert found[2].events == converted.events
+    for one, view in zip(found, [v for v in expected for _ in range(2)], strict=False):
+        assert documents.to_document(one) == documents.to_document(view)
 
 
 def batched(db, read, asked):  # type: ignore[no-untyped-def]
@@ -206,13 +200,8 @@ def batched(db, read, asked):  # type: ignore[no-untyped-def]
     return [found[1] if found else None for found in asyncio.run(go())]
 
 
-def point_get(db, portal_id: int, guid: str):  # type: ignore[no-untyped-def]
-    """``rawload.get_pg`` on the store's point-read connections, from this thread."""
-    return rawload.get_pg(db.point.rows, portal_id, guid)
-
-
 def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(db) -> None:
-    """By email, PostgreSQL's one statement (``leadrows.pg_by_email``) chooses among a
+    """By email, PostgreSQL's one statement (``leadrows.pg_by_emails``) chooses among a
     person's leads as ``service.find`` does: live before deleted, then the first
     converted (never converted last), then the oldest."""
     if db.is_sqlite:
@@ -239,9 +228,6 @@ def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(d
             except NotFound:
                 expected = None
         spellings = [service.normalize_email(s) for s in (email, f" {email.upper()} ")]
-        for spelling in spellings:
-            found = rawload.find_pg_by_email(db.point.rows, portal_id, spelling)
-            assert found == expected
         # Waiting at once, with another portal's and nobody's (store/pgbatch.py).
         asked = [(portal_id, s) for s in spellings]
         asked += [(portal_id + 1, spellings[0]), (portal_id, "nobody@example.com")]
@@ -261,7 +247,6 @@ def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(d
                 lead_id = service.find(conn, portal_id, email=view.contact.props["email"]).lead.id
             check(view.contact.props["email"], lead_id)
     check("nobody@example.com", None)
-    assert rawload.find_pg_by_email(db.point.rows, portal_id + 1, email) is None
 
 
 def test_one_statement_list_pages_are_the_services_pages_on_postgresql(db) -> None:
@@ -333,10 +318,6 @@ def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> Non
     page_sql, page_values = pg_list_sql(request.query)
     # Each statement, its parameters, and how many reads it makes (a batch's keys).
     reads = [
-        (leadrows.PG_BY_GUID, (portal_id, portal_id, ct.LEADS, "leadhub_guid", made[0].guid),
-         1),
-        (leadrows.pg_by_email("leadhub_first_converted_at"),
-         (portal_id, portal_id, portal_id, email), 1),
         (leadrows.pg_page(page_sql), page_values, 1),
         (leadrows.pg_by_guids("leadhub_guid"),
          {"k0": [portal_id] * 3, "k1": [m.guid for m in made[:3]]}, 3),

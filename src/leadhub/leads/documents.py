@@ -16,8 +16,15 @@ changed (``store_written``, registered with ``store.db.on_lead_writes``), so
 that a lead written through any face is read with one lookup. Stored
 documents are a cache: the background write that stores them does not wait
 for the disk (a machine's crash may lose them, never partly and never
-without every later write, so never leaving a stale one). PostgreSQL goes
-the ordinary way every time.
+without every later write, so never leaving a stale one).
+
+On PostgreSQL (``pg_by_guid``, ``pg_by_email``) a read's statement is shared
+with the reads waiting at once (store/pgbatch.py) and says the lead's id and
+the version of its document (migration 0014); it sends the stored document
+only where the process does not already hold the document of that version.
+A lead without one is read from its rows and rendered, and its document is
+stored at its second read (store/leaddocs.py ``PG_STORE``: only while the
+version read with the rows is still the lead's).
 """
 
 from __future__ import annotations
@@ -346,11 +353,11 @@ class LeadDocuments:
             body = None
         if body is not None:
             return body
-        if self.db.point is not None:  # PostgreSQL: one statement, no transaction
-            found = await self.db.point.run(rawload.get_pg, portal_id, guid)
-            if found is None:
+        if self.db.batch is not None:  # PostgreSQL: as its lane reads it
+            body = await self.pg_by_guid(portal_id, guid)
+            if body is None:
                 raise service.no_lead(guid)
-            return self.body([to_document(found)])
+            return body
         view = await self.db.aread_many(_get, portal_id, guid)
         return self.body([self._missed(view)])
 
@@ -367,13 +374,12 @@ class LeadDocuments:
                 body = None
             if body is not None:
                 return body
-        if self.db.point is not None and email and not event and not criteria.get("user_token"):
-            # PostgreSQL, by email alone: one statement, no transaction.
-            found = await self.db.point.run(
-                rawload.find_pg_by_email, portal_id, service.normalize_email(email))
-            if found is None:
+        if self.db.batch is not None and email and not event and not criteria.get("user_token"):
+            # PostgreSQL, by email alone: as its lane reads it.
+            body = await self.pg_by_email(portal_id, service.normalize_email(email))
+            if body is None:
                 raise service.no_match(email=email)
-            return self.body([to_document(found)])
+            return body
         view = await self.db.aread_many(service.find, portal_id, loader=load, **criteria)
         return self.body([self._missed(view)])
 
@@ -481,11 +487,10 @@ class LeadDocuments:
             keys = _guid_keys(guids)
             if len(keys) == 1 and _keeps_every_lead(query):
                 # A list of one guid (how hubspot3 and hapipy get a lead): that lead, if
-                # the list keeps it (deleted or not).
-                view = await self.db.point.run(rawload.get_pg, query.portal_id, keys[0])
-                if view is None or (view.lead.archived and not query.include_deleted):
-                    return self.body([])
-                return self.body([to_document(view)])
+                # the list keeps it (deleted or not), as the lane reads it.
+                body = await self.pg_by_guid(
+                    query.portal_id, keys[0], live=not query.include_deleted)
+                return body if body is not None else self.body([])
         views = await self.db.aread_many(
             service.list_leads, query, with_events=with_events, guids=guids, loader=load
         )

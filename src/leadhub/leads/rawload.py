@@ -5,9 +5,11 @@ documents, read the lead's rows through store/leadrows.py instead of the
 engine's statements (about 70 µs each for one lead, most of it building
 and processing them) and make the very views ``service.load`` makes
 (tests compare both on leads with and without contacts, events, logs and
-deletion). On PostgreSQL a read by guid is one statement (``get_pg``), run
-without a transaction on the store's point-read connections
-(store/pgpoint.py).
+deletion). On PostgreSQL a read by guid or by email is one statement
+(``get_batched``, ``find_batched_by_email``) shared with the reads waiting at
+once (store/pgbatch.py), and a list page one statement on the store's
+point-read connections (``page_pg``, store/pgpoint.py); neither needs a
+transaction.
 """
 
 from __future__ import annotations
@@ -50,20 +52,6 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     return views[0] if views else None
 
 
-def get_pg(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
-    """``get`` on PostgreSQL with one statement (``leadrows.PG_BY_GUID``), for
-    ``Database.point``: no transaction, no ping."""
-    found = leadrows.read_pg_by_guid(rows, portal_id, F.GUID_PROP, guid.strip().lower())
-    return _view(found) if found is not None else None
-
-
-def find_pg_by_email(rows: Rows, portal_id: int, email: str) -> LeadView | None:
-    """``service.find`` by a (normalized) email on PostgreSQL with one statement
-    (``leadrows.pg_by_email``); None if it finds none."""
-    found = leadrows.read_pg_by_email(rows, portal_id, email, F.FIRST_CONVERTED_PROP)
-    return _view(found) if found is not None else None
-
-
 def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView]:
     """A v1 list page's views on PostgreSQL with one statement: the list's own SQL
     (``leadlist.pg_list_sql``) inside the leads' read (``leadrows.pg_page``), so the
@@ -82,13 +70,16 @@ Versioned = tuple[int | None, LeadView]
 
 
 async def get_batched(batch: BatchReads, portal_id: int, guid: str) -> Versioned | None:
-    """``get_pg`` with the reads waiting at once in one statement, and the version."""
+    """``get`` on PostgreSQL, with the version of the lead's document: one statement
+    (``leadrows.pg_by_guids``), shared with the reads waiting at once (``batch``); None if
+    there is no such lead."""
     return _versioned(await batch.get(_BY_GUIDS, (portal_id, guid.strip().lower())))
 
 
 async def find_batched_by_email(batch: BatchReads, portal_id: int, email: str) -> Versioned | None:
-    """``find_pg_by_email`` with the reads waiting at once in one statement, and the
-    version."""
+    """``service.find`` by a (normalized) email on PostgreSQL, with the version of the
+    lead's document: one statement (``leadrows.pg_by_emails``), shared with the reads
+    waiting at once; None if it finds none."""
     return _versioned(await batch.get(_BY_EMAILS, (portal_id, email)))
 
 
@@ -105,6 +96,6 @@ def _view(found: leadrows.LeadRow) -> LeadView:
 
 
 __all__ = [
-    "STATEMENTS", "Versioned", "find_batched_by_email", "find_pg_by_email", "get",
-    "get_batched", "get_pg", "load", "page_pg",
+    "STATEMENTS", "Versioned", "find_batched_by_email", "get", "get_batched", "load",
+    "page_pg",
 ]

@@ -172,12 +172,6 @@ def _pg_leads(source: str, key: str = "") -> str:
     )
 
 
-def _pg_lead(chosen: str) -> str:
-    """``_pg_leads`` of the lead whose id the subquery ``chosen`` gives. Parameters:
-    portal id, then ``chosen``'s (``%s`` placeholders). One row, or none."""
-    return f"{_pg_leads('objects l')} WHERE l.portal_id = %s AND l.id = ({chosen})"
-
-
 @lru_cache(maxsize=256)
 def pg_page(ids_sql: str) -> str:
     """``_pg_leads`` of the leads a statement's ids name (``ids_sql``, with ``%(name)s``
@@ -196,38 +190,6 @@ def pg_page(ids_sql: str) -> str:
     )
 
 
-# Parameters: portal id twice, object type, guid property, guid (trimmed, lower case).
-PG_BY_GUID = _pg_lead(
-    "SELECT u.object_id FROM unique_values u "
-    "WHERE u.portal_id = %s AND u.object_type = %s AND u.property = %s AND u.value = %s"
-)
-
-
-@lru_cache(maxsize=8)
-def pg_by_email(first_converted_prop: str) -> str:
-    """``_pg_lead`` of the lead a lookup by email finds (``leaddocs.by_email_sql``'s
-    choice: live before deleted, then the first converted by ``first_converted_prop``,
-    never converted last, then the oldest id; its text compared by code point, as
-    Python compares it). Parameters: portal id three times, then the email (normalized).
-
-    The contact is a scalar subquery of its own, run once (an InitPlan), and its
-    leads are found from it: each step is then a lookup by key whatever the
-    planner's statistics say. A join of the unique values, the links and the
-    leads left the planner free to nest scans of the three tables inside each
-    other, which took more than a minute on 100,000 leads without indexes.
-    """
-    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
-    return _pg_lead(
-        "SELECT f.id FROM associations a "
-        f"JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
-        f"AND f.object_type = '{ct.LEADS}' "
-        f"WHERE a.portal_id = %s AND a.type_id = {ct.PRIMARY_CONTACT_TO_LEAD} "
-        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = %s "
-        f"AND u.object_type = '{ct.CONTACTS}' AND u.property = 'email' AND u.value = %s) "
-        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1"
-    )
-
-
 # Many reads in one statement (store/pgbatch.py): keys as arrays of portal ids (k0) and
 # values (k1, trimmed and lower case). Each lead's row starts with its key's place and
 # the version of its stored document (migration 0014; NULL if it has no row), read in
@@ -239,7 +201,8 @@ _KEYED = "k.n, (SELECT d.version FROM lead_documents d WHERE d.lead_id = l.id)"
 
 @lru_cache(maxsize=8)
 def pg_by_guids(prop: str) -> str:
-    """``PG_BY_GUID`` of many guids (of the unique property ``prop``)."""
+    """``_pg_leads`` of the leads of many guids (of the unique property ``prop``), each
+    found by its unique value."""
     return _pg_leads(
         f"{_KEYS} JOIN unique_values u ON u.portal_id = k.portal "
         f"AND u.object_type = '{ct.LEADS}' AND u.property = '{prop}' AND u.value = k.value "
@@ -250,8 +213,17 @@ def pg_by_guids(prop: str) -> str:
 
 @lru_cache(maxsize=8)
 def pg_by_emails(first_converted_prop: str) -> str:
-    """``pg_by_email`` of many emails (normalized): each one's choice a LATERAL subquery,
-    its contact found by key, once per email."""
+    """``_pg_leads`` of the leads lookups by many emails (normalized) find, as
+    ``leaddocs.by_email_sql`` chooses: live before deleted, then the first converted by
+    ``first_converted_prop``, never converted last, then the oldest id; its text
+    compared by code point, as Python compares it.
+
+    Each email's choice is a LATERAL subquery, and its contact a scalar subquery of
+    its own, so each step is a lookup by key whatever the planner's statistics say.
+    A join of the unique values, the links and the leads left the planner free to
+    nest scans of the three tables inside each other, which took more than a minute
+    on 100,000 leads without indexes.
+    """
     first = f"coalesce(f.props->>'{first_converted_prop}', '')"
     return _pg_leads(
         f"{_KEYS} CROSS JOIN LATERAL (SELECT f.id FROM associations a "
@@ -269,22 +241,6 @@ def pg_by_emails(first_converted_prop: str) -> str:
 LeadRow = tuple[ObjectRow, ObjectRow | None, list[ConversionEvent], list[LeadLog]]
 
 
-def read_pg_by_guid(rows: Rows, portal_id: int, prop: str, guid: str) -> LeadRow | None:
-    """PostgreSQL: what ``read`` gives of the lead whose guid (unique property ``prop``)
-    this is, deleted or not, read with one statement (``PG_BY_GUID``); None if there is
-    no such lead."""
-    return _pg_lead_row(rows(PG_BY_GUID, (portal_id, portal_id, ct.LEADS, prop, guid)))
-
-
-def read_pg_by_email(
-    rows: Rows, portal_id: int, email: str, first_converted_prop: str
-) -> LeadRow | None:
-    """PostgreSQL: what ``read`` gives of the lead a lookup by this (normalized) email
-    finds (``pg_by_email``), read with one statement; None if it finds none."""
-    return _pg_lead_row(
-        rows(pg_by_email(first_converted_prop), (portal_id, portal_id, portal_id, email)))
-
-
 def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[LeadRow]:
     """PostgreSQL: what ``read`` gives of the leads of a ``pg_page`` statement, in its
     order (``rows`` runs it with named parameters)."""
@@ -295,11 +251,6 @@ def pg_keyed_row(r: Sequence[Any]) -> tuple[int | None, LeadRow]:
     """The document version and ``read``'s view of one row of ``pg_by_guids`` or
     ``pg_by_emails``."""
     return r[1], _pg_row(r[2:])
-
-
-def _pg_lead_row(found: Sequence[Sequence[Any]]) -> LeadRow | None:
-    # Leads only: the statements choose their ids among leads.
-    return _pg_row(found[0]) if found else None
 
 
 def _pg_row(r: Sequence[Any]) -> LeadRow:
@@ -334,7 +285,7 @@ def pyformat(sql: str) -> str:
 
 
 __all__ = [
-    "FIND_UNIQUE", "PG_BY_GUID", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_by_email", "pg_by_emails", "pg_by_guids", "pg_keyed_row",
-    "pg_page", "pyformat", "read", "read_pg_by_email", "read_pg_by_guid", "read_pg_page",
+    "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
+    "find_unique_many", "pg_by_emails", "pg_by_guids", "pg_keyed_row", "pg_page",
+    "pyformat", "read", "read_pg_page",
 ]

@@ -182,6 +182,7 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
         f"AND u.object_type = '{LEADS}' AND u.property = '{guid_prop}' AND u.value = k.value "
         "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
         3,
+        binary=True,
     )
 
 
@@ -209,6 +210,7 @@ def pg_docs_by_emails(first_converted_prop: str) -> Batched:
         f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen "
         "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
         4,
+        binary=True,
     )
 
 

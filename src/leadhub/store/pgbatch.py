@@ -56,6 +56,8 @@ class Batched:
 
     sql: str
     parts: int
+    # Results in PostgreSQL's binary format: ``bytea`` as it is, not as hex text.
+    binary: bool = False
 
 
 class BatchReads:
@@ -130,7 +132,7 @@ class BatchReads:
     ) -> None:
         params = {f"k{i}": [key[i] for key, _ in batch] for i in range(kind.parts)}
         try:
-            rows = await self._rows(kind.sql, params)
+            rows = await self._rows(kind.sql, params, kind.binary)
         except BaseException as exc:  # every read of the statement fails with it
             for _, future in batch:
                 if not future.done():
@@ -143,12 +145,12 @@ class BatchReads:
             if not future.done():
                 future.set_result(found.get(place))
 
-    async def _rows(self, sql: str, params: dict[str, Any]) -> list[Row]:
+    async def _rows(self, sql: str, params: dict[str, Any], binary: bool) -> list[Row]:
         self.statements += 1
         for attempt in range(2):
             conn, fresh = await self._take(sql, params)
             try:
-                cursor = await conn.execute(sql, params)
+                cursor = await conn.execute(sql, params, binary=binary)
                 rows = await cursor.fetchall() if cursor.description else []
             except psycopg.Error as exc:
                 broken = conn.broken or conn.closed

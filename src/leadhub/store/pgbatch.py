@@ -34,6 +34,8 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import set_json_loads
 
+from leadhub.store.pgpoint import retry_or_raise
+
 log = logging.getLogger("leadhub")
 
 # Statements running at once, and idle connections kept for them.
@@ -158,12 +160,8 @@ class BatchReads:
                     _finish(conn)
                 else:
                     self._give(conn)
-                if broken and not fresh and attempt == 0:
-                    log.info("a batched-read connection was dropped; reconnecting")
-                    continue
-                raise sa.exc.DBAPIError.instance(
-                    sql, params, exc, psycopg.Error, connection_invalidated=broken
-                ) from exc
+                retry_or_raise(exc, sql, params, broken=broken, retry=not fresh and attempt == 0)
+                continue
             except BaseException:
                 _finish(conn)  # cancelled mid-statement: its state is unknown
                 raise

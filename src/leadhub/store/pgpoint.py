@@ -44,6 +44,20 @@ Params = Sequence[Any] | Mapping[str, Any]
 PointRows = Callable[[str, Params], list[tuple[Any, ...]]]
 
 
+def retry_or_raise(
+    exc: psycopg.Error, sql: str, params: Any, *, broken: bool, retry: bool
+) -> None:
+    """After a statement failed: return if it should run once more (its connection,
+    kept idle, was dropped by the server meanwhile: a restart), else raise the error as
+    SQLAlchemy's (``db.is_unavailable`` tells a store out of reach)."""
+    if broken and retry:
+        log.info("an idle PostgreSQL connection was dropped; reconnecting")
+        return
+    raise sa.exc.DBAPIError.instance(
+        sql, params, exc, psycopg.Error, connection_invalidated=broken
+    ) from exc
+
+
 class PointReads:
     """Single-statement reads on PostgreSQL, from worker threads."""
 
@@ -65,13 +79,8 @@ class PointReads:
                     conn.close()
                 else:
                     self._give(conn)
-                if broken and not fresh and attempt == 0:
-                    # Dropped by the server while it was idle here (a restart): once more.
-                    log.info("a point-read connection was dropped; reconnecting")
-                    continue
-                raise sa.exc.DBAPIError.instance(
-                    sql, params, exc, psycopg.Error, connection_invalidated=broken
-                ) from exc
+                retry_or_raise(exc, sql, params, broken=broken, retry=not fresh and attempt == 0)
+                continue
             self._give(conn)
             return found
         raise AssertionError("unreachable")
@@ -111,4 +120,4 @@ class PointReads:
             self._idle.append(conn)
 
 
-__all__ = ["POINT_READERS", "PointReads", "PointRows"]
+__all__ = ["POINT_READERS", "PointReads", "PointRows", "retry_or_raise"]

@@ -57,13 +57,13 @@ def store_pg_documents(db: Database, portal_id: int) -> tuple[int, int]:
             sa.select(objects.c.id).where(
                 objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS)
         ).scalars())) if v.guid]
-    assert db.batch is not None
+    assert db.batch is not None and db.batch_stores is not None
 
     async def go() -> int:
         found = await asyncio.gather(
             *(rawload.get_batched(db.batch, portal_id, g) for g in guids))
         await asyncio.gather(*(
-            db.batch.get(leaddocs.PG_STORE, (
+            db.batch_stores.get(leaddocs.PG_STORE, (
                 view.lead.id, portal_id, view.guid, documents.to_document(view),
                 view.lead.archived, version or 0))
             for version, view in (f for f in found if f is not None)

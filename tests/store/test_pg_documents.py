@@ -42,7 +42,7 @@ def _read(db: Database, portal_id: int, guid: str) -> tuple[int | None, Any]:
 def _store(db: Database, version: int | None, view: Any) -> None:
     key = (view.lead.id, view.lead.portal_id, view.guid, documents.to_document(view),
            view.lead.archived, version or 0)
-    asyncio.run(db.batch.get(leaddocs.PG_STORE, key))
+    asyncio.run(db.batch_stores.get(leaddocs.PG_STORE, key))
 
 
 def _stored(db: Database, lead_id: int) -> tuple[bytes | None, int] | None:
@@ -185,3 +185,39 @@ def test_an_email_whose_lead_changes_is_not_answered_from_the_lead_held(pg: Data
     assert chosen.lead.id == second.lead_id
     assert asyncio.run(docs.pg_by_email(portal_id, "moves@example.com")) == docs.body(
         [documents.to_document(chosen)])
+
+
+def test_a_store_waiting_for_a_writer_holds_up_no_read(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document's store waits for a writer that holds its lead's row until the writer
+    commits; reads go on meanwhile, even with one connection for reads (the stores have
+    one of their own), and the store, seeing the writer's change, stores nothing."""
+    monkeypatch.setattr(pg.batch, "_connections", 1)
+    portal_id = _portal(pg)
+    made, other = make_lead(pg, portal_id), make_lead(pg, portal_id)
+    docs = _docs(pg)
+    version, view = _read(pg, portal_id, made.guid)
+    url = pg.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    import psycopg
+
+    with psycopg.connect(url) as writer:  # a transaction left open: the row is held
+        writer.execute(
+            "INSERT INTO lead_logs (portal_id, lead_id, kind, inserted_at, previous_state) "
+            "VALUES (%s, %s, %s, %s, true)", (portal_id, made.lead_id, event_store.CUSTOMER, AT))
+
+        async def go() -> tuple[bytes | None, bool]:
+            docs._pg_store_later(made.lead_id, portal_id, (
+                version or 0, documents.to_document(view), False, made.guid))
+            await asyncio.sleep(0.2)
+            # The store waits; a read of another lead does not.
+            read = await asyncio.wait_for(docs.pg_by_guid(portal_id, other.guid), 5)
+            waiting = not all(t.done() for t in docs._storing)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, writer.commit)
+            await asyncio.wait_for(asyncio.gather(*docs._storing), 5)
+            return read, waiting
+
+        read, waiting = asyncio.run(go())
+    assert read == docs.body([_rendered(pg, portal_id, other.guid)]) and waiting
+    assert _stored(pg, made.lead_id)[0] is None  # the change came first

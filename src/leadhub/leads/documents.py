@@ -600,7 +600,8 @@ class LeadDocuments:
 
     async def _pg_store(self, key: tuple[Any, ...]) -> None:
         try:
-            await self._pg().get(leaddocs.PG_STORE, key)
+            assert self.db.batch_stores is not None
+            await self.db.batch_stores.get(leaddocs.PG_STORE, key)
         except Exception:  # noqa: BLE001 - a cache fill must never break serving
             log.exception("storing a lead document failed")
 

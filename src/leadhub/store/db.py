@@ -268,6 +268,12 @@ class Database:
         # The same reads, many waiting at once in one statement, on the event loop
         # (store/pgbatch.py).
         self.batch: BatchReads | None = None if self.is_sqlite else BatchReads(self.engine.url)
+        # The stores of documents those reads rendered (store/leaddocs.py ``PG_STORE``),
+        # on a connection of their own: a store waits for a writer holding its row,
+        # and must not hold up a read meanwhile.
+        self.batch_stores: BatchReads | None = (
+            None if self.is_sqlite else BatchReads(self.engine.url, connections=1)
+        )
         self._local = threading.local()
         self._raw: list[sqlite3.Connection] = []
         self._limiter: anyio.CapacityLimiter | None = None
@@ -658,4 +664,6 @@ class Database:
             self.point.close()
         if self.batch is not None:
             self.batch.close()
+        if self.batch_stores is not None:
+            self.batch_stores.close()
         self.engine.dispose()

@@ -65,7 +65,7 @@ def store_pg_documents(db: Database, portal_id: int) -> tuple[int, int]:
         await asyncio.gather(*(
             db.batch_stores.get(leaddocs.PG_STORE, (
                 view.lead.id, portal_id, view.guid, documents.to_document(view),
-                view.lead.archived, version or 0))
+                view.lead.archived, version))
             for version, view in (f for f in found if f is not None)
         ))
         return sum(f is not None for f in found)

@@ -33,15 +33,15 @@ def pg(db: Database) -> Database:
     return db
 
 
-def _read(db: Database, portal_id: int, guid: str) -> tuple[int | None, Any]:
+def _read(db: Database, portal_id: int, guid: str) -> tuple[int, Any]:
     found = asyncio.run(rawload.get_batched(db.batch, portal_id, guid))
     assert found is not None
     return found
 
 
-def _store(db: Database, version: int | None, view: Any) -> None:
+def _store(db: Database, version: int, view: Any) -> None:
     key = (view.lead.id, view.lead.portal_id, view.guid, documents.to_document(view),
-           view.lead.archived, version or 0)
+           view.lead.archived, version)
     asyncio.run(db.batch_stores.get(leaddocs.PG_STORE, key))
 
 
@@ -98,7 +98,7 @@ def test_a_read_from_before_the_first_row_stores_nothing_after_a_change(pg: Data
         conn.execute(sa.delete(lead_documents).where(lead_documents.c.lead_id == made.lead_id))
     assert _stored(pg, made.lead_id) is None
     version, view = _read(pg, portal_id, made.guid)
-    assert version is None
+    assert version == 0
     _log(pg, portal_id, made.lead_id)
     assert _stored(pg, made.lead_id) == (None, 1)
     _store(pg, version, view)
@@ -113,7 +113,7 @@ def test_a_document_a_write_stores_is_not_stored_over(pg: Database) -> None:
     early = _read(pg, portal_id, made.guid)
     pg.write_call(documents.fill, portal_id, [made.lead_id])
     doc, filled = _stored(pg, made.lead_id)
-    assert doc == _rendered(pg, portal_id, made.guid) and filled == (early[0] or 0) + 1
+    assert doc == _rendered(pg, portal_id, made.guid) and filled == early[0] + 1
     version, view = _read(pg, portal_id, made.guid)
     assert version == filled
     _log(pg, portal_id, made.lead_id)
@@ -208,7 +208,7 @@ def test_a_store_waiting_for_a_writer_holds_up_no_read(
 
         async def go() -> tuple[bytes | None, bool]:
             docs._pg_store_later(made.lead_id, portal_id, (
-                version or 0, documents.to_document(view), False, made.guid))
+                version, documents.to_document(view), False, made.guid))
             await asyncio.sleep(0.2)
             # The store waits; a read of another lead does not.
             read = await asyncio.wait_for(docs.pg_by_guid(portal_id, other.guid), 5)

@@ -572,13 +572,13 @@ class LeadDocuments:
             self._pg_store_later(lead_id, portal_id, kept)
         return lead_id, kept[1], kept[2]
 
-    def _pg_missed(self, version: int | None, view: LeadView) -> tuple[int, bytes, bool]:
+    def _pg_missed(self, version: int, view: LeadView) -> tuple[int, bytes, bool]:
         """(lead id, document, deleted) of a lead read from its rows on PostgreSQL: its
-        document held for reads of this version (none read: 0, the version of a lead
-        without a document row), and stored at its next read (``_pg_found``) or, if
+        document held for reads of this version (0 for a lead without a document row),
+        and stored at its next read (``_pg_found``) or, if
         this is its second read without a document held, now."""
         doc = to_document(view)
-        kept = (version or 0, doc, view.lead.archived, view.guid)
+        kept = (version, doc, view.lead.archived, view.guid)
         if view.guid:
             _remember(self._pg_kept, view.lead.id, kept)
             if self._admit(view.lead.id):

@@ -65,8 +65,8 @@ _BY_GUIDS = Batched(leadrows.pg_by_guids(F.GUID_PROP), 2)
 _BY_EMAILS = Batched(leadrows.pg_by_emails(F.FIRST_CONVERTED_PROP), 2)
 
 
-# A lead's view and the version of its stored document read with it (None: no row).
-Versioned = tuple[int | None, LeadView]
+# A lead's view and the version of its stored document read with it (0: no row).
+Versioned = tuple[int, LeadView]
 
 
 async def get_batched(batch: BatchReads, portal_id: int, guid: str) -> Versioned | None:

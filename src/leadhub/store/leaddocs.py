@@ -28,6 +28,7 @@ from leadhub.crm_types import (
     LEADS,
     PRIMARY_CONTACT_TO_LEAD,
 )
+from leadhub.store.leadrows import pg_email_choice, pg_guid_lead
 from leadhub.store.pgbatch import Batched
 from leadhub.store.schema import lead_documents
 
@@ -177,9 +178,7 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
         f"SELECT k.n, u.object_id, {_PG_VERSION}, CASE WHEN {_PG_VERSION} = k.known "
         "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid "
         "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[]) "
-        "WITH ORDINALITY AS k(portal, value, known, n) "
-        "JOIN unique_values u ON u.portal_id = k.portal "
-        f"AND u.object_type = '{LEADS}' AND u.property = '{guid_prop}' AND u.value = k.value "
+        f"WITH ORDINALITY AS k(portal, value, known, n) {pg_guid_lead(guid_prop)} "
         "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
         3,
         binary=True,
@@ -188,26 +187,19 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
 
 @lru_cache(maxsize=4)
 def pg_docs_by_emails(first_converted_prop: str) -> Batched:
-    """For emails: the lead each one's lookup finds (as ``by_email_sql`` and
-    ``leadrows.pg_by_emails`` choose), its document's version, the document unless
+    """For emails: the lead each one's lookup finds (``leadrows.pg_email_choice``, as
+    ``by_email_sql`` chooses), its document's version, the document unless
     the lead is ``known_lead`` at version ``known`` (NULL where none is stored),
     whether the lead is deleted (as the stored document says), whether a document is
     stored, and its lead's guid (as stored with it).
     Keys: portal id, email (normalized), known lead id and version (or NULLs)."""
-    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
     return Batched(
         f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN chosen.id = k.known_lead "
         f"AND {_PG_VERSION} = k.known THEN NULL ELSE d.doc END, d.archived, "
         "d.doc IS NOT NULL, d.guid "
         "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[], %(k3)s::bigint[]) "
         "WITH ORDINALITY AS k(portal, value, known_lead, known, n) "
-        "CROSS JOIN LATERAL (SELECT f.id "
-        "FROM associations a JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
-        f"AND f.object_type = '{LEADS}' "
-        f"WHERE a.portal_id = k.portal AND a.type_id = {PRIMARY_CONTACT_TO_LEAD} "
-        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = k.portal "
-        f"AND u.object_type = '{CONTACTS}' AND u.property = 'email' AND u.value = k.value) "
-        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen "
+        f"{pg_email_choice(first_converted_prop)} "
         "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
         4,
         binary=True,
@@ -215,7 +207,7 @@ def pg_docs_by_emails(first_converted_prop: str) -> Batched:
 
 
 # Documents rendered from reads, stored while the version each read took with its rows
-# is still the lead's (none read: while there is no row); one row per lead, the
+# is still the lead's (0: while there is no row, or one a read stored); one row per lead, the
 # highest version read. Keys: lead id, portal id, guid, document, deleted, version.
 PG_STORE = Batched(
     "INSERT INTO lead_documents AS d (lead_id, portal_id, guid, doc, archived, version) "

@@ -192,20 +192,54 @@ def pg_page(ids_sql: str) -> str:
 
 # Many reads in one statement (store/pgbatch.py): keys as arrays of portal ids (k0) and
 # values (k1, trimmed and lower case). Each lead's row starts with its key's place and
-# the version of its stored document (migration 0014; NULL if it has no row), read in
+# the version of its stored document (migration 0014; 0 where it has no row), read in
 # the same snapshot as the rest, so that a document rendered from the row is stored
 # only while nothing changed since (store/leaddocs.py ``PG_STORE``).
 _KEYS = "unnest(%(k0)s::bigint[], %(k1)s::text[]) WITH ORDINALITY AS k(portal, value, n)"
-_KEYED = "k.n, (SELECT d.version FROM lead_documents d WHERE d.lead_id = l.id)"
+_KEYED = "k.n, coalesce((SELECT d.version FROM lead_documents d WHERE d.lead_id = l.id), 0)"
+
+
+def pg_guid_lead(prop: str) -> str:
+    """A join of keys ``k`` (``k.portal``, ``k.value``: a guid, trimmed and lower case) to
+    the unique value of their lead's guid (``u``, the lead's id ``u.object_id``), for the
+    statements that read leads by guid (here and store/leaddocs.py)."""
+    return (
+        "JOIN unique_values u ON u.portal_id = k.portal "
+        f"AND u.object_type = '{ct.LEADS}' AND u.property = '{prop}' AND u.value = k.value"
+    )
+
+
+def pg_email_choice(first_converted_prop: str) -> str:
+    """A LATERAL subquery (``chosen``, its lead's id ``chosen.id``) of the lead a lookup by
+    the email of keys ``k`` (``k.portal``, ``k.value``: normalized) finds, as
+    ``leaddocs.by_email_sql`` chooses: live before deleted, then the first converted by
+    ``first_converted_prop``, never converted last, then the oldest id; its text
+    compared by code point, as Python compares it. For the statements that read leads
+    by email (here and store/leaddocs.py).
+
+    The email's contact is a scalar subquery of its own and its leads are found from
+    it, so each step is a lookup by key whatever the planner's statistics say. A join
+    of the unique values, the links and the leads left the planner free to nest scans
+    of the three tables inside each other, which took more than a minute on 100,000
+    leads without indexes.
+    """
+    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
+    return (
+        "CROSS JOIN LATERAL (SELECT f.id FROM associations a "
+        "JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
+        f"AND f.object_type = '{ct.LEADS}' "
+        f"WHERE a.portal_id = k.portal AND a.type_id = {ct.PRIMARY_CONTACT_TO_LEAD} "
+        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = k.portal "
+        f"AND u.object_type = '{ct.CONTACTS}' AND u.property = 'email' AND u.value = k.value) "
+        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen"
+    )
 
 
 @lru_cache(maxsize=8)
 def pg_by_guids(prop: str) -> str:
-    """``_pg_leads`` of the leads of many guids (of the unique property ``prop``), each
-    found by its unique value."""
+    """``_pg_leads`` of the leads of many guids (of the unique property ``prop``)."""
     return _pg_leads(
-        f"{_KEYS} JOIN unique_values u ON u.portal_id = k.portal "
-        f"AND u.object_type = '{ct.LEADS}' AND u.property = '{prop}' AND u.value = k.value "
+        f"{_KEYS} {pg_guid_lead(prop)} "
         "JOIN objects l ON l.id = u.object_id AND l.portal_id = k.portal",
         _KEYED,
     )
@@ -213,26 +247,10 @@ def pg_by_guids(prop: str) -> str:
 
 @lru_cache(maxsize=8)
 def pg_by_emails(first_converted_prop: str) -> str:
-    """``_pg_leads`` of the leads lookups by many emails (normalized) find, as
-    ``leaddocs.by_email_sql`` chooses: live before deleted, then the first converted by
-    ``first_converted_prop``, never converted last, then the oldest id; its text
-    compared by code point, as Python compares it.
-
-    Each email's choice is a LATERAL subquery, and its contact a scalar subquery of
-    its own, so each step is a lookup by key whatever the planner's statistics say.
-    A join of the unique values, the links and the leads left the planner free to
-    nest scans of the three tables inside each other, which took more than a minute
-    on 100,000 leads without indexes.
-    """
-    first = f"coalesce(f.props->>'{first_converted_prop}', '')"
+    """``_pg_leads`` of the leads lookups by many emails (normalized) find
+    (``pg_email_choice``)."""
     return _pg_leads(
-        f"{_KEYS} CROSS JOIN LATERAL (SELECT f.id FROM associations a "
-        f"JOIN objects f ON f.id = a.to_id AND f.portal_id = a.portal_id "
-        f"AND f.object_type = '{ct.LEADS}' "
-        f"WHERE a.portal_id = k.portal AND a.type_id = {ct.PRIMARY_CONTACT_TO_LEAD} "
-        "AND a.from_id = (SELECT u.object_id FROM unique_values u WHERE u.portal_id = k.portal "
-        f"AND u.object_type = '{ct.CONTACTS}' AND u.property = 'email' AND u.value = k.value) "
-        f"ORDER BY f.archived, {first} = '', {first} COLLATE \"C\", f.id LIMIT 1) chosen "
+        f"{_KEYS} {pg_email_choice(first_converted_prop)} "
         "JOIN objects l ON l.id = chosen.id AND l.portal_id = k.portal",
         _KEYED,
     )
@@ -247,7 +265,7 @@ def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[Lead
     return [_pg_row(r) for r in rows(sql, values)]
 
 
-def pg_keyed_row(r: Sequence[Any]) -> tuple[int | None, LeadRow]:
+def pg_keyed_row(r: Sequence[Any]) -> tuple[int, LeadRow]:
     """The document version and ``read``'s view of one row of ``pg_by_guids`` or
     ``pg_by_emails``."""
     return r[1], _pg_row(r[2:])
@@ -286,6 +304,7 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_by_emails", "pg_by_guids", "pg_keyed_row", "pg_page",
+    "find_unique_many", "pg_by_emails", "pg_by_guids", "pg_email_choice", "pg_guid_lead",
+    "pg_keyed_row", "pg_page",
     "pyformat", "read", "read_pg_page",
 ]

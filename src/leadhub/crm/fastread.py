@@ -38,9 +38,11 @@ face writes it.
 
 On PostgreSQL the reads by id and the pages that need nothing but the rows
 (HubSpot's own properties, no ``idProperty`` but ``hs_object_id``) are
-answered the same way by the ordinary face's routes (``read_pg``,
-``page_pg``), with one statement on the store's point-read connections
-(store/pgpoint.py): no transaction, no ping.
+answered the same way: a read by id by the point-read lane, with the reads
+waiting at once in one statement (``read_batched``, store/pgbatch.py), and
+by the ordinary face's routes where the lane leaves it (``read_pg``, as
+``page_pg`` a page), with one statement on the store's point-read
+connections (store/pgpoint.py): no transaction, no ping.
 """
 
 from __future__ import annotations
@@ -56,8 +58,14 @@ from leadhub.crm.params import page_window, paging_next
 from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
-from leadhub.store.crm_query import LIVE_BY_ID_PG, LIVE_PAGE_ROWS, LIVE_PAGE_ROWS_PG
+from leadhub.store.crm_query import (
+    LIVE_BY_ID_PG,
+    LIVE_BY_IDS_PG,
+    LIVE_PAGE_ROWS,
+    LIVE_PAGE_ROWS_PG,
+)
 from leadhub.store.leadrows import FIND_UNIQUE
+from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointRows
 from leadhub.util import parse_bool
 from leadhub.values import ms_to_iso
@@ -171,15 +179,28 @@ def read_pg(
 ) -> bytes | None:
     """``read`` on PostgreSQL, for a read by id of HubSpot's own properties (one statement
     with ``rows``); None to decline (the ordinary face answers)."""
-    target = pg_target(type_id, key, params)
+    target = _pg_target(type_id, key, params)
     if target is None:
         return None
     object_id, names = target
     row = rows(LIVE_BY_ID_PG, (object_id, portal_id, type_id))
-    return pg_answer(type_id, object_id, names, row[0]) if row else None
+    return _object(type_id, object_id, row[0], names, names) if row else None
 
 
-def pg_target(
+async def read_batched(
+    batch: BatchReads, portal_id: int, type_id: str, key: str,
+    params: Sequence[tuple[str, str]],
+) -> bytes | None:
+    """``read_pg`` with the reads waiting at once in one statement (store/pgbatch.py)."""
+    target = _pg_target(type_id, key, params)
+    if target is None:
+        return None
+    object_id, names = target
+    row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
+    return _object(type_id, object_id, row[1:], names, names) if row else None
+
+
+def _pg_target(
     type_id: str, key: str, params: Sequence[tuple[str, str]]
 ) -> tuple[int, tuple[str, ...]] | None:
     """The object id and the property names of a read by id that PostgreSQL's row alone
@@ -195,14 +216,6 @@ def pg_target(
     ):
         return None
     return object_id, names
-
-
-def pg_answer(
-    type_id: str, object_id: int, names: tuple[str, ...], row: tuple[str, int, int]
-) -> bytes:
-    """The answer of a read ``pg_target`` chose, from the object's live row (``props``
-    as text, created, updated)."""
-    return _object(type_id, object_id, row, names, names)
 
 
 def by_id(db: Database, portal_id: int, type_id: str, object_id: int) -> bytes | None:

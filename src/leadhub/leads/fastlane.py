@@ -50,7 +50,6 @@ from leadhub.guard import has_nul
 from leadhub.http import query_pairs, without_credential
 from leadhub.leads import service
 from leadhub.ratelimit import PortalLimits
-from leadhub.store.crm_query import LIVE_BY_IDS_PG
 
 log = logging.getLogger("leadhub")
 
@@ -152,16 +151,12 @@ class V1ReadLane:
         if asked is None:
             return None
         portal_id, params = asked
-        batch = self.ctx.db.batch
         docs = self.ctx.docs
         if path[1] == "c":
             found = fastread.object_path(path)
-            target = fastread.pg_target(*found, params) if found else None
-            if found is None or target is None:
+            if found is None:
                 return None
-            type_id, (object_id, names) = found[0], target
-            row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
-            return fastread.pg_answer(type_id, object_id, names, row[1:]) if row else None
+            return await fastread.read_batched(self.ctx.db.batch, portal_id, *found, params)
         if path in LIST_PATHS:
             # A list of one guid holds that lead if it is not deleted (as ``_answer``).
             guid = _one_guid(params)

@@ -42,14 +42,15 @@ def assert_documents_current(
 
 
 def store_pg_documents(db: Database, portal_id: int) -> tuple[int, int]:
-    """PostgreSQL: read every lead of the portal by its guid with the version of its
-    document, all at once, and store their documents as reads do (``leaddocs.PG_STORE``:
-    only while the version read is still the lead's). The number of leads read (a
-    lead whose guid no unique value holds, a row written by another program, is not
-    found), and of documents of the portal there afterwards."""
+    """PostgreSQL: read every lead of the portal by its guid as a read does, all at once
+    (``leaddocs.pg_docs_by_guids``: the lead's rows with its document's version where
+    no document is stored), and store the documents of those read from their rows as
+    reads do (``leaddocs.PG_STORE``: only while the version read is still the lead's).
+    The number of leads found (a lead whose guid no unique value holds, a row written
+    by another program, is not), and of documents of the portal there afterwards."""
     import asyncio
 
-    from leadhub.leads import rawload
+    from leadhub.leads import fields, rawload
     from leadhub.store import leaddocs
 
     with db.read() as conn:
@@ -58,17 +59,19 @@ def store_pg_documents(db: Database, portal_id: int) -> tuple[int, int]:
                 objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS)
         ).scalars())) if v.guid]
     assert db.batch is not None and db.batch_stores is not None
+    by_guids = leaddocs.pg_docs_by_guids(fields.GUID_PROP)
 
     async def go() -> int:
-        found = await asyncio.gather(
-            *(rawload.get_batched(db.batch, portal_id, g) for g in guids))
+        rows = await asyncio.gather(
+            *(db.batch.get(by_guids, (portal_id, g, None)) for g in guids))
+        found = [(row[2], rawload.pg_docs_view(row)) for row in rows if row is not None]
         await asyncio.gather(*(
             db.batch_stores.get(leaddocs.PG_STORE, (
-                view.lead.id, portal_id, view.guid, documents.to_document(view),
+                view.lead.id, portal_id, view.guid, documents.to_document(view).hex(),
                 view.lead.archived, version))
-            for version, view in (f for f in found if f is not None)
+            for version, view in found if view is not None
         ))
-        return sum(f is not None for f in found)
+        return len(found)
 
     read = asyncio.run(go())
     with db.read() as conn:

@@ -19,21 +19,15 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub.store.db import is_unavailable
-from leadhub.store.pgbatch import BATCH_MAX, Batched, BatchReads
+from leadhub.store.pgbatch import BATCH_MAX, Batched, BatchReads, keys
 
 # Squares of the keys asked, but none for 13: one row per key that has one.
 SQUARES = Batched(
-    "SELECT k.n, k.x * k.x, k.label FROM unnest(%(k0)s::int[], %(k1)s::text[]) "
-    "WITH ORDINALITY AS k(x, label, n) WHERE k.x <> 13",
-    2,
+    f"SELECT k.n, k.x * k.x, k.label FROM {keys(x='int', label='text')} WHERE k.x <> 13"
 )
 # Fails for a key of 0 (division by zero), and with it every read of its statement.
-INVERSES = Batched(
-    "SELECT k.n, 100 / k.x FROM unnest(%(k0)s::int[]) WITH ORDINALITY AS k(x, n)", 1
-)
-BACKEND = Batched(
-    "SELECT k.n, pg_backend_pid() FROM unnest(%(k0)s::int[]) WITH ORDINALITY AS k(x, n)", 1
-)
+INVERSES = Batched(f"SELECT k.n, 100 / k.x FROM {keys(x='int')}")
+BACKEND = Batched(f"SELECT k.n, pg_backend_pid() FROM {keys(x='int')}")
 
 
 @pytest.fixture
@@ -138,9 +132,7 @@ def test_a_reader_that_gives_up_leaves_the_others_their_answers(url) -> None:
     batch = BatchReads(url)
 
     async def go() -> Any:
-        slow = Batched(
-            "SELECT k.n, k.x, pg_sleep(0.2) FROM unnest(%(k0)s::int[]) "
-            "WITH ORDINALITY AS k(x, n)", 1)
+        slow = Batched(f"SELECT k.n, k.x, pg_sleep(0.2) FROM {keys(x='int')}")
         kept = asyncio.ensure_future(batch.get(slow, (7,)))
         dropped = asyncio.ensure_future(batch.get(slow, (8,)))
         await asyncio.sleep(0.05)

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub import portals
-from leadhub.leads import documents, rawload, service
+from leadhub.leads import documents, service
 from leadhub.store import Database, leaddocs
 from leadhub.store import events as event_store
 from leadhub.store.schema import lead_documents
@@ -34,13 +34,17 @@ def pg(db: Database) -> Database:
 
 
 def _read(db: Database, portal_id: int, guid: str) -> tuple[int, Any]:
-    found = asyncio.run(rawload.get_batched(db.batch, portal_id, guid))
-    assert found is not None
-    return found
+    """A read's version of the lead's document (0 where it has no row) and its view, in
+    one snapshot, as a read without a document takes them."""
+    with db.read() as conn:
+        view = service.get(conn, portal_id, guid)
+        version = conn.execute(sa.select(sa.column("version")).select_from(lead_documents)
+                               .where(lead_documents.c.lead_id == view.lead.id)).scalar()
+    return version or 0, view
 
 
 def _store(db: Database, version: int, view: Any) -> None:
-    key = (view.lead.id, view.lead.portal_id, view.guid, documents.to_document(view),
+    key = (view.lead.id, view.lead.portal_id, view.guid, documents.to_document(view).hex(),
            view.lead.archived, version)
     asyncio.run(db.batch_stores.get(leaddocs.PG_STORE, key))
 

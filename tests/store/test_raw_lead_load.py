@@ -13,6 +13,9 @@ do not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 import pytest
 
 from leadhub import crm_types as ct
@@ -161,9 +164,10 @@ def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
 
 def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
     """PostgreSQL reads leads by guid with one statement for all the reads waiting at once
-    (``leadrows.pg_by_guids`` through ``Database.batch``): the views ``service.get``
-    gives, for every part a view has, whatever the guid's spelling, and nothing for
-    other portals, other objects' guids or guids of nothing."""
+    (``leaddocs.pg_docs_by_guids`` through ``Database.batch``), which reads the rows of
+    leads without a stored document: the views ``service.get`` gives, for every part a
+    view has, whatever the guid's spelling, and nothing for other portals, other
+    objects' guids or guids of nothing."""
     if db.is_sqlite:
         assert db.batch is None  # SQLite reads through its own point-read connections
         return
@@ -181,12 +185,17 @@ def test_one_statement_reads_are_the_engines_views_on_postgresql(db) -> None:
              for spelling in (view.guid, f" {view.guid.upper()} ")]
     asked += [(portal_id + 1, converted.guid), (portal_id, "0" * 32)]
     statements = db.batch.statements
-    found = batched(db, rawload.get_batched, asked)
+    found = batched(db, _by_guid, asked)
     assert db.batch.statements == statements + 1
     assert found == [view for view in expected for _ in range(2)] + [None, None]
     assert found[2].events == converted.events
     for one, view in zip(found, [v for v in expected for _ in range(2)], strict=False):
         assert documents.to_document(one) == documents.to_document(view)
+
+
+def _keys(keys: list[tuple[Any, ...]]) -> dict[str, str]:
+    """A batched statement's parameters for these keys (store/pgbatch.py ``keys``)."""
+    return {"keys": orjson.dumps(keys).decode()}
 
 
 def batched(db, read, asked):  # type: ignore[no-untyped-def]
@@ -197,11 +206,25 @@ def batched(db, read, asked):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
         return await asyncio.gather(*(read(db.batch, *key) for key in asked))
 
-    return [found[1] if found else None for found in asyncio.run(go())]
+    return asyncio.run(go())
+
+
+async def _by_guid(batch, portal_id, guid):  # type: ignore[no-untyped-def]
+    """The view a read by guid reads of a lead without a stored document."""
+    row = await batch.get(
+        leaddocs.pg_docs_by_guids("leadhub_guid"), (portal_id, guid.strip().lower(), None))
+    return None if row is None else rawload.pg_docs_view(row)
+
+
+async def _by_email(batch, portal_id, email):  # type: ignore[no-untyped-def]
+    """The view a read by (normalized) email reads of a lead without a stored document."""
+    row = await batch.get(
+        leaddocs.pg_docs_by_emails("leadhub_first_converted_at"), (portal_id, email, None, None))
+    return None if row is None else rawload.pg_docs_view(row)
 
 
 def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(db) -> None:
-    """By email, PostgreSQL's one statement (``leadrows.pg_by_emails``) chooses among a
+    """By email, PostgreSQL's one statement (``leaddocs.pg_docs_by_emails``) chooses among a
     person's leads as ``service.find`` does: live before deleted, then the first
     converted (never converted last), then the oldest."""
     if db.is_sqlite:
@@ -231,7 +254,7 @@ def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(d
         # Waiting at once, with another portal's and nobody's (store/pgbatch.py).
         asked = [(portal_id, s) for s in spellings]
         asked += [(portal_id + 1, spellings[0]), (portal_id, "nobody@example.com")]
-        assert batched(db, rawload.find_batched_by_email, asked) == [expected] * 2 + [None] * 2
+        assert batched(db, _by_email, asked) == [expected] * 2 + [None] * 2
         assert (expected.lead.id if expected else None) == expected_id
 
     archive("a")
@@ -319,15 +342,12 @@ def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> Non
     # Each statement, its parameters, and how many reads it makes (a batch's keys).
     reads = [
         (leadrows.pg_page(page_sql), page_values, 1),
-        (leadrows.pg_by_guids("leadhub_guid"),
-         {"k0": [portal_id] * 3, "k1": [m.guid for m in made[:3]]}, 3),
-        (leadrows.pg_by_emails("leadhub_first_converted_at"),
-         {"k0": [portal_id] * 3, "k1": [email, "nobody@example.com", email]}, 3),
         (leaddocs.pg_docs_by_guids("leadhub_guid").sql,
-         {"k0": [portal_id] * 3, "k1": [m.guid for m in made[:3]], "k2": [None, 1, 2]}, 3),
+         _keys([(portal_id, made[n].guid, known) for n, known in enumerate((None, 1, 2))]), 3),
         (leaddocs.pg_docs_by_emails("leadhub_first_converted_at").sql,
-         {"k0": [portal_id] * 3, "k1": [email, "nobody@example.com", email],
-          "k2": [None, made[0].lead_id, made[1].lead_id], "k3": [None, 1, 2]}, 3),
+         _keys([(portal_id, email, None, None),
+                (portal_id, "nobody@example.com", made[0].lead_id, 1),
+                (portal_id, email, made[1].lead_id, 2)]), 3),
     ]
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as conn:

@@ -508,8 +508,8 @@ class LeadDocuments:
         One statement, shared with the reads waiting at once (store/pgbatch.py),
         says the lead's id and its document's version, and sends the stored
         document unless this process holds that version's document already
-        (``_pg_kept``). A lead without a stored document is read from its rows
-        and rendered (``_pg_missed``).
+        (``_pg_kept``). Where neither holds its document, the same statement
+        reads the lead's rows, rendered here (``_pg_missed``).
         """
         batch = self._pg()
         key = (portal_id, guid.strip().lower())
@@ -518,12 +518,9 @@ class LeadDocuments:
             leaddocs.pg_docs_by_guids(F.GUID_PROP), (*key, kept[0] if kept else None))
         if row is None:
             return None
-        found = self._pg_found(portal_id, row, kept)
+        found = self._pg_found(portal_id, row, kept) or self._pg_missed(row)
         if found is None:
-            view = await rawload.get_batched(batch, portal_id, guid)
-            if view is None:
-                return None
-            found = self._pg_missed(*view)
+            return None
         lead_id, doc, archived = found
         _remember(self._pg_guids, key, lead_id)
         return None if live and archived else self.body([doc])
@@ -540,12 +537,10 @@ class LeadDocuments:
             (*key, known if kept else None, kept[0] if kept else None))
         if row is None:
             return None
-        found = self._pg_found(portal_id, row, kept if row[1] == known else None)
+        found = self._pg_found(
+            portal_id, row, kept if row[1] == known else None) or self._pg_missed(row)
         if found is None:
-            view = await rawload.find_batched_by_email(batch, portal_id, email)
-            if view is None:
-                return None
-            found = self._pg_missed(*view)
+            return None
         _remember(self._pg_emails, key, found[0])
         return self.body([found[1]])
 
@@ -562,7 +557,7 @@ class LeadDocuments:
         (``kept``); None if neither holds the lead's document of its version now. A
         document held here but not stored is stored now: its lead is read at least
         the second time."""
-        _, lead_id, version, doc, archived, stored, guid = row
+        _, lead_id, version, doc, archived, stored, guid = row[:leaddocs.PG_ROWS_AT]
         if doc is not None:
             _remember(self._pg_kept, lead_id, (version, doc, archived, guid))
             return lead_id, doc, archived
@@ -572,11 +567,16 @@ class LeadDocuments:
             self._pg_store_later(lead_id, portal_id, kept)
         return lead_id, kept[1], kept[2]
 
-    def _pg_missed(self, version: int, view: LeadView) -> tuple[int, bytes, bool]:
-        """(lead id, document, deleted) of a lead read from its rows on PostgreSQL: its
-        document held for reads of this version (0 for a lead without a document row),
-        and stored at its next read (``_pg_found``) or, if
-        this is its second read without a document held, now."""
+    def _pg_missed(self, row: tuple[Any, ...]) -> tuple[int, bytes, bool] | None:
+        """(lead id, document, deleted) of a lead read from its rows on PostgreSQL, from
+        the same row of ``leaddocs.pg_docs_by_guids`` or ``pg_docs_by_emails`` (None if
+        it has none: no such lead): its document held for reads of the row's version
+        (0 for a lead without a document row), and stored at its next read
+        (``_pg_found``) or, if this is its second read without a document held, now."""
+        view = rawload.pg_docs_view(row)
+        if view is None:
+            return None
+        version = row[2]
         doc = to_document(view)
         kept = (version, doc, view.lead.archived, view.guid)
         if view.guid:
@@ -593,7 +593,7 @@ class LeadDocuments:
         self._pg_storing.add(lead_id)
         version, doc, archived, guid = kept
         task = asyncio.get_running_loop().create_task(
-            self._pg_store((lead_id, portal_id, guid, doc, archived, version)))
+            self._pg_store((lead_id, portal_id, guid, doc.hex(), archived, version)))
         self._storing.add(task)
         task.add_done_callback(self._storing.discard)
         task.add_done_callback(lambda _: self._pg_storing.discard(lead_id))

@@ -5,11 +5,11 @@ documents, read the lead's rows through store/leadrows.py instead of the
 engine's statements (about 70 µs each for one lead, most of it building
 and processing them) and make the very views ``service.load`` makes
 (tests compare both on leads with and without contacts, events, logs and
-deletion). On PostgreSQL a read by guid or by email is one statement
-(``get_batched``, ``find_batched_by_email``) shared with the reads waiting at
-once (store/pgbatch.py), and a list page one statement on the store's
-point-read connections (``page_pg``, store/pgpoint.py); neither needs a
-transaction.
+deletion). On PostgreSQL a read by guid or by email reads the lead's rows in the
+statement that reads its stored document, where it has none
+(store/leaddocs.py; ``pg_docs_view``), and a list page is one statement on
+the store's point-read connections (``page_pg``, store/pgpoint.py); neither
+needs a transaction.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from typing import Any
 from leadhub import crm_types as ct
 from leadhub.leads import fields as F
 from leadhub.leads.service import LeadView
-from leadhub.store import leadrows
+from leadhub.store import leaddocs, leadrows
 from leadhub.store.leadlist import LeadListQuery, pg_list_sql
 from leadhub.store.leadrows import Rows
-from leadhub.store.pgbatch import Batched, BatchReads
 from leadhub.store.pgpoint import PointRows
 
 # Statements ``get`` runs: the guid's lead, then ``load``'s.
@@ -60,34 +59,11 @@ def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView]:
     return [_view(found) for found in leadrows.read_pg_page(rows, leadrows.pg_page(sql), values)]
 
 
-# Reads of many leads by guid, and by email, in one statement (store/pgbatch.py).
-_BY_GUIDS = Batched(leadrows.pg_by_guids(F.GUID_PROP), 2)
-_BY_EMAILS = Batched(leadrows.pg_by_emails(F.FIRST_CONVERTED_PROP), 2)
-
-
-# A lead's view and the version of its stored document read with it (0: no row).
-Versioned = tuple[int, LeadView]
-
-
-async def get_batched(batch: BatchReads, portal_id: int, guid: str) -> Versioned | None:
-    """``get`` on PostgreSQL, with the version of the lead's document: one statement
-    (``leadrows.pg_by_guids``), shared with the reads waiting at once (``batch``); None if
-    there is no such lead."""
-    return _versioned(await batch.get(_BY_GUIDS, (portal_id, guid.strip().lower())))
-
-
-async def find_batched_by_email(batch: BatchReads, portal_id: int, email: str) -> Versioned | None:
-    """``service.find`` by a (normalized) email on PostgreSQL, with the version of the
-    lead's document: one statement (``leadrows.pg_by_emails``), shared with the reads
-    waiting at once; None if it finds none."""
-    return _versioned(await batch.get(_BY_EMAILS, (portal_id, email)))
-
-
-def _versioned(row: tuple[Any, ...] | None) -> Versioned | None:
-    if row is None:
-        return None
-    version, found = leadrows.pg_keyed_row(row)
-    return version, _view(found)
+def pg_docs_view(row: tuple[Any, ...]) -> LeadView | None:
+    """The view of the lead a PostgreSQL document read (``leaddocs.pg_docs_by_guids``,
+    ``pg_docs_by_emails``) read the rows of with its row, or None where it read none."""
+    found = leadrows.pg_lead_row(row[leaddocs.PG_ROWS_AT:])
+    return None if found is None else _view(found)
 
 
 def _view(found: leadrows.LeadRow) -> LeadView:
@@ -96,6 +72,5 @@ def _view(found: leadrows.LeadRow) -> LeadView:
 
 
 __all__ = [
-    "STATEMENTS", "Versioned", "find_batched_by_email", "get", "get_batched", "load",
-    "page_pg",
+    "STATEMENTS", "get", "load", "page_pg", "pg_docs_view",
 ]

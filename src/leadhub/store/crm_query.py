@@ -13,7 +13,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.store.pgbatch import Batched
+from leadhub.store.pgbatch import Batched, keys
 from leadhub.store.schema import associations, objects
 from leadhub.store.sql import number_value
 
@@ -166,12 +166,10 @@ LIVE_BY_ID_PG = (
 # LIVE_BY_ID_PG of many objects in one statement (store/pgbatch.py): keys (object id,
 # portal id, object type).
 LIVE_BY_IDS_PG = Batched(
-    "SELECT k.n, o.props::text, o.created_at, o.updated_at FROM "
-    "unnest(%(k0)s::bigint[], %(k1)s::bigint[], %(k2)s::text[]) "
-    "WITH ORDINALITY AS k(id, portal, type, n) "
+    "SELECT k.n, o.props::text, o.created_at, o.updated_at "
+    f"FROM {keys(id='bigint', portal='bigint', type='text')} "
     "JOIN objects o ON o.id = k.id AND o.portal_id = k.portal AND o.object_type = k.type "
     "AND NOT o.archived",
-    3,
 )
 
 

@@ -28,8 +28,8 @@ from leadhub.crm_types import (
     LEADS,
     PRIMARY_CONTACT_TO_LEAD,
 )
-from leadhub.store.leadrows import pg_email_choice, pg_guid_lead
-from leadhub.store.pgbatch import Batched
+from leadhub.store.leadrows import pg_email_choice, pg_guid_lead, pg_lead_when
+from leadhub.store.pgbatch import Batched, keys
 from leadhub.store.schema import lead_documents
 
 BY_GUID = "SELECT doc FROM lead_documents WHERE portal_id = ? AND guid = ?"
@@ -159,6 +159,8 @@ _PG_PUT = (
 # process keeps the documents it read or rendered (leads/documents.py), and a
 # version says which data a document was rendered from.
 _PG_VERSION = "coalesce(d.version, 0)"
+# Where the lead's rows begin in a row of ``pg_docs_by_guids`` and ``pg_docs_by_emails``.
+PG_ROWS_AT = 7
 
 
 @lru_cache(maxsize=4)
@@ -166,7 +168,9 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
     """For guids (of the unique property ``guid_prop``): each one's lead id, its
     document's version, the document unless that version is ``known`` (NULL where none
     is stored), whether the lead is deleted (as the stored document says), whether a
-    document is stored, and its lead's guid (as stored with it).
+    document is stored, and its lead's guid (as stored with it); then, where that
+    leaves the reader without a document, the lead's rows (``leadrows.pg_lead_when``;
+    NULLs otherwise), read with the version in one snapshot.
     Keys: portal id, guid (trimmed, lower case), known version (or NULL).
 
     The guid's lead is found by its unique value and its document by the lead's id,
@@ -176,11 +180,12 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
     """
     return Batched(
         f"SELECT k.n, u.object_id, {_PG_VERSION}, CASE WHEN {_PG_VERSION} = k.known "
-        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid "
-        "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[]) "
-        f"WITH ORDINALITY AS k(portal, value, known, n) {pg_guid_lead(guid_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
-        3,
+        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid, r.* "
+        f"FROM {keys(portal='bigint', value='text', known='bigint')} "
+        f"{pg_guid_lead(guid_prop)} "
+        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id "
+        + pg_lead_when(
+            "u.object_id", f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known"),
         binary=True,
     )
 
@@ -191,34 +196,34 @@ def pg_docs_by_emails(first_converted_prop: str) -> Batched:
     ``by_email_sql`` chooses), its document's version, the document unless
     the lead is ``known_lead`` at version ``known`` (NULL where none is stored),
     whether the lead is deleted (as the stored document says), whether a document is
-    stored, and its lead's guid (as stored with it).
+    stored, and its lead's guid (as stored with it); then the lead's rows where the
+    reader gets no document, as ``pg_docs_by_guids``.
     Keys: portal id, email (normalized), known lead id and version (or NULLs)."""
+    known = f"chosen.id = k.known_lead AND {_PG_VERSION} = k.known"
     return Batched(
-        f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN chosen.id = k.known_lead "
-        f"AND {_PG_VERSION} = k.known THEN NULL ELSE d.doc END, d.archived, "
-        "d.doc IS NOT NULL, d.guid "
-        "FROM unnest(%(k0)s::bigint[], %(k1)s::text[], %(k2)s::bigint[], %(k3)s::bigint[]) "
-        "WITH ORDINALITY AS k(portal, value, known_lead, known, n) "
+        f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN {known} THEN NULL ELSE d.doc END, "
+        "d.archived, d.doc IS NOT NULL, d.guid, r.* "
+        f"FROM {keys(portal='bigint', value='text', known_lead='bigint', known='bigint')} "
         f"{pg_email_choice(first_converted_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
-        4,
+        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id "
+        + pg_lead_when("chosen.id", f"d.doc IS NULL AND NOT coalesce({known}, false)"),
         binary=True,
     )
 
 
 # Documents rendered from reads, stored while the version each read took with its rows
 # is still the lead's (0: while there is no row, or one a read stored); one row per lead, the
-# highest version read. Keys: lead id, portal id, guid, document, deleted, version.
+# highest version read. Keys: lead id, portal id, guid, document (hex), deleted,
+# version.
 PG_STORE = Batched(
     "INSERT INTO lead_documents AS d (lead_id, portal_id, guid, doc, archived, version) "
     "SELECT DISTINCT ON (k.lead) k.lead, k.portal, k.guid, k.doc, k.archived, k.version "
-    "FROM unnest(%(k0)s::bigint[], %(k1)s::bigint[], %(k2)s::text[], %(k3)s::bytea[], "
-    "%(k4)s::boolean[], %(k5)s::bigint[]) AS k(lead, portal, guid, doc, archived, version) "
+    "FROM " + keys(lead="bigint", portal="bigint", guid="text", doc="bytea", archived="boolean",
+                   version="bigint") + " "
     "ORDER BY k.lead, k.version DESC "
     "ON CONFLICT (lead_id) DO UPDATE SET portal_id = excluded.portal_id, "
     "guid = excluded.guid, doc = excluded.doc, archived = excluded.archived "
     "WHERE d.version = excluded.version",
-    6,
 )
 
 

@@ -190,19 +190,10 @@ def pg_page(ids_sql: str) -> str:
     )
 
 
-# Many reads in one statement (store/pgbatch.py): keys as arrays of portal ids (k0) and
-# values (k1, trimmed and lower case). Each lead's row starts with its key's place and
-# the version of its stored document (migration 0014; 0 where it has no row), read in
-# the same snapshot as the rest, so that a document rendered from the row is stored
-# only while nothing changed since (store/leaddocs.py ``PG_STORE``).
-_KEYS = "unnest(%(k0)s::bigint[], %(k1)s::text[]) WITH ORDINALITY AS k(portal, value, n)"
-_KEYED = "k.n, coalesce((SELECT d.version FROM lead_documents d WHERE d.lead_id = l.id), 0)"
-
-
 def pg_guid_lead(prop: str) -> str:
     """A join of keys ``k`` (``k.portal``, ``k.value``: a guid, trimmed and lower case) to
     the unique value of their lead's guid (``u``, the lead's id ``u.object_id``), for the
-    statements that read leads by guid (here and store/leaddocs.py)."""
+    statements that read leads by guid (store/leaddocs.py)."""
     return (
         "JOIN unique_values u ON u.portal_id = k.portal "
         f"AND u.object_type = '{ct.LEADS}' AND u.property = '{prop}' AND u.value = k.value"
@@ -215,7 +206,7 @@ def pg_email_choice(first_converted_prop: str) -> str:
     ``leaddocs.by_email_sql`` chooses: live before deleted, then the first converted by
     ``first_converted_prop``, never converted last, then the oldest id; its text
     compared by code point, as Python compares it. For the statements that read leads
-    by email (here and store/leaddocs.py).
+    by email (store/leaddocs.py).
 
     The email's contact is a scalar subquery of its own and its leads are found from
     it, so each step is a lookup by key whatever the planner's statistics say. A join
@@ -235,24 +226,21 @@ def pg_email_choice(first_converted_prop: str) -> str:
     )
 
 
-@lru_cache(maxsize=8)
-def pg_by_guids(prop: str) -> str:
-    """``_pg_leads`` of the leads of many guids (of the unique property ``prop``)."""
-    return _pg_leads(
-        f"{_KEYS} {pg_guid_lead(prop)} "
-        "JOIN objects l ON l.id = u.object_id AND l.portal_id = k.portal",
-        _KEYED,
-    )
+def pg_lead_when(lead: str, when: str) -> str:
+    """A LEFT JOIN LATERAL (``r``) of ``_pg_leads``' columns of the lead whose id
+    ``lead`` names (its portal ``k.portal``), read only where ``when`` holds (NULLs
+    otherwise): for the statements that read a lead's stored document
+    (store/leaddocs.py), which read its rows in the same statement only where the
+    reader gets no document. ``when`` names only columns of the statement around it,
+    so where it is false the subquery is skipped whole.
 
-
-@lru_cache(maxsize=8)
-def pg_by_emails(first_converted_prop: str) -> str:
-    """``_pg_leads`` of the leads lookups by many emails (normalized) find
-    (``pg_email_choice``)."""
-    return _pg_leads(
-        f"{_KEYS} {pg_email_choice(first_converted_prop)} "
-        "JOIN objects l ON l.id = chosen.id AND l.portal_id = k.portal",
-        _KEYED,
+    ``OFFSET 0`` keeps the planner from pulling the subquery up into the statement
+    around it: pulled up, the subqueries of its columns (events, logs) could be
+    computed for the rows of a scan of the leads before the lead was chosen, and
+    were, with the planner's statistics of a small store."""
+    return (
+        f"LEFT JOIN LATERAL ({_pg_leads('objects l')} "
+        f"WHERE l.id = {lead} AND l.portal_id = k.portal AND ({when}) OFFSET 0) r ON true"
     )
 
 
@@ -265,10 +253,10 @@ def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[Lead
     return [_pg_row(r) for r in rows(sql, values)]
 
 
-def pg_keyed_row(r: Sequence[Any]) -> tuple[int, LeadRow]:
-    """The document version and ``read``'s view of one row of ``pg_by_guids`` or
-    ``pg_by_emails``."""
-    return r[1], _pg_row(r[2:])
+def pg_lead_row(r: Sequence[Any]) -> LeadRow | None:
+    """What ``read`` gives of the lead of ``pg_lead_when``'s columns (``r``, from its
+    first), or None where they were not read."""
+    return None if r[0] is None else _pg_row(r)
 
 
 def _pg_row(r: Sequence[Any]) -> LeadRow:
@@ -304,7 +292,7 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_by_emails", "pg_by_guids", "pg_email_choice", "pg_guid_lead",
-    "pg_keyed_row", "pg_page",
+    "find_unique_many", "pg_email_choice", "pg_guid_lead", "pg_lead_row", "pg_lead_when",
+    "pg_page",
     "pyformat", "read", "read_pg_page",
 ]

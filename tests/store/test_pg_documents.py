@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub import portals
-from leadhub.leads import documents, service
+from leadhub.leads import documents, rawload, service
 from leadhub.store import Database, leaddocs
 from leadhub.store import events as event_store
 from leadhub.store.schema import lead_documents
@@ -139,6 +139,39 @@ def _set(db: Database, lead_id: int, doc: bytes, *, bump: bool) -> None:
         conn.execute(sa.text(
             "UPDATE lead_documents SET doc = :doc, version = version + :bump "
             "WHERE lead_id = :lead"), {"doc": doc, "bump": int(bump), "lead": lead_id})
+
+
+def test_a_read_takes_the_rows_only_of_a_lead_it_gets_no_document_of(pg: Database) -> None:
+    """The document's statement reads a lead's rows where the reader gets no document
+    (none stored, or one stored but of another version than it holds: the rows are
+    read then, not sent twice), and only there, by guid and by email."""
+    portal_id = _portal(pg)
+    made = make_lead(pg, portal_id, email="rows@example.com")
+    by_guid = leaddocs.pg_docs_by_guids("leadhub_guid")
+    by_email = leaddocs.pg_docs_by_emails("leadhub_first_converted_at")
+
+    def read(known: int | None) -> list[Any]:
+        async def go() -> list[Any]:
+            return list(await asyncio.gather(
+                pg.batch.get(by_guid, (portal_id, made.guid, known)),
+                pg.batch.get(by_email, (portal_id, "rows@example.com", made.lead_id, known))))
+        return asyncio.run(go())
+
+    def rows(found: list[Any]) -> list[bool]:
+        return [row[leaddocs.PG_ROWS_AT] is not None for row in found]
+
+    version, view = _read(pg, portal_id, made.guid)
+    assert rows(read(None)) == [True, True]  # no document stored
+    assert rows(read(version)) == [False, False]  # not stored, but held
+    _store(pg, version, view)
+    assert rows(read(None)) == [False, False]  # stored: sent
+    assert [row[3] is None for row in read(version)] == [True, True]  # held: neither
+    assert rows(read(version)) == [False, False]
+    _log(pg, portal_id, made.lead_id)  # emptied, another version
+    found = read(version)
+    assert rows(found) == [True, True] and [row[3] for row in found] == [None, None]
+    assert rawload.pg_docs_view(found[0]) == rawload.pg_docs_view(found[1]) == _read(
+        pg, portal_id, made.guid)[1]
 
 
 def test_a_process_answers_from_the_document_it_holds_while_its_version_is_current(

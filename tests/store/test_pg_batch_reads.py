@@ -153,3 +153,82 @@ def test_reads_on_a_new_event_loop_start_over(url) -> None:
     second = _run(batch.get(BACKEND, (1,)))[1]
     assert first != second and all(c.closed for c in old)
     batch.close()
+
+
+def test_statements_of_their_own_share_the_connections_in_turn(url, store_url) -> None:
+    """``read`` runs a statement of its own (a list page) on the same connections: no
+    more than the connections at once, in turn with the gathered reads; its error is its
+    reader's alone, and a reader that gave up is not read for."""
+    batch = BatchReads(url, connections=2)
+    lock = 7_340_001
+
+    async def go() -> tuple[list[Any], Any, list[int], Any]:
+        with psycopg.connect(store_url, autocommit=True) as holder:
+            holder.execute("SELECT pg_advisory_lock(%s)", (lock,))
+            # Three statements that wait for the lock and a gathered read: the first
+            # statement and the gathered read run in turn, then the second statement
+            # takes the gathered read's connection; the third waits for one.
+            blocked = [asyncio.ensure_future(batch.read(
+                "SELECT pg_backend_pid(), pg_advisory_lock_shared(%(lock)s), "
+                "pg_advisory_unlock_shared(%(lock)s), %(n)s", {"lock": lock, "n": n}))
+                for n in range(3)]
+            gathered = asyncio.ensure_future(batch.get(SQUARES, (3, "g")))
+            gave_up = asyncio.ensure_future(batch.read("SELECT 1/0", {}))
+            await asyncio.sleep(0.3)
+            running = holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
+                "AND NOT granted", (lock,)).fetchone()[0]
+            waiting = [f.done() for f in (*blocked, gathered)]
+            gave_up.cancel()
+            holder.execute("SELECT pg_advisory_unlock(%s)", (lock,))
+        rows = [await f for f in blocked]
+        failed = await asyncio.gather(batch.read("SELECT 1/0", {}), return_exceptions=True)
+        return rows, (running, waiting), [await gathered], failed[0]
+
+    rows, (running, waiting), gathered, failed = _run(go())
+    assert running == 2 and waiting == [False, False, False, True]
+    assert [r[0][3] for r in rows] == [0, 1, 2]
+    assert len({r[0][0] for r in rows}) == 2  # on the two connections
+    assert gathered == [(1, 9, "g")]
+    assert isinstance(failed, sa.exc.DBAPIError) and failed.orig.sqlstate == "22012"
+    assert batch.statements == 5  # three, the gathered read, the failure: not the one given up
+    batch.close()
+
+
+def test_list_pages_do_not_hold_up_point_reads(db, store_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """v1 list pages run on connections of their own (``Database.batch_pages``): while
+    every one of them waits, point reads are still answered."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's batched reads")
+    from starlette.datastructures import QueryParams
+
+    from leadhub import portals
+    from leadhub.leads import documents
+    from leadhub.leads.params import parse_list
+    from leadhub.store import leaddocs
+    from leadhub.store.db import PAGE_READERS
+    from tests.factories import make_lead
+
+    portal_id = db.write_call(lambda conn: portals.create_portal(conn, "Pages").id)
+    made = make_lead(db, portal_id)
+    # Each page waits for a lock on its portal the test holds, and lists nothing.
+    monkeypatch.setattr(leaddocs, "pg_page_docs", lambda sql: (
+        "SELECT * FROM (SELECT pg_advisory_xact_lock_shared(7340, %(portal)s::int)::text AS x) s "
+        "WHERE s.x = 'never'"))
+    docs = documents.LeadDocuments(db, "http://pages.test")
+    qp = QueryParams({})
+    query = parse_list(portal_id, qp, qp.multi_items())[0].query
+
+    async def go() -> tuple[bytes | None, list[bytes]]:
+        with psycopg.connect(store_url, autocommit=True) as holder:
+            holder.execute("SELECT pg_advisory_lock(7340, %s)", (portal_id,))
+            pages = [asyncio.ensure_future(docs.pg_page(query)) for _ in range(PAGE_READERS + 1)]
+            await asyncio.sleep(0.2)  # every connection for pages taken, and waiting
+            read = await asyncio.wait_for(docs.pg_by_guid(portal_id, made.guid), 10)
+            assert not any(p.done() for p in pages)
+            holder.execute("SELECT pg_advisory_unlock(7340, %s)", (portal_id,))
+        return read, [await p for p in pages]
+
+    read, pages = _run(go())
+    assert read is not None and f'"guid":"{made.guid}"'.encode() in read
+    assert pages == [b"[]"] * (PAGE_READERS + 1)

@@ -207,6 +207,50 @@ def test_a_process_answers_from_the_document_it_holds_while_its_version_is_curre
     assert changed != current and asyncio.run(reads()) == (changed,) * 3
 
 
+def test_a_list_page_reads_the_rows_only_of_leads_without_a_document(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A v1 list page (``LeadDocuments.pg_page``) answers the stored documents of its
+    leads and renders the others from their rows, read in the same statement; those are
+    stored at their second such read, as a point read stores them; and a page holds no
+    document in the process (pages of many leads would push out the hot ones)."""
+    from starlette.datastructures import QueryParams
+
+    from leadhub.leads.params import parse_list
+
+    portal_id = _portal(pg)
+    made = [make_lead(pg, portal_id, lastName=f"Page{i}") for i in range(4)]
+    pg.write_call(documents.fill, portal_id, [made[0].lead_id])
+    docs = _docs(pg)
+    qp = QueryParams({"sort": "lastName", "dir": "asc"})
+    query = parse_list(portal_id, qp, qp.multi_items())[0].query
+    rendered: list[int] = []
+    real = documents.to_document
+    monkeypatch.setattr(documents, "to_document",
+                        lambda view: rendered.append(view.lead.id) or real(view))
+
+    async def page() -> bytes:
+        body = await docs.pg_page(query)
+        await asyncio.gather(*docs._storing)
+        return body
+
+    expected = docs.body([_rendered(pg, portal_id, m.guid) for m in made])
+    rendered.clear()
+    assert asyncio.run(page()) == expected
+    assert sorted(rendered) == sorted(m.lead_id for m in made[1:])
+    assert [_stored(pg, m.lead_id)[0] is None for m in made] == [False, True, True, True]
+    assert asyncio.run(page()) == expected  # the second read of the three: stored
+    assert all(_stored(pg, m.lead_id)[0] is not None for m in made)
+    rendered.clear()
+    assert asyncio.run(page()) == expected and rendered == []
+    assert docs._pg_kept == {}
+    # A change empties its lead's document: read from its rows again.
+    _log(pg, portal_id, made[2].lead_id)
+    changed = asyncio.run(page())
+    assert rendered == [made[2].lead_id] and changed != expected
+    assert changed == docs.body([_rendered(pg, portal_id, m.guid) for m in made])
+
+
 def test_an_email_whose_lead_changes_is_not_answered_from_the_lead_held(pg: Database) -> None:
     """By email the process holds the lead the email found last; when the lookup rules
     choose another lead (a newer lead of the same person converted first), that lead's

@@ -51,6 +51,7 @@ from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
+    pg_list_sql,
     plan_search,
     sqlite_list_sql,
 )
@@ -479,11 +480,9 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        if self.db.point is not None and with_events:
-            # PostgreSQL: one statement, no transaction.
-            if not guids:  # the page and its leads
-                listed = await self.db.point.run(rawload.page_pg, query)
-                return self.body([to_document(v) for v in listed])
+        if self.db.batch is not None and with_events:
+            if not guids:
+                return await self.pg_page(query)
             keys = _guid_keys(guids)
             if len(keys) == 1 and _keeps_every_lead(query):
                 # A list of one guid (how hubspot3 and hapipy get a lead): that lead, if
@@ -544,22 +543,50 @@ class LeadDocuments:
         _remember(self._pg_emails, key, found[0])
         return self.body([found[1]])
 
+    @property
+    def pg_pages(self) -> bool:
+        """Whether list pages are read by ``pg_page`` (PostgreSQL)."""
+        return self.db.batch is not None
+
+    async def pg_page(self, query: LeadListQuery) -> bytes:
+        """PostgreSQL: one page of a v1 list (not restricted to guids) as a JSON array.
+
+        One statement (``leaddocs.pg_page_docs``) runs the list's own SQL and reads
+        its leads' stored documents, and the rows of those without one, rendered
+        here (and stored at their second such read, as a point read stores them);
+        one snapshot, no transaction, on the event loop's connections for pages
+        (``Database.batch_pages``). The documents are not held in the process:
+        pages of many leads would push out those of the leads read again and again
+        by guid or email.
+        """
+        assert self.db.batch_pages is not None
+        sql, values = pg_list_sql(query)
+        docs = []
+        pages = self.db.batch_pages
+        for row in await pages.read(leaddocs.pg_page_docs(sql), values, binary=True):
+            found = self._pg_found(query.portal_id, row, None, hold=False) or self._pg_missed(
+                row, hold=False)
+            if found is not None:
+                docs.append(found[1])
+        return self.body(docs)
+
     def _pg(self) -> BatchReads:
         if self.db.batch is None:
             raise TypeError("PostgreSQL's documents on another store")
         return self.db.batch
 
     def _pg_found(
-        self, portal_id: int, row: tuple[Any, ...], kept: Kept | None
+        self, portal_id: int, row: tuple[Any, ...], kept: Kept | None, *, hold: bool = True
     ) -> tuple[int, bytes, bool] | None:
         """(lead id, document, deleted) from a row of ``leaddocs.pg_docs_by_guids`` or
         ``pg_docs_by_emails``, given what the process held of that lead before
         (``kept``); None if neither holds the lead's document of its version now. A
         document held here but not stored is stored now: its lead is read at least
-        the second time."""
+        the second time. A document sent is held from now on, unless not ``hold``."""
         _, lead_id, version, doc, archived, stored, guid = row[:leaddocs.PG_ROWS_AT]
         if doc is not None:
-            _remember(self._pg_kept, lead_id, (version, doc, archived, guid))
+            if hold:
+                _remember(self._pg_kept, lead_id, (version, doc, archived, guid))
             return lead_id, doc, archived
         if kept is None or version != kept[0]:
             return None
@@ -567,12 +594,15 @@ class LeadDocuments:
             self._pg_store_later(lead_id, portal_id, kept)
         return lead_id, kept[1], kept[2]
 
-    def _pg_missed(self, row: tuple[Any, ...]) -> tuple[int, bytes, bool] | None:
+    def _pg_missed(
+        self, row: tuple[Any, ...], *, hold: bool = True
+    ) -> tuple[int, bytes, bool] | None:
         """(lead id, document, deleted) of a lead read from its rows on PostgreSQL, from
         the same row of ``leaddocs.pg_docs_by_guids`` or ``pg_docs_by_emails`` (None if
         it has none: no such lead): its document held for reads of the row's version
-        (0 for a lead without a document row), and stored at its next read
-        (``_pg_found``) or, if this is its second read without a document held, now."""
+        (0 for a lead without a document row; not if not ``hold``), and stored at its
+        next read (``_pg_found``) or, if this is its second read without a document
+        held, now."""
         view = rawload.pg_docs_view(row)
         if view is None:
             return None
@@ -580,7 +610,8 @@ class LeadDocuments:
         doc = to_document(view)
         kept = (version, doc, view.lead.archived, view.guid)
         if view.guid:
-            _remember(self._pg_kept, view.lead.id, kept)
+            if hold:
+                _remember(self._pg_kept, view.lead.id, kept)
             if self._admit(view.lead.id):
                 self._pg_store_later(view.lead.id, view.lead.portal_id, kept)
         return view.lead.id, doc, view.lead.archived

@@ -20,6 +20,10 @@ guard and the rate limiter would have let the request through untouched:
   document and is not deleted, is answered before, by the point-read lane),
 - nothing raised.
 
+On PostgreSQL the lane answers the pages not restricted to guids, read as
+the ordinary face reads them (``LeadDocuments.pg_page``: one statement on
+the event loop's connections).
+
 Everything else goes on to the ordinary stack, which gives the same answer
 the slow way. The page is read as the ordinary face reads a stored page
 (``LeadDocuments.stored``): on the event loop while it is short (two indexed
@@ -60,16 +64,19 @@ class V1ListLane:
             scope["type"] == "http"
             and scope["path"] in LIST_PATHS
             and scope["method"] == "GET"
-            and self.ctx.docs.enabled
+            and (self.ctx.docs.enabled or self.ctx.docs.pg_pages)
         ):
+            docs = self.ctx.docs
             try:
                 found = self._query(scope)
                 if found is None:
                     body = None
+                elif not docs.enabled:  # PostgreSQL: pages not restricted to guids
+                    body = None if found[1] else await docs.pg_page(found[0])
                 elif found[1]:
-                    body = await self.ctx.docs.stored_guids(*found)
+                    body = await docs.stored_guids(*found)
                 else:
-                    body = await self.ctx.docs.stored(found[0])
+                    body = await docs.stored(found[0])
             except Exception:  # noqa: BLE001 - the ordinary way answers or renders it
                 log.debug("list lane declined %s", scope["path"], exc_info=True)
                 body = None

@@ -5,11 +5,9 @@ documents, read the lead's rows through store/leadrows.py instead of the
 engine's statements (about 70 µs each for one lead, most of it building
 and processing them) and make the very views ``service.load`` makes
 (tests compare both on leads with and without contacts, events, logs and
-deletion). On PostgreSQL a read by guid or by email reads the lead's rows in the
-statement that reads its stored document, where it has none
-(store/leaddocs.py; ``pg_docs_view``), and a list page is one statement on
-the store's point-read connections (``page_pg``, store/pgpoint.py); neither
-needs a transaction.
+deletion). On PostgreSQL a read by guid or by email, and a list page, read the rows of
+a lead without a stored document in the statement that reads the documents
+(store/leaddocs.py; ``pg_docs_view``): one statement, no transaction.
 """
 
 from __future__ import annotations
@@ -21,9 +19,7 @@ from leadhub import crm_types as ct
 from leadhub.leads import fields as F
 from leadhub.leads.service import LeadView
 from leadhub.store import leaddocs, leadrows
-from leadhub.store.leadlist import LeadListQuery, pg_list_sql
 from leadhub.store.leadrows import Rows
-from leadhub.store.pgpoint import PointRows
 
 # Statements ``get`` runs: the guid's lead, then ``load``'s.
 STATEMENTS = 1 + leadrows.STATEMENTS
@@ -51,14 +47,6 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     return views[0] if views else None
 
 
-def page_pg(rows: PointRows, query: LeadListQuery) -> list[LeadView]:
-    """A v1 list page's views on PostgreSQL with one statement: the list's own SQL
-    (``leadlist.pg_list_sql``) inside the leads' read (``leadrows.pg_page``), so the
-    page and its leads are one snapshot. Not for a list restricted to ids."""
-    sql, values = pg_list_sql(query)
-    return [_view(found) for found in leadrows.read_pg_page(rows, leadrows.pg_page(sql), values)]
-
-
 def pg_docs_view(row: tuple[Any, ...]) -> LeadView | None:
     """The view of the lead a PostgreSQL document read (``leaddocs.pg_docs_by_guids``,
     ``pg_docs_by_emails``) read the rows of with its row, or None where it read none."""
@@ -72,5 +60,5 @@ def _view(found: leadrows.LeadRow) -> LeadView:
 
 
 __all__ = [
-    "STATEMENTS", "get", "load", "page_pg", "pg_docs_view",
+    "STATEMENTS", "get", "load", "pg_docs_view",
 ]

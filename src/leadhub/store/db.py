@@ -46,6 +46,8 @@ GROUP_MAX = 32
 # Threads running reads of many rows at once (Database.aread_many); SQLAlchemy's
 # pool holds 5 + 10 SQLite connections, PostgreSQL's twice pool_size.
 MANY_READERS = 4
+# PostgreSQL: v1 list pages read at once on the event loop (``Database.batch_pages``).
+PAGE_READERS = 4
 # Page cache of the event loop's point-read connection, KiB.
 FAST_CACHE_KIB = 32 * 1024
 # Page cache of a worker thread's point-read connection (about SQLite's default), KiB: such
@@ -273,6 +275,13 @@ class Database:
         # and must not hold up a read meanwhile.
         self.batch_stores: BatchReads | None = (
             None if self.is_sqlite else BatchReads(self.engine.url, connections=1)
+        )
+        # v1 list pages (leads/documents.py ``pg_page``), each a statement of its own on
+        # the event loop, on connections of their own: a page can take far longer than
+        # a point read (a sort by a property without an index reads the whole portal),
+        # and must not hold up the point reads behind it.
+        self.batch_pages: BatchReads | None = (
+            None if self.is_sqlite else BatchReads(self.engine.url, connections=PAGE_READERS)
         )
         self._local = threading.local()
         self._raw: list[sqlite3.Connection] = []
@@ -666,4 +675,6 @@ class Database:
             self.batch.close()
         if self.batch_stores is not None:
             self.batch_stores.close()
+        if self.batch_pages is not None:
+            self.batch_pages.close()
         self.engine.dispose()

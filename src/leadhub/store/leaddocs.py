@@ -184,8 +184,8 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
         f"FROM {keys(portal='bigint', value='text', known='bigint')} "
         f"{pg_guid_lead(guid_prop)} "
         "LEFT JOIN lead_documents d ON d.lead_id = u.object_id "
-        + pg_lead_when(
-            "u.object_id", f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known"),
+        + pg_lead_when("u.object_id", "k.portal",
+                       f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known"),
         binary=True,
     )
 
@@ -206,8 +206,30 @@ def pg_docs_by_emails(first_converted_prop: str) -> Batched:
         f"FROM {keys(portal='bigint', value='text', known_lead='bigint', known='bigint')} "
         f"{pg_email_choice(first_converted_prop)} "
         "LEFT JOIN lead_documents d ON d.lead_id = chosen.id "
-        + pg_lead_when("chosen.id", f"d.doc IS NULL AND NOT coalesce({known}, false)"),
+        + pg_lead_when(
+            "chosen.id", "k.portal", f"d.doc IS NULL AND NOT coalesce({known}, false)"),
         binary=True,
+    )
+
+
+@lru_cache(maxsize=256)
+def pg_page_docs(ids_sql: str) -> str:
+    """The leads a statement's ids name (``ids_sql``, with ``%(name)s`` placeholders and
+    an ``ORDER BY``; parameter ``portal`` among them), in its order, as rows of
+    ``pg_docs_by_guids`` whose reader holds no document: the stored document where
+    there is one, the lead's rows where there is none. A v1 list page on PostgreSQL:
+    the list's own SQL, its leads' documents and the rows of those without one in one
+    statement, one snapshot.
+
+    The ids are collected by an ``ARRAY(...)`` of that statement, whose own ORDER BY
+    orders them, and numbered by ``unnest ... WITH ORDINALITY``: the order is the
+    statement's, not whatever order a join would leave."""
+    return (
+        f"SELECT p.n, p.id, {_PG_VERSION}, d.doc, d.archived, d.doc IS NOT NULL, d.guid, r.* "
+        f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
+        "LEFT JOIN lead_documents d ON d.lead_id = p.id "
+        + pg_lead_when("p.id", "%(portal)s", "d.doc IS NULL")
+        + " ORDER BY p.n"
     )
 
 

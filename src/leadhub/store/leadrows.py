@@ -25,7 +25,6 @@ import orjson
 from leadhub import crm_types as ct
 from leadhub.store.events import ConversionEvent, LeadLog
 from leadhub.store.objects import ObjectRow
-from leadhub.store.pgpoint import PointRows
 
 # Runs one statement with positional parameters and returns its rows.
 Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -172,24 +171,6 @@ def _pg_leads(source: str, key: str = "") -> str:
     )
 
 
-@lru_cache(maxsize=256)
-def pg_page(ids_sql: str) -> str:
-    """``_pg_leads`` of the leads a statement's ids name (``ids_sql``, with ``%(name)s``
-    placeholders and an ``ORDER BY``; parameter ``portal`` among them), in its order.
-
-    The ids are collected by an ``ARRAY(...)`` of that statement, whose own ORDER
-    BY orders them, and numbered by ``unnest ... WITH ORDINALITY``: the order is the
-    statement's, not whatever order a join would leave.
-    """
-    return (
-        _pg_leads(
-            f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
-            "JOIN objects l ON l.id = p.id AND l.portal_id = %(portal)s"
-        )
-        + " ORDER BY p.n"
-    )
-
-
 def pg_guid_lead(prop: str) -> str:
     """A join of keys ``k`` (``k.portal``, ``k.value``: a guid, trimmed and lower case) to
     the unique value of their lead's guid (``u``, the lead's id ``u.object_id``), for the
@@ -226,9 +207,9 @@ def pg_email_choice(first_converted_prop: str) -> str:
     )
 
 
-def pg_lead_when(lead: str, when: str) -> str:
+def pg_lead_when(lead: str, portal: str, when: str) -> str:
     """A LEFT JOIN LATERAL (``r``) of ``_pg_leads``' columns of the lead whose id
-    ``lead`` names (its portal ``k.portal``), read only where ``when`` holds (NULLs
+    ``lead`` names in the portal ``portal`` names, read only where ``when`` holds (NULLs
     otherwise): for the statements that read a lead's stored document
     (store/leaddocs.py), which read its rows in the same statement only where the
     reader gets no document. ``when`` names only columns of the statement around it,
@@ -240,17 +221,11 @@ def pg_lead_when(lead: str, when: str) -> str:
     were, with the planner's statistics of a small store."""
     return (
         f"LEFT JOIN LATERAL ({_pg_leads('objects l')} "
-        f"WHERE l.id = {lead} AND l.portal_id = k.portal AND ({when}) OFFSET 0) r ON true"
+        f"WHERE l.id = {lead} AND l.portal_id = {portal} AND ({when}) OFFSET 0) r ON true"
     )
 
 
 LeadRow = tuple[ObjectRow, ObjectRow | None, list[ConversionEvent], list[LeadLog]]
-
-
-def read_pg_page(rows: PointRows, sql: str, values: dict[str, Any]) -> list[LeadRow]:
-    """PostgreSQL: what ``read`` gives of the leads of a ``pg_page`` statement, in its
-    order (``rows`` runs it with named parameters)."""
-    return [_pg_row(r) for r in rows(sql, values)]
 
 
 def pg_lead_row(r: Sequence[Any]) -> LeadRow | None:
@@ -293,6 +268,5 @@ def pyformat(sql: str) -> str:
 __all__ = [
     "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
     "find_unique_many", "pg_email_choice", "pg_guid_lead", "pg_lead_row", "pg_lead_when",
-    "pg_page",
-    "pyformat", "read", "read_pg_page",
+    "pyformat", "read",
 ]

@@ -11,7 +11,9 @@ So a read here is queued, and the reads queued within one pass of the event
 loop go out as one statement on an asyncio connection, while at most
 CONNECTIONS statements run; the reads that arrive meanwhile wait for the
 next free connection and go out together in turn. A read alone costs one
-statement, as before; under load the statement's cost is shared.
+statement, as before; under load the statement's cost is shared. A
+statement that reads more than keys (a list page) runs on the same
+connections on its own (``read``), in turn with the gathered ones.
 
 As in ``PointReads``: autocommit (one statement is one snapshot), no session
 setting (PgBouncer in transaction mode), JSON decoded by orjson, a
@@ -25,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +96,8 @@ class BatchReads:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: collections.deque[psycopg.AsyncConnection[Any]] = collections.deque()
         self._waiting: dict[Batched, list[tuple[Sequence[Any], asyncio.Future[Row | None]]]] = {}
+        self._alone: collections.deque[tuple[str, dict[str, Any], bool, asyncio.Future[Any]]] = (
+            collections.deque())
         self._running: set[asyncio.Task[None]] = set()
         self._scheduled = False
         self._closed = False
@@ -112,6 +116,22 @@ class BatchReads:
             loop.call_soon(self._start)
         return await future
 
+    async def read(
+        self, sql: str, params: dict[str, Any], *, binary: bool = False
+    ) -> list[Row]:
+        """The rows of a statement of its own (named parameters), not gathered with
+        others: run on the same connections, in turn with the gathered statements, so
+        that no more than CONNECTIONS run at once."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._forget(loop)
+        future: asyncio.Future[list[Row]] = loop.create_future()
+        self._alone.append((sql, params, binary, future))
+        if not self._scheduled and len(self._running) < self._connections:
+            self._scheduled = True
+            loop.call_soon(self._start)
+        return await future
+
     def close(self) -> None:
         """Close the idle connections; those in use close when their statement ends."""
         self._closed = True
@@ -123,32 +143,46 @@ class BatchReads:
         while self._idle:
             _finish(self._idle.pop())
         self._waiting.clear()
+        self._alone.clear()
         self._running.clear()
         self._scheduled = False
         self._loop = loop
 
     def _start(self) -> None:
         self._scheduled = False
-        loop = self._loop
-        assert loop is not None
-        while self._waiting and len(self._running) < self._connections:
-            kind = next(iter(self._waiting))
-            # Readers that gave up (cancelled) are not read for.
-            waiting = [w for w in self._waiting[kind] if not w[1].done()]
-            batch, rest = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
-            if rest:
-                self._waiting[kind] = rest
-            else:
-                del self._waiting[kind]
-            if not batch:
-                continue
-            task = loop.create_task(self._run(kind, batch))
-            self._running.add(task)
-            task.add_done_callback(self._ended)
+        # In turn, a statement of its own and one of gathered reads: neither kind waits
+        # for all of the other's.
+        while (self._alone or self._waiting) and len(self._running) < self._connections:
+            if self._alone:
+                sql, params, binary, future = self._alone.popleft()
+                if not future.done():  # a reader that gave up is not read for
+                    self._launch(self._run_alone(sql, params, binary, future))
+            if self._waiting and len(self._running) < self._connections:
+                self._start_gathered()
+
+    def _start_gathered(self) -> None:
+        kind = next(iter(self._waiting))
+        # Readers that gave up (cancelled) are not read for.
+        waiting = [w for w in self._waiting[kind] if not w[1].done()]
+        batch, rest = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
+        if rest:
+            self._waiting[kind] = rest
+        else:
+            del self._waiting[kind]
+        if batch:
+            self._launch(self._run(kind, batch))
+
+    def _launch(self, statement: Coroutine[Any, Any, None]) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(statement)
+        self._running.add(task)
+        task.add_done_callback(self._ended)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        if self._waiting and not self._scheduled and self._loop is not None:
+        if (
+            (self._waiting or self._alone) and not self._scheduled and self._loop is not None
+        ):
             self._scheduled = True
             self._loop.call_soon(self._start)
 
@@ -169,6 +203,20 @@ class BatchReads:
         for place, (_, future) in enumerate(batch, 1):
             if not future.done():
                 future.set_result(found.get(place))
+
+    async def _run_alone(
+        self, sql: str, params: dict[str, Any], binary: bool, future: asyncio.Future[Any]
+    ) -> None:
+        try:
+            rows = await self._rows(sql, params, binary)
+        except BaseException as exc:
+            if not future.done():
+                future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        if not future.done():
+            future.set_result(rows)
 
     async def _rows(self, sql: str, params: dict[str, Any], binary: bool) -> list[Row]:
         self.statements += 1

@@ -50,7 +50,7 @@ def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
 def pg_docs_view(row: tuple[Any, ...]) -> LeadView | None:
     """The view of the lead a PostgreSQL document read (``leaddocs.pg_docs_by_guids``,
     ``pg_docs_by_emails``) read the rows of with its row, or None where it read none."""
-    found = leadrows.pg_lead_row(row[leaddocs.PG_ROWS_AT:])
+    found = leadrows.pg_lead_row(row[leaddocs.PG_ROWS_AT])
     return None if found is None else _view(found)
 
 

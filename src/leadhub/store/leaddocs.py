@@ -159,7 +159,8 @@ _PG_PUT = (
 # process keeps the documents it read or rendered (leads/documents.py), and a
 # version says which data a document was rendered from.
 _PG_VERSION = "coalesce(d.version, 0)"
-# Where the lead's rows begin in a row of ``pg_docs_by_guids`` and ``pg_docs_by_emails``.
+# The column of the lead's rows in a row of ``pg_docs_by_guids``, ``pg_docs_by_emails``
+# and ``pg_page_docs`` (``leadrows.pg_lead_when``).
 PG_ROWS_AT = 7
 
 
@@ -170,7 +171,7 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
     is stored), whether the lead is deleted (as the stored document says), whether a
     document is stored, and its lead's guid (as stored with it); then, where that
     leaves the reader without a document, the lead's rows (``leadrows.pg_lead_when``;
-    NULLs otherwise), read with the version in one snapshot.
+    NULL otherwise), read with the version in one snapshot.
     Keys: portal id, guid (trimmed, lower case), known version (or NULL).
 
     The guid's lead is found by its unique value and its document by the lead's id,
@@ -180,12 +181,12 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
     """
     return Batched(
         f"SELECT k.n, u.object_id, {_PG_VERSION}, CASE WHEN {_PG_VERSION} = k.known "
-        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid, r.* "
-        f"FROM {keys(portal='bigint', value='text', known='bigint')} "
-        f"{pg_guid_lead(guid_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id "
+        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid, "
         + pg_lead_when("u.object_id", "k.portal",
-                       f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known"),
+                       f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known")
+        + f" FROM {keys(portal='bigint', value='text', known='bigint')} "
+        f"{pg_guid_lead(guid_prop)} "
+        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
         binary=True,
     )
 
@@ -202,12 +203,12 @@ def pg_docs_by_emails(first_converted_prop: str) -> Batched:
     known = f"chosen.id = k.known_lead AND {_PG_VERSION} = k.known"
     return Batched(
         f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN {known} THEN NULL ELSE d.doc END, "
-        "d.archived, d.doc IS NOT NULL, d.guid, r.* "
-        f"FROM {keys(portal='bigint', value='text', known_lead='bigint', known='bigint')} "
-        f"{pg_email_choice(first_converted_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id "
+        "d.archived, d.doc IS NOT NULL, d.guid, "
         + pg_lead_when(
-            "chosen.id", "k.portal", f"d.doc IS NULL AND NOT coalesce({known}, false)"),
+            "chosen.id", "k.portal", f"d.doc IS NULL AND NOT coalesce({known}, false)")
+        + f" FROM {keys(portal='bigint', value='text', known_lead='bigint', known='bigint')} "
+        f"{pg_email_choice(first_converted_prop)} "
+        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
         binary=True,
     )
 
@@ -225,11 +226,10 @@ def pg_page_docs(ids_sql: str) -> str:
     orders them, and numbered by ``unnest ... WITH ORDINALITY``: the order is the
     statement's, not whatever order a join would leave."""
     return (
-        f"SELECT p.n, p.id, {_PG_VERSION}, d.doc, d.archived, d.doc IS NOT NULL, d.guid, r.* "
-        f"FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
-        "LEFT JOIN lead_documents d ON d.lead_id = p.id "
+        f"SELECT p.n, p.id, {_PG_VERSION}, d.doc, d.archived, d.doc IS NOT NULL, d.guid, "
         + pg_lead_when("p.id", "%(portal)s", "d.doc IS NULL")
-        + " ORDER BY p.n"
+        + f" FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
+        "LEFT JOIN lead_documents d ON d.lead_id = p.id ORDER BY p.n"
     )
 
 

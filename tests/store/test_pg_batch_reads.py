@@ -103,6 +103,23 @@ def test_a_failed_statement_fails_its_reads_only(url) -> None:
     batch.close()
 
 
+def test_a_key_json_cannot_hold_fails_its_reads(url) -> None:
+    """A key that cannot be sent (text that is not Unicode, bytes) fails the reads of its
+    statement, which do not wait for ever, and the next reads go on."""
+    batch = BatchReads(url, connections=1)
+
+    async def go() -> tuple[list[Any], Any]:
+        failed = await asyncio.wait_for(asyncio.gather(
+            batch.get(SQUARES, (2, "\ud800")), batch.get(SQUARES, (3, b"x")),
+            return_exceptions=True), 5)
+        return failed, await batch.get(SQUARES, (4, "ok"))
+
+    failed, after = _run(go())
+    assert all(isinstance(f, TypeError) for f in failed), failed
+    assert after == (1, 16, "ok")
+    batch.close()
+
+
 def test_a_connection_dropped_while_idle_is_replaced_not_an_error(url, store_url) -> None:
     batch = BatchReads(url)
 

@@ -189,8 +189,10 @@ class BatchReads:
     async def _run(
         self, kind: Batched, batch: list[tuple[Sequence[Any], asyncio.Future[Row | None]]]
     ) -> None:
-        params = {"keys": orjson.dumps([key for key, _ in batch]).decode()}
         try:
+            # A key JSON cannot hold (not text, a number, a bool or None) fails its
+            # statement's reads, as a key the statement refuses does.
+            params = {"keys": orjson.dumps([key for key, _ in batch]).decode()}
             rows = await self._rows(kind.sql, params, kind.binary)
         except BaseException as exc:  # every read of the statement fails with it
             for _, future in batch:

@@ -105,15 +105,9 @@ class BatchReads:
 
     async def get(self, kind: Batched, key: Sequence[Any]) -> Row | None:
         """The row ``kind`` reads for ``key`` (its first column the key's place), or None."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._forget(loop)
-        future: asyncio.Future[Row | None] = loop.create_future()
+        future: asyncio.Future[Row | None] = self._future()
         self._waiting.setdefault(kind, []).append((key, future))
-        if not self._scheduled and len(self._running) < self._connections:
-            # Later in this pass of the loop: the reads of the pass's other requests join.
-            self._scheduled = True
-            loop.call_soon(self._start)
+        self._wake()
         return await future
 
     async def read(
@@ -122,14 +116,9 @@ class BatchReads:
         """The rows of a statement of its own (named parameters), not gathered with
         others: run on the same connections, in turn with the gathered statements, so
         that no more than CONNECTIONS run at once."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._forget(loop)
-        future: asyncio.Future[list[Row]] = loop.create_future()
+        future: asyncio.Future[list[Row]] = self._future()
         self._alone.append((sql, params, binary, future))
-        if not self._scheduled and len(self._running) < self._connections:
-            self._scheduled = True
-            loop.call_soon(self._start)
+        self._wake()
         return await future
 
     def close(self) -> None:
@@ -137,6 +126,21 @@ class BatchReads:
         self._closed = True
         while self._idle:
             _finish(self._idle.pop())
+
+    def _future(self) -> asyncio.Future[Any]:
+        """A reader's future on the running event loop."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._forget(loop)
+        return loop.create_future()
+
+    def _wake(self) -> None:
+        """Start statements later in this pass of the loop, if a connection is free: the
+        reads of the pass's other requests join."""
+        free = len(self._running) < self._connections
+        if free and not self._scheduled and self._loop is not None:
+            self._scheduled = True
+            self._loop.call_soon(self._start)
 
     def _forget(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start over on another event loop (an asyncio connection belongs to one)."""
@@ -180,11 +184,8 @@ class BatchReads:
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        if (
-            (self._waiting or self._alone) and not self._scheduled and self._loop is not None
-        ):
-            self._scheduled = True
-            self._loop.call_soon(self._start)
+        if self._waiting or self._alone:
+            self._wake()
 
     async def _run(
         self, kind: Batched, batch: list[tuple[Sequence[Any], asyncio.Future[Row | None]]]
@@ -194,12 +195,8 @@ class BatchReads:
             # statement's reads, as a key the statement refuses does.
             params = {"keys": orjson.dumps([key for key, _ in batch]).decode()}
             rows = await self._rows(kind.sql, params, kind.binary)
-        except BaseException as exc:  # every read of the statement fails with it
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
+        except BaseException as exc:
+            _fail([future for _, future in batch], exc)
             return
         found = {row[0]: row for row in rows}
         for place, (_, future) in enumerate(batch, 1):
@@ -212,10 +209,7 @@ class BatchReads:
         try:
             rows = await self._rows(sql, params, binary)
         except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
+            _fail([future], exc)
             return
         if not future.done():
             future.set_result(rows)
@@ -259,6 +253,16 @@ class BatchReads:
             _finish(conn)
         else:
             self._idle.append(conn)
+
+
+def _fail(futures: list[asyncio.Future[Any]], exc: BaseException) -> None:
+    """Every read of a statement fails with its error; a cancellation of the statement's
+    task is raised on once its readers have it."""
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc)
+    if not isinstance(exc, Exception):
+        raise exc
 
 
 def _finish(conn: psycopg.AsyncConnection[Any]) -> None:

@@ -159,19 +159,31 @@ _PG_PUT = (
 # process keeps the documents it read or rendered (leads/documents.py), and a
 # version says which data a document was rendered from.
 _PG_VERSION = "coalesce(d.version, 0)"
-# The column of the lead's rows in a row of ``pg_docs_by_guids``, ``pg_docs_by_emails``
-# and ``pg_page_docs`` (``leadrows.pg_lead_when``).
+# The column of the lead's rows in a row of ``_pg_docs`` (``leadrows.pg_lead_when``).
 PG_ROWS_AT = 7
+
+
+def _pg_docs(place: str, lead: str, portal: str, held: str, source: str) -> str:
+    """The statement of ``pg_docs_by_guids``, ``pg_docs_by_emails`` and
+    ``pg_page_docs``: a row per lead of ``source`` (its place ``place``, its id
+    ``lead``, in the portal ``portal``): the place, the lead's id, its document's
+    version, the document unless the reader holds it (``held``: a condition, NULL
+    counting as false), whether the lead is deleted (as the stored document says),
+    whether a document is stored, its lead's guid (as stored with it), then the
+    lead's rows where that leaves the reader without a document (NULL otherwise),
+    read with the version in one snapshot."""
+    return (
+        f"SELECT {place}, {lead}, {_PG_VERSION}, CASE WHEN {held} THEN NULL ELSE d.doc END, "
+        "d.archived, d.doc IS NOT NULL, d.guid, "
+        + pg_lead_when(lead, portal, f"d.doc IS NULL AND NOT coalesce({held}, false)")
+        + f" FROM {source} LEFT JOIN lead_documents d ON d.lead_id = {lead}"
+    )
 
 
 @lru_cache(maxsize=4)
 def pg_docs_by_guids(guid_prop: str) -> Batched:
-    """For guids (of the unique property ``guid_prop``): each one's lead id, its
-    document's version, the document unless that version is ``known`` (NULL where none
-    is stored), whether the lead is deleted (as the stored document says), whether a
-    document is stored, and its lead's guid (as stored with it); then, where that
-    leaves the reader without a document, the lead's rows (``leadrows.pg_lead_when``;
-    NULL otherwise), read with the version in one snapshot.
+    """For guids (of the unique property ``guid_prop``), ``_pg_docs`` of each one's lead,
+    whose document the reader holds if its version is ``known``.
     Keys: portal id, guid (trimmed, lower case), known version (or NULL).
 
     The guid's lead is found by its unique value and its document by the lead's id,
@@ -179,58 +191,41 @@ def pg_docs_by_guids(guid_prop: str) -> Batched:
     but rows the triggers insert have neither, and with the statistics of a store
     that holds mostly such rows the planner walked the portal's documents instead.
     """
-    return Batched(
-        f"SELECT k.n, u.object_id, {_PG_VERSION}, CASE WHEN {_PG_VERSION} = k.known "
-        "THEN NULL ELSE d.doc END, d.archived, d.doc IS NOT NULL, d.guid, "
-        + pg_lead_when("u.object_id", "k.portal",
-                       f"d.doc IS NULL AND {_PG_VERSION} IS DISTINCT FROM k.known")
-        + f" FROM {keys(portal='bigint', value='text', known='bigint')} "
-        f"{pg_guid_lead(guid_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = u.object_id",
-        binary=True,
-    )
+    return Batched(_pg_docs(
+        "k.n", "u.object_id", "k.portal", f"{_PG_VERSION} = k.known",
+        f"{keys(portal='bigint', value='text', known='bigint')} {pg_guid_lead(guid_prop)}",
+    ), binary=True)
 
 
 @lru_cache(maxsize=4)
 def pg_docs_by_emails(first_converted_prop: str) -> Batched:
-    """For emails: the lead each one's lookup finds (``leadrows.pg_email_choice``, as
-    ``by_email_sql`` chooses), its document's version, the document unless
-    the lead is ``known_lead`` at version ``known`` (NULL where none is stored),
-    whether the lead is deleted (as the stored document says), whether a document is
-    stored, and its lead's guid (as stored with it); then the lead's rows where the
-    reader gets no document, as ``pg_docs_by_guids``.
+    """For emails, ``_pg_docs`` of the lead each one's lookup finds
+    (``leadrows.pg_email_choice``, as ``by_email_sql`` chooses), whose document the
+    reader holds if it is ``known_lead`` at version ``known``.
     Keys: portal id, email (normalized), known lead id and version (or NULLs)."""
-    known = f"chosen.id = k.known_lead AND {_PG_VERSION} = k.known"
-    return Batched(
-        f"SELECT k.n, chosen.id, {_PG_VERSION}, CASE WHEN {known} THEN NULL ELSE d.doc END, "
-        "d.archived, d.doc IS NOT NULL, d.guid, "
-        + pg_lead_when(
-            "chosen.id", "k.portal", f"d.doc IS NULL AND NOT coalesce({known}, false)")
-        + f" FROM {keys(portal='bigint', value='text', known_lead='bigint', known='bigint')} "
-        f"{pg_email_choice(first_converted_prop)} "
-        "LEFT JOIN lead_documents d ON d.lead_id = chosen.id",
-        binary=True,
-    )
+    keyed = keys(portal="bigint", value="text", known_lead="bigint", known="bigint")
+    return Batched(_pg_docs(
+        "k.n", "chosen.id", "k.portal", f"chosen.id = k.known_lead AND {_PG_VERSION} = k.known",
+        f"{keyed} {pg_email_choice(first_converted_prop)}",
+    ), binary=True)
 
 
 @lru_cache(maxsize=256)
 def pg_page_docs(ids_sql: str) -> str:
-    """The leads a statement's ids name (``ids_sql``, with ``%(name)s`` placeholders and
-    an ``ORDER BY``; parameter ``portal`` among them), in its order, as rows of
-    ``pg_docs_by_guids`` whose reader holds no document: the stored document where
-    there is one, the lead's rows where there is none. A v1 list page on PostgreSQL:
+    """``_pg_docs`` of the leads a statement's ids name (``ids_sql``, with ``%(name)s``
+    placeholders and an ``ORDER BY``; parameter ``portal`` among them), in its order,
+    for a reader that holds no document: the stored document where there is one, the
+    lead's rows where there is none. A v1 list page on PostgreSQL:
     the list's own SQL, its leads' documents and the rows of those without one in one
     statement, one snapshot.
 
     The ids are collected by an ``ARRAY(...)`` of that statement, whose own ORDER BY
     orders them, and numbered by ``unnest ... WITH ORDINALITY``: the order is the
     statement's, not whatever order a join would leave."""
-    return (
-        f"SELECT p.n, p.id, {_PG_VERSION}, d.doc, d.archived, d.doc IS NOT NULL, d.guid, "
-        + pg_lead_when("p.id", "%(portal)s", "d.doc IS NULL")
-        + f" FROM unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n) "
-        "LEFT JOIN lead_documents d ON d.lead_id = p.id ORDER BY p.n"
-    )
+    return _pg_docs(
+        "p.n", "p.id", "%(portal)s", "false",
+        f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n)",
+    ) + " ORDER BY p.n"
 
 
 # Documents rendered from reads, stored while the version each read took with its rows

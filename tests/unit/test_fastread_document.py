@@ -8,6 +8,7 @@ import pytest
 from leadhub.crm import fastread, render
 from leadhub.crm.objects import Want, views
 from leadhub.crm.property_defaults import DEFAULT_RETURNED, DEFAULTS
+from leadhub.store.crm_query import LIVE_BY_ID
 from leadhub.store.objects import ObjectRow
 
 PROPS = [
@@ -49,13 +50,13 @@ def test_document_is_the_ordinary_render(type_id: str, props: dict, created: int
 
 
 class Rows:
-    """Stands in for the point-read connection: answers BY_ID with whatever row it holds."""
+    """Stands in for the point-read connection: answers LIVE_BY_ID with whatever row it holds."""
 
     def __init__(self) -> None:
         self.row: tuple[str, int, int] | None = None
 
     def fast_rows(self, sql: str, params: tuple) -> list:
-        assert sql == fastread.BY_ID
+        assert sql == LIVE_BY_ID
         return [self.row] if self.row is not None else []
 
 

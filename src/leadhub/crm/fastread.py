@@ -59,6 +59,7 @@ from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
 from leadhub.store.crm_query import (
+    LIVE_BY_ID,
     LIVE_BY_ID_PG,
     LIVE_BY_IDS_PG,
     LIVE_PAGE_ROWS,
@@ -72,10 +73,6 @@ from leadhub.values import ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
 
-BY_ID = (
-    "SELECT props, created_at, updated_at FROM objects "
-    "WHERE id = ? AND portal_id = ? AND object_type = ? AND archived = 0"
-)
 # Types whose default properties are all HubSpot's own (so always defined).
 _SERVED = frozenset(
     t for t, names in DEFAULT_RETURNED.items() if set(names) <= DEFAULTS.get(t, {}).keys()
@@ -229,7 +226,7 @@ def _answer(
 ) -> bytes | None:
     """A live object's SimplePublicObject with the properties named (none: the default
     set), read with ``rows_of`` (several statements: one snapshot), or None."""
-    rows = rows_of(BY_ID, (object_id, portal_id, type_id))
+    rows = rows_of(LIVE_BY_ID, (object_id, portal_id, type_id))
     if not rows:
         return None
     shown = _shown(rows_of, portal_id, type_id, names)

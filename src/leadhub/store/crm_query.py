@@ -157,8 +157,13 @@ LIVE_PAGE_ROWS_PG = (
     "SELECT id, props::text, created_at, updated_at FROM objects "
     "WHERE portal_id = %s AND object_type = %s AND NOT archived AND id > %s ORDER BY id LIMIT %s"
 )
-# A live object's row by id on PostgreSQL, as crm/fastread.py builds an answer from it:
-# parameters object id, portal id, object type.
+# A live object's row by id, as crm/fastread.py builds an answer from it: parameters
+# object id, portal id, object type.
+LIVE_BY_ID = (
+    "SELECT props, created_at, updated_at FROM objects "
+    "WHERE id = ? AND portal_id = ? AND object_type = ? AND archived = 0"
+)
+# LIVE_BY_ID on PostgreSQL.
 LIVE_BY_ID_PG = (
     "SELECT props::text, created_at, updated_at FROM objects "
     "WHERE id = %s AND portal_id = %s AND object_type = %s AND NOT archived"

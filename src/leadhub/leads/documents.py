@@ -480,7 +480,7 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        if self.db.batch is not None and with_events:
+        if self.pg_pages and with_events:
             if not guids:
                 return await self.pg_page(query)
             keys = _guid_keys(guids)
@@ -559,10 +559,10 @@ class LeadDocuments:
         pages of many leads would push out those of the leads read again and again
         by guid or email.
         """
-        assert self.db.batch_pages is not None
+        pages = self.db.batch_pages
+        assert pages is not None
         sql, values = pg_list_sql(query)
         docs = []
-        pages = self.db.batch_pages
         for row in await pages.read(leaddocs.pg_page_docs(sql), values, binary=True):
             found = self._pg_found(query.portal_id, row, None, hold=False) or self._pg_missed(
                 row, hold=False)

@@ -1,8 +1,9 @@
 """The group commit of form posts stores every post of a group, as the ordinary write would.
 
 On a SQLite file the group goes through one prebuilt insert on the writer's
-own connection (``queue.enqueue_durably``, ``Database.raw_write``); elsewhere
-through the engine (``queue.enqueue``). Both must leave the same rows, and a
+own connection (``queue.enqueue_durably``, ``Database.raw_write``); on
+PostgreSQL through one statement in autocommit (``Database.point_writes``);
+elsewhere through the engine (``queue.enqueue``). Both must leave the same rows, and a
 failing row must fail alone, with the error SQLAlchemy would have raised.
 """
 
@@ -55,6 +56,29 @@ def test_a_group_insert_that_fails_leaves_nothing_and_says_so_as_sqlalchemy(
     assert db.read_call(queue_store.get_submission, fresh) is None
     queue_store.enqueue_durably(db, [_row(fresh)])
     assert db.read_call(queue_store.get_submission, fresh) is not None
+
+
+def test_a_group_is_stored_in_the_order_it_was_posted(db: Database) -> None:
+    """Workers claim submissions by id: a group's ids follow its posts' order."""
+    guids = [new_guid() for _ in range(40)]
+    queue_store.enqueue_durably(db, [_row(g, 1_700_000_000_000 + n) for n, g in enumerate(guids)])
+    with db.read() as conn:
+        ids = dict(conn.execute(sa.select(submissions.c.guid, submissions.c.id)).all())
+    assert [ids[g] for g in guids] == sorted(ids[g] for g in guids)
+    stored = [db.read_call(queue_store.get_submission, g) for g in guids]
+    assert [s.received_at for s in stored] == [1_700_000_000_000 + n for n in range(40)]
+    assert {s.status for s in stored} == {queue_store.PENDING}
+
+
+def test_an_empty_group_stores_nothing(db: Database) -> None:
+    def count() -> int:
+        with db.read() as conn:
+            return int(conn.execute(
+                sa.select(sa.func.count()).select_from(submissions)).scalar_one())
+
+    before = count()
+    queue_store.enqueue_durably(db, [])
+    assert count() == before
 
 
 def test_a_raw_write_rolls_back_on_any_error_and_stays_durable(db: Database) -> None:

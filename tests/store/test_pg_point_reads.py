@@ -1,5 +1,8 @@
 """PostgreSQL's point-read connections (store/pgpoint.py): autocommit, no ping.
 
+The same connections write one statement each (``PointReads.write``): the
+group commit of form posts.
+
 A connection kept idle is not pinged before use, so one the server dropped
 meanwhile must cost a reconnect, not an error; a server that cannot be
 reached must be an error the API answers with 503; and a statement's own
@@ -36,10 +39,39 @@ def test_a_connection_dropped_while_idle_is_replaced_not_an_error(point, store_u
     assert _backend(point) != pid
 
 
+def test_a_write_is_committed_when_it_returns_and_survives_a_dropped_connection(
+    db, store_url
+) -> None:
+    """``PointReads.write`` (the group commit of form posts): its statement is its own
+    transaction, seen by every other session once it returns; a connection dropped
+    while idle is replaced, not an error."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's point writes")
+    from leadhub.store import queue as queue_store
+    from leadhub.util import new_guid
+    from tests.ingest.test_committer import _row
+
+    writes = db.point_writes
+    tag = new_guid()
+    queue_store.enqueue_durably(db, [_row(f"{tag}-1")])
+    with psycopg.connect(store_url, autocommit=True) as other:
+        seen = "SELECT count(*) FROM submissions WHERE guid LIKE %s"
+        assert other.execute(seen, (f"{tag}-%",)).fetchone()[0] == 1
+        (pid,) = writes._idle[0].execute("SELECT pg_backend_pid()").fetchone()
+        assert other.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        queue_store.enqueue_durably(db, [_row(f"{tag}-2"), _row(f"{tag}-3")])
+        assert other.execute(seen, (f"{tag}-%",)).fetchone()[0] == 3
+    assert writes._idle[0].info.backend_pid != pid
+    assert writes._idle[0].info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
 def test_a_store_out_of_reach_is_unavailable(point) -> None:
     gone = PointReads(sa.make_url("postgresql+psycopg://postgres@127.0.0.1:1/none"))
     with pytest.raises(sa.exc.OperationalError) as raised:
         gone.rows("SELECT 1", ())
+    assert is_unavailable(raised.value)
+    with pytest.raises(sa.exc.OperationalError) as raised:
+        gone.write("SELECT 1", ())
     assert is_unavailable(raised.value)
 
 

@@ -8,7 +8,9 @@ group syncs, the next one gathers, so the more posts arrive at once, the
 larger the groups and the fewer the syncs per post. On a SQLite file the
 group is one prebuilt insert on the writer's own connection
 (``queue.enqueue_durably``): on a disk that syncs quickly the groups are
-small, and the engine's per-transaction work cost more than the insert.
+small, and the engine's per-transaction work cost more than the insert. On
+PostgreSQL the group is one statement in a transaction of its own, on a
+connection of its own (``Database.point_writes``).
 """
 
 from __future__ import annotations

@@ -267,6 +267,10 @@ class Database:
         self.engine = sa.create_engine(self.url, **kwargs)
         # Single-statement point reads on PostgreSQL (store/pgpoint.py).
         self.point: PointReads | None = None if self.is_sqlite else PointReads(self.engine.url)
+        # The group commit of form posts, one statement each (store/queue.py
+        # ``enqueue_durably``), on connections of its own: it must not wait for the reads.
+        self.point_writes: PointReads | None = (
+            None if self.is_sqlite else PointReads(self.engine.url))
         # The same reads, many waiting at once in one statement, on the event loop
         # (store/pgbatch.py).
         self.batch: BatchReads | None = None if self.is_sqlite else BatchReads(self.engine.url)
@@ -671,6 +675,8 @@ class Database:
         self._local = threading.local()
         if self.point is not None:
             self.point.close()
+        if self.point_writes is not None:
+            self.point_writes.close()
         if self.batch is not None:
             self.batch.close()
         if self.batch_stores is not None:

@@ -13,6 +13,7 @@ do not exist.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -338,8 +339,6 @@ def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> Non
     rows)."""
     if db.is_sqlite:
         return
-    import json
-
     import psycopg
     from starlette.datastructures import QueryParams
 
@@ -370,13 +369,30 @@ def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> Non
                         "enable_hashjoin", "enable_mergejoin"):
             conn.execute(f"SET {setting} = off")
         for sql, params, keys in reads:
-            plan = conn.execute(
-                "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params, prepare=False).fetchone()[0]
-            plan = plan if isinstance(plan, list) else json.loads(plan)
-            nodes, found = [plan[0]["Plan"]], []
-            while nodes:
-                node = nodes.pop()
-                nodes.extend(node.get("Plans", ()))
-                if node["Node Type"] == "Seq Scan":
-                    found.append((node["Relation Name"], node["Actual Loops"]))
+            found = _seq_scans(conn.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params, prepare=False).fetchone()[0])
             assert found and all(loops <= 5 * keys for _, loops in found), (sql[:60], found)
+        # The lead's rows come from a function (migration 0015), whose plan the plans
+        # above do not show: its query, for one lead, under the same settings.
+        source = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'leadhub_lead_rows'").fetchone()[0]
+        body = source[source.index("RETURN (") + len("RETURN ("):source.rindex(");")]
+        body = re.sub(r"= (lead|portal)\b", r"= %(\1)s", body)
+        assert "%(lead)s" in body and "%(portal)s" in body
+        found = _seq_scans(conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + body, {
+            "lead": made[0].lead_id, "portal": portal_id}).fetchone()[0])
+        assert found and all(loops <= 5 for _, loops in found), found
+
+
+def _seq_scans(plan: Any) -> list[tuple[str, int]]:
+    """(table, loops) of each sequential scan of an ``EXPLAIN (ANALYZE, FORMAT JSON)``."""
+    import json
+
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    nodes, found = [plan[0]["Plan"]], []
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", ()))
+        if node["Node Type"] == "Seq Scan":
+            found.append((node["Relation Name"], node["Actual Loops"]))
+    return found

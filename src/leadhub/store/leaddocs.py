@@ -28,7 +28,12 @@ from leadhub.crm_types import (
     LEADS,
     PRIMARY_CONTACT_TO_LEAD,
 )
-from leadhub.store.leadrows import pg_email_choice, pg_guid_lead, pg_lead_when
+from leadhub.store.leadrows import (
+    pg_email_choice,
+    pg_guid_lead,
+    pg_lead_called,
+    pg_lead_when,
+)
 from leadhub.store.pgbatch import Batched, keys
 from leadhub.store.schema import lead_documents
 
@@ -163,7 +168,9 @@ _PG_VERSION = "coalesce(d.version, 0)"
 PG_ROWS_AT = 7
 
 
-def _pg_docs(place: str, lead: str, portal: str, held: str, source: str) -> str:
+def _pg_docs(
+    place: str, lead: str, portal: str, held: str, source: str, *, prepared: bool = True
+) -> str:
     """The statement of ``pg_docs_by_guids``, ``pg_docs_by_emails`` and
     ``pg_page_docs``: a row per lead of ``source`` (its place ``place``, its id
     ``lead``, in the portal ``portal``): the place, the lead's id, its document's
@@ -171,11 +178,14 @@ def _pg_docs(place: str, lead: str, portal: str, held: str, source: str) -> str:
     counting as false), whether the lead is deleted (as the stored document says),
     whether a document is stored, its lead's guid (as stored with it), then the
     lead's rows where that leaves the reader without a document (NULL otherwise),
-    read with the version in one snapshot."""
+    read with the version in one snapshot: by a subquery in a statement
+    ``prepared`` and planned once, from a function in one planned at every run
+    (``leadrows.pg_lead_called``)."""
+    rows = pg_lead_when if prepared else pg_lead_called
     return (
         f"SELECT {place}, {lead}, {_PG_VERSION}, CASE WHEN {held} THEN NULL ELSE d.doc END, "
         "d.archived, d.doc IS NOT NULL, d.guid, "
-        + pg_lead_when(lead, portal, f"d.doc IS NULL AND NOT coalesce({held}, false)")
+        + rows(lead, portal, f"d.doc IS NULL AND NOT coalesce({held}, false)")
         + f" FROM {source} LEFT JOIN lead_documents d ON d.lead_id = {lead}"
     )
 
@@ -224,7 +234,7 @@ def pg_page_docs(ids_sql: str) -> str:
     statement's, not whatever order a join would leave."""
     return _pg_docs(
         "p.n", "p.id", "%(portal)s", "false",
-        f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n)",
+        f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS p(id, n)", prepared=False,
     ) + " ORDER BY p.n"
 
 

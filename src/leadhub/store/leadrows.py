@@ -147,14 +147,42 @@ def pg_lead_when(lead: str, portal: str, when: str) -> str:
     chosen as ``_sql`` chooses it), then its conversion events and its log entries
     as arrays of their columns in ``_sql``'s orders (NULL if none); every column
     is a number, a text, a boolean or JSON, so the values decode as psycopg
-    gives the columns. It comes from the function ``leadhub_lead_rows`` (migration
-    0015: a scalar subquery whose each part is found from the part before by key),
-    called under ``CASE``, so not at all where ``when`` is false; as a subquery of
-    the statement itself it was planned with every list page, which are not
-    prepared, at about 0.2 ms of the server's CPU each. As 18 columns of a LATERAL
-    join it cost the reads of stored documents a rescan of the join per row and the
-    columns' NULLs: about 4 µs of the server's CPU per read.
+    gives the columns. A scalar subquery under ``CASE``: where ``when`` is false
+    it is not run at all, and where it runs each part is found from the part
+    before by key (the contact's id in a LATERAL subquery, then its row), whatever
+    the planner's statistics say. As 18 columns of a LATERAL join it cost the
+    reads of stored documents a rescan of the join per row and the columns'
+    NULLs: about 4 µs of the server's CPU per read.
     """
+    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    return (
+        f"CASE WHEN {when} THEN (SELECT json_build_array({lead_cols}, {contact_cols}, "
+        "(SELECT json_agg(json_build_array(e.guid, e.lead_id, e.convert_date, e.form_guid, "
+        "e.form_id, e.form_name, e.page_name, e.page_type, e.page_url, e.fields) "
+        "ORDER BY e.convert_date, e.guid) "
+        "FROM conversion_events e WHERE e.portal_id = l.portal_id AND e.lead_id = l.id), "
+        "(SELECT json_agg(json_build_array(g.id, g.lead_id, g.kind, g.inserted_at, "
+        "g.previous_state) ORDER BY g.inserted_at, g.id) "
+        "FROM lead_logs g WHERE g.portal_id = l.portal_id AND g.lead_id = l.id)) "
+        "FROM objects l "
+        "LEFT JOIN LATERAL (SELECT a.to_id FROM associations a "
+        "WHERE a.portal_id = l.portal_id AND a.from_id = l.id AND a.type_id = "
+        f"{ct.LEAD_TO_PRIMARY_CONTACT} ORDER BY a.to_id LIMIT 1) pc ON true "
+        "LEFT JOIN objects c ON c.id = pc.to_id AND c.portal_id = l.portal_id "
+        f"WHERE l.id = {lead} AND l.portal_id = {portal}) END"
+    )
+
+
+def pg_lead_called(lead: str, portal: str, when: str) -> str:
+    """``pg_lead_when`` from the function ``leadhub_lead_rows`` (migration 0015), which
+    holds the same subquery: for statements planned every time they run (a v1 list
+    page, whose plan depends on its values), where planning the subquery cost about
+    0.2 ms of the server's CPU per page, more than a one-week window's page took to
+    run. PL/pgSQL plans it once per connection, and only once a lead without a
+    document is read; each call costs the server about 15 µs more than the
+    subquery, so statements prepared and run often (the point reads) keep the
+    subquery. Both are compared with the engine's reads by the same tests."""
     return f"CASE WHEN {when} THEN leadhub_lead_rows({lead}, {portal}) END"
 
 
@@ -236,6 +264,6 @@ def pyformat(sql: str) -> str:
 
 __all__ = [
     "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
-    "find_unique_many", "pg_email_choice", "pg_guid_lead", "pg_lead_row", "pg_lead_when",
-    "pyformat", "read",
+    "find_unique_many", "pg_email_choice", "pg_guid_lead", "pg_lead_called", "pg_lead_row",
+    "pg_lead_when", "pyformat", "read",
 ]

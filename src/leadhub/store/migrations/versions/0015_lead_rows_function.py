@@ -9,14 +9,17 @@ page is not (its plan depends on its values: a search term's frequency,
 a window's width), and planning that subquery cost each page about
 0.2 ms of the server's CPU, more than the whole of a one-week window's
 page took to run. ``leadhub_lead_rows(lead, portal)`` holds the same
-subquery; the statement plans a function call, and PL/pgSQL plans the
-subquery once per connection, only once a lead without a document is
-read. The function is ``STABLE``: it reads with the calling statement's
-snapshot, so a page is still one snapshot.
+subquery for the pages (``leadrows.pg_lead_called``); the statement plans
+a function call, and PL/pgSQL plans the subquery once per connection,
+only once a lead without a document is read. The function is ``STABLE``:
+it reads with the calling statement's snapshot, so a page is still one
+snapshot. The point reads keep the subquery (``leadrows.pg_lead_when``):
+planned once, it runs for about 15 µs less per lead than a call.
 
 The array's layout is the one ``leadrows.pg_lead_row`` reads (the lead's
-columns, its primary contact's, its conversion events, its log entries);
-a change of either needs a migration that replaces this function.
+columns, its primary contact's, its conversion events, its log entries)
+and ``pg_lead_when`` builds; a change of either needs a migration that
+replaces this function.
 
 SQLite has no functions of this kind and reads a lead's rows itself.
 

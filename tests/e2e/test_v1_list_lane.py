@@ -77,7 +77,7 @@ def _queries(guids: list[str]) -> list[str]:
     for sort in sorts:
         queries += [f"sort={sort}", f"sort={sort}&dir=asc&max=4", f"sort={sort}&dir=DESC"]
     queries += ["dir=sideways", "sort=firstName&sort=lastName&dir=asc", "sort="]
-    for term in ["curie", "CURIE", "an", "ma cu", "%", "_", "100%", "zzz", "\u00e9", "a'b",
+    for term in ["curie", "CURIE", "an", "ma cu", "%", "_", "100%", "zzz", "\u00e9", "a'b", "a\\b",
                  "Lind", "li", "marie  curie", "   "]:
         queries += [f"search={quote(term)}", f"search={quote(term)}&sort=lastName&dir=asc"]
     for pivot in ["insertedAt", "lastModifiedAt", "firstConvertedAt", "lastConvertedAt",

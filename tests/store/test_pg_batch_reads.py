@@ -249,3 +249,34 @@ def test_list_pages_do_not_hold_up_point_reads(db, store_url, monkeypatch) -> No
     read, pages = _run(go())
     assert read is not None and f'"guid":"{made.guid}"'.encode() in read
     assert pages == [b"[]"] * (PAGE_READERS + 1)
+
+
+def test_a_statement_with_its_values_inline_reads_the_same_rows_planned_once(url) -> None:
+    """``read(..., inline=True)`` writes the values into the text, quoted by psycopg
+    (quotes, backslashes, percent signs, placeholders' look-alikes, non-ASCII), reads
+    the rows the parameters read, and, run again, is prepared on its connection
+    without parameters: PostgreSQL plans it once, for its values."""
+    batch = BatchReads(url, connections=1)
+    sql = "SELECT /* inline */ %(n)s::int, '%%' || %(text)s || '%%', %(flag)s::boolean"
+    values = [{"n": 7, "text": text, "flag": flag} for text, flag in (
+        ("a'b", True), ("back\\slash", False), ("%(n)s", True), ("zo\u00eb \u2603", False),
+        ("100%", True))]
+    prepared = ("SELECT statement, parameter_types::text, generic_plans, custom_plans "
+                "FROM pg_prepared_statements WHERE statement LIKE '%%/* inline */%%'")
+
+    async def go() -> tuple[list[Any], list[Any]]:
+        out = []
+        for params in values:
+            out.append(await batch.read(sql, params))
+            out.append([await batch.read(sql, params, inline=True) for _ in range(8)])
+        return out, await batch.read(prepared, {})
+
+    found, statements = _run(go())
+    for params, plain, inline in zip(values, found[::2], found[1::2], strict=True):
+        assert plain == [(7, f"%{params['text']}%", params["flag"])]
+        assert inline == [plain] * 8
+    inline_texts = [row for row in statements if "$1" not in row[0]]
+    assert len(inline_texts) == len(values), statements
+    assert all(types == "{}" and generic >= 1 and custom == 0
+               for _, types, generic, custom in inline_texts), inline_texts
+    batch.close()

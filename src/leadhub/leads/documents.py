@@ -555,7 +555,8 @@ class LeadDocuments:
         its leads' stored documents, and the rows of those without one, rendered
         here (and stored at their second such read, as a point read stores them);
         one snapshot, no transaction, on the event loop's connections for pages
-        (``Database.batch_pages``). The documents are not held in the process:
+        (``Database.batch_pages``), its values written into its text: a page asked
+        again is planned once (``BatchReads.read``). The documents are not held in the process:
         pages of many leads would push out those of the leads read again and again
         by guid or email.
         """
@@ -563,7 +564,8 @@ class LeadDocuments:
         assert pages is not None
         sql, values = pg_list_sql(query)
         docs = []
-        for row in await pages.read(leaddocs.pg_page_docs(sql), values, binary=True):
+        for row in await pages.read(
+                leaddocs.pg_page_docs(sql), values, binary=True, inline=True):
             found = self._pg_found(query.portal_id, row, None, hold=False) or self._pg_missed(
                 row, hold=False)
             if found is not None:

@@ -282,7 +282,8 @@ def _page(db, query):  # type: ignore[no-untyped-def]
     from leadhub.store.leadlist import pg_list_sql
 
     sql, values = pg_list_sql(query)
-    rows = asyncio.run(db.batch_pages.read(leaddocs.pg_page_docs(sql), values, binary=True))
+    rows = asyncio.run(db.batch_pages.read(
+        leaddocs.pg_page_docs(sql), values, binary=True, inline=True))
     assert all(row[3] is None for row in rows)  # no document stored: the rows
     return [rawload.pg_docs_view(row) for row in rows]
 

@@ -15,6 +15,14 @@ from leadhub.store import Database
 from tests.conftest import PortalCtx
 
 SUCCESS = "Lead has been successfully added to HubSpot"
+# Fields of an accepted submission's row: quotes, non-ASCII and a newline, as posted.
+ROW_FIELDS = [["Email", "group@example.com"], ["FirstName", "Zo\u00eb \"Q\""], ["Note", "a\nb"]]
+
+
+def accepted_row(guid: str, received_at: int = 1_700_000_000_000) -> dict[str, Any]:
+    """The row of an accepted form post, as the face hands it to the group commit."""
+    return {"guid": guid, "portal_id": 7, "form_id": 3, "form_name": "demo",
+            "form_guid": "f" * 32, "fields": ROW_FIELDS, "received_at": received_at}
 
 
 def make_form(db: Database, portal: PortalCtx, name: str = "demorequest") -> str:

@@ -21,13 +21,7 @@ from leadhub.store import queue as queue_store
 from leadhub.store.db import is_unavailable
 from leadhub.store.schema import submissions
 from leadhub.util import new_guid
-
-FIELDS = [["Email", "group@example.com"], ["FirstName", "Zo\u00eb \"Q\""], ["Note", "a\nb"]]
-
-
-def _row(guid: str, received_at: int = 1_700_000_000_000) -> dict:
-    return {"guid": guid, "portal_id": 7, "form_id": 3, "form_name": "demo",
-            "form_guid": "f" * 32, "fields": FIELDS, "received_at": received_at}
+from tests.ingest.helpers import ROW_FIELDS, accepted_row
 
 
 def _stored(db: Database, guid: str) -> dict:
@@ -38,30 +32,31 @@ def _stored(db: Database, guid: str) -> dict:
 
 def test_the_group_insert_leaves_the_rows_the_engine_leaves(db: Database) -> None:
     by_engine, by_group = new_guid(), new_guid()
-    db.write_call(queue_store.enqueue, [_row(by_engine)])
-    queue_store.enqueue_durably(db, [_row(by_group)])
+    db.write_call(queue_store.enqueue, [accepted_row(by_engine)])
+    queue_store.enqueue_durably(db, [accepted_row(by_group)])
     assert _stored(db, by_group) == _stored(db, by_engine)
     assert db.read_call(queue_store.get_submission, by_group).fields == [
-        (k, v) for k, v in FIELDS]
+        (k, v) for k, v in ROW_FIELDS]
 
 
 def test_a_group_insert_that_fails_leaves_nothing_and_says_so_as_sqlalchemy(
     db: Database,
 ) -> None:
     taken, fresh = new_guid(), new_guid()
-    db.write_call(queue_store.enqueue, [_row(taken)])
+    db.write_call(queue_store.enqueue, [accepted_row(taken)])
     with pytest.raises(sa.exc.IntegrityError) as failed:
-        queue_store.enqueue_durably(db, [_row(fresh), _row(taken)])
+        queue_store.enqueue_durably(db, [accepted_row(fresh), accepted_row(taken)])
     assert not is_unavailable(failed.value)
     assert db.read_call(queue_store.get_submission, fresh) is None
-    queue_store.enqueue_durably(db, [_row(fresh)])
+    queue_store.enqueue_durably(db, [accepted_row(fresh)])
     assert db.read_call(queue_store.get_submission, fresh) is not None
 
 
 def test_a_group_is_stored_in_the_order_it_was_posted(db: Database) -> None:
     """Workers claim submissions by id: a group's ids follow its posts' order."""
     guids = [new_guid() for _ in range(40)]
-    queue_store.enqueue_durably(db, [_row(g, 1_700_000_000_000 + n) for n, g in enumerate(guids)])
+    queue_store.enqueue_durably(
+        db, [accepted_row(g, 1_700_000_000_000 + n) for n, g in enumerate(guids)])
     with db.read() as conn:
         ids = dict(conn.execute(sa.select(submissions.c.guid, submissions.c.id)).all())
     assert [ids[g] for g in guids] == sorted(ids[g] for g in guids)
@@ -85,7 +80,7 @@ def test_a_raw_write_rolls_back_on_any_error_and_stays_durable(db: Database) -> 
     if not db.fast_path:
         pytest.skip("raw writes are SQLite's")
     guid = new_guid()
-    db.write_call(queue_store.enqueue, [_row(guid)])
+    db.write_call(queue_store.enqueue, [accepted_row(guid)])
     change = "UPDATE submissions SET last_error = 'changed' WHERE guid = ?"
     with pytest.raises(sa.exc.IntegrityError) as failed:
         with db.raw_write() as conn:
@@ -105,14 +100,14 @@ def test_a_raw_write_rolls_back_on_any_error_and_stays_durable(db: Database) -> 
 
 def test_a_group_with_a_bad_row_stores_the_others(db: Database) -> None:
     taken = new_guid()
-    db.write_call(queue_store.enqueue, [_row(taken)])
+    db.write_call(queue_store.enqueue, [accepted_row(taken)])
     committed: list[int] = []
     committer = GroupCommitter(db, on_commit=lambda: committed.append(1))
     guids = [new_guid() for _ in range(5)]
 
     async def post_all() -> list:
         return await asyncio.gather(
-            *(committer.enqueue(_row(g)) for g in [*guids[:2], taken, *guids[2:]]),
+            *(committer.enqueue(accepted_row(g)) for g in [*guids[:2], taken, *guids[2:]]),
             return_exceptions=True,
         )
 

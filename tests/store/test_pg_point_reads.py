@@ -49,17 +49,17 @@ def test_a_write_is_committed_when_it_returns_and_survives_a_dropped_connection(
         pytest.skip("PostgreSQL's point writes")
     from leadhub.store import queue as queue_store
     from leadhub.util import new_guid
-    from tests.ingest.test_committer import _row
+    from tests.ingest.helpers import accepted_row
 
     writes = db.point_writes
     tag = new_guid()
-    queue_store.enqueue_durably(db, [_row(f"{tag}-1")])
+    queue_store.enqueue_durably(db, [accepted_row(f"{tag}-1")])
     with psycopg.connect(store_url, autocommit=True) as other:
         seen = "SELECT count(*) FROM submissions WHERE guid LIKE %s"
         assert other.execute(seen, (f"{tag}-%",)).fetchone()[0] == 1
         (pid,) = writes._idle[0].execute("SELECT pg_backend_pid()").fetchone()
         assert other.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
-        queue_store.enqueue_durably(db, [_row(f"{tag}-2"), _row(f"{tag}-3")])
+        queue_store.enqueue_durably(db, [accepted_row(f"{tag}-2"), accepted_row(f"{tag}-3")])
         assert other.execute(seen, (f"{tag}-%",)).fetchone()[0] == 3
     assert writes._idle[0].info.backend_pid != pid
     assert writes._idle[0].info.transaction_status == psycopg.pq.TransactionStatus.IDLE

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -24,7 +24,8 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 # Installs wrk (apt-get) and json-server/Prism (npm, into bench/.node) when missing, builds the
-# fixed-seed data sets in bench/.data and writes docs/benchmarks.md. BENCH_ARGS=--help for options.
+# fixed-seed data sets in bench/.data and writes docs/benchmarks.md with its figure
+# (docs/benchmarks.png). BENCH_ARGS=--help for options.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -94,7 +94,10 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     # the commit and start time are the run's, not the rewrite's.
     assert saved.commit == res.commit and res.commit not in ("", "unknown")
     assert saved.started == res.started != ""
-    assert render(saved) == report
+    assert render(saved, figure="benchmarks.png") == report
+    # Its figure beside it, linked from it.
+    assert "](benchmarks.png)" in report
+    assert (tmp_path / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_harness_measures_v3_and_form_scenarios(tmp_path):
@@ -202,7 +205,7 @@ def test_cached_share_reads_the_page_cache_of_a_sqlite_store(tmp_path):
 
 
 def test_the_commit_is_dirty_for_changed_code_not_for_the_report(tmp_path: Path) -> None:
-    from bench.report import REPORT, commit
+    from bench.report import FIGURE, REPORT, commit
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
@@ -211,12 +214,14 @@ def test_the_commit_is_dirty_for_changed_code_not_for_the_report(tmp_path: Path)
     git("init", "-q")
     (tmp_path / "docs").mkdir()
     (tmp_path / REPORT).write_text("old report\n")
+    (tmp_path / FIGURE).write_bytes(b"old figure")
     (tmp_path / "code.py").write_text("x = 1\n")
     git("add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "one")
     head = git("rev-parse", "--short=7", "HEAD")
     assert commit(tmp_path) == head
     (tmp_path / REPORT).write_text("a run on the other store wrote this\n")
+    (tmp_path / FIGURE).write_bytes(b"and this")
     (tmp_path / "untracked.txt").write_text("not the code measured\n")
     assert commit(tmp_path) == head
     (tmp_path / "code.py").write_text("x = 2\n")

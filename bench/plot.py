@@ -110,13 +110,13 @@ def draw(runs: list[Results], path: Path) -> Path | None:
         step = 0.6 / max(len(sizes), 1)
         for n, size in enumerate(sizes):
             color, marker = STYLES[n % len(STYLES)]
+            legend: str | None = f"{size:,} leads"  # on the size's first mark only
             for m in (m for m in found if m.size == size):
                 y = labels.index(m.label) + (n - (len(sizes) - 1) / 2) * step
                 x = min(max(m.share, LOW), HIGH)
                 ax.plot([1, x], [y, y], color=color, alpha=0.35, linewidth=2)
-                ax.plot([x], [y], marker=marker, color=color, linestyle="",
-                        label=f"{size:,} leads" if m is next(
-                            m for m in found if m.size == size) else None)
+                ax.plot([x], [y], marker=marker, color=color, linestyle="", label=legend)
+                legend = None
                 ax.annotate(m.text, (x, y), xytext=(6 if x >= 1 else -6, 0),
                             textcoords="offset points", va="center", fontsize=7,
                             ha="left" if x >= 1 else "right", color=color)

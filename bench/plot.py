@@ -23,9 +23,11 @@ from bench.report import (  # noqa: E402
     BULK_TARGET,
     DRAIN_TARGET,
     HALF_CEILING,
-    MEMORY_TARGET_KB,
     STORE_NAMES,
     attainment,
+    bulk_ratio,
+    drain_ratio,
+    memory_share,
 )
 from bench.run import Results  # noqa: E402
 
@@ -62,16 +64,16 @@ def marks(res: Results) -> list[Mark]:
             text = "no answer"
         out.append(Mark(row.scenario, row.size, share, text))
     for size, (imported, plain) in res.loads.items():
-        ratio = plain / imported
+        ratio = bulk_ratio(imported, plain)
         out.append(Mark("bulk load (of a plain executemany)", size, ratio / BULK_TARGET,
                         f"{ratio:.2f}"))
     for size, (rate, plain, _) in res.drains.items():
-        ratio = rate / plain if plain else 0.0
+        ratio = drain_ratio(rate, plain)
         out.append(Mark("form queue drain (of a plain executemany)", size,
                         ratio / DRAIN_TARGET, f"{ratio:.2f}"))
     for size, (_, peak) in res.memory.items():
-        out.append(Mark("memory of the server (under 200 MB)", size,
-                        MEMORY_TARGET_KB / peak if peak else HIGH, f"{peak / 1024:.0f} MB"))
+        out.append(Mark("memory of the server (under 200 MB)", size, memory_share(peak),
+                        f"{peak / 1024:.0f} MB"))
     return out
 
 

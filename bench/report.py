@@ -100,6 +100,21 @@ def attainment(row: Row) -> float | None:
     return None
 
 
+def bulk_ratio(imported_s: float, plain_s: float) -> float:
+    """The bulk load's figure: the plain executemany's time over the import's."""
+    return plain_s / imported_s
+
+
+def drain_ratio(rate: float, plain_rate: float) -> float:
+    """The drain's figure: the worker's rate over the plain executemany's."""
+    return rate / plain_rate if plain_rate else 0.0
+
+
+def memory_share(peak_kb: int) -> float:
+    """The memory target met as a share: more than 1 is under 200 MB."""
+    return MEMORY_TARGET_KB / peak_kb if peak_kb else float("inf")
+
+
 def _targets(row: Row, best_peer: float | None) -> tuple[str, bool]:
     """The row's own target, and whether it is met (the peer target is its own column)."""
     share = attainment(row)
@@ -218,7 +233,7 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             )
         if size in res.loads:
             imported, plain = res.loads[size]
-            ratio = plain / imported
+            ratio = bulk_ratio(imported, plain)
             out += [
                 "",
                 f"Bulk load (scenario 7): `leadhub import` of the CSV took {imported:.1f} s "
@@ -228,7 +243,7 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             ]
         if size in res.drains:
             rate, plain, drained = res.drains[size]
-            ratio = rate / plain if plain else 0.0
+            ratio = drain_ratio(rate, plain)
             verdict = "met" if ratio >= DRAIN_TARGET else "**missed**"
             out += [
                 "",
@@ -252,22 +267,28 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
                 "",
                 f"Memory (scenario 8): the server's resident set after every scenario was "
                 f"{rss / 1024:.0f} MB, peak {peak / 1024:.0f} MB "
-                f"(target under 200 MB: {'met' if peak < MEMORY_TARGET_KB else '**missed**'}).",
+                f"(target under 200 MB: {'met' if memory_share(peak) > 1 else '**missed**'}).",
             ]
         out.append("")
     return out
+
+
+def write(runs: list[Results], target: Path) -> None:
+    """The report of ``runs`` (the first one's, then the other stores' sections) at
+    ``target``, with its figure beside it (``plot.draw``) when any run measured a target."""
+    from bench.plot import draw
+
+    drawn = draw(runs, figure_path(target))
+    target.write_text(render(*runs, figure=drawn.name if drawn else None))
+    print(f"wrote {target}" + (f" and {drawn}" if drawn else ""))
 
 
 if __name__ == "__main__":
     # Write the report again from the last run's saved results (e.g. after editing NOTES.md).
     import sys
 
-    from bench.plot import draw
     from bench.run import ROOT, load, saved_runs
 
     saved = load(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench/.data/results.json")
     target = saved.config.out or ROOT / "docs" / "benchmarks.md"
-    runs = [saved, *saved_runs(saved.config.work, saved.config.store)]
-    drawn = draw(runs, figure_path(target))
-    target.write_text(render(*runs, figure=drawn.name if drawn else None))
-    print(f"wrote {target}" + (f" and {drawn}" if drawn else ""))
+    write([saved, *saved_runs(saved.config.work, saved.config.store)], target)

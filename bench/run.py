@@ -691,11 +691,6 @@ def main(cfg: Config) -> Results:
         os.sched_setaffinity(0, affinity)
     save(res, results_path(cfg.work, cfg.store))
     if cfg.out is not None:
-        from bench import plot
-
         cfg.out.parent.mkdir(parents=True, exist_ok=True)
-        runs = [res, *saved_runs(cfg.work, cfg.store)]
-        drawn = plot.draw(runs, report.figure_path(cfg.out))
-        cfg.out.write_text(report.render(*runs, figure=drawn.name if drawn else None))
-        print(f"wrote {cfg.out}" + (f" and {drawn}" if drawn else ""))
+        report.write([res, *saved_runs(cfg.work, cfg.store)], cfg.out)
     return res

@@ -122,3 +122,18 @@ def test_no_targets_no_figure_and_no_link(tmp_path: Path) -> None:
     assert "![" not in render(res)
     assert "![Each target: what was measured divided by what the target asks](b.png)" in \
         render(res, figure="b.png")
+
+
+def test_bulk_drain_and_memory_read_the_same_in_the_tables_and_the_figure() -> None:
+    res = Results(Config(sizes=[1, 2], store="sqlite"))
+    res.loads = {1: (10.0, 3.0), 2: (10.0, 2.9)}  # plain over import: 0.3 met, 0.29 missed
+    res.drains = {1: (25.0, 100.0, 5), 2: (24.0, 100.0, 5)}  # 0.25 met, 0.24 missed
+    res.memory = {1: (100, 200 * 1024 - 1), 2: (100, 200 * 1024)}  # under 200 MB, not under
+    shares = {(m.label.split(" ")[0], m.size): m.share for m in marks(res)}
+    assert shares[("bulk", 1)] == pytest.approx(1) and shares[("bulk", 2)] < 1
+    assert shares[("form", 1)] == pytest.approx(1) and shares[("form", 2)] < 1
+    assert shares[("memory", 1)] > 1 and shares[("memory", 2)] == 1
+    one, two = render(res).split("## ")[1:3]  # the two sizes' sections
+    assert "(target 0.3: met)" in one and "(target 0.3: **missed**)" in two
+    assert "(target 0.25: met)" in one and "(target 0.25: **missed**)" in two
+    assert "(target under 200 MB: met)" in one and "(target under 200 MB: **missed**)" in two

@@ -483,7 +483,7 @@ def test_a_contact_with_very_many_leads_stores_some_of_their_documents(db, serve
 
 def test_a_read_under_load_sees_what_another_process_committed_before_it(db, server, portal):
     """The server's point reads of one pass of its event loop share one snapshot
-    (store/db.py LoopSnapshot), opened after every request of the pass was received.
+    (store/sqliteraw.py LoopSnapshot), opened after every request of the pass was received.
     With other clients keeping every pass busy, each change this process (another
     process than the server's) commits must be in the next read's answer."""
     made = make_lead(db, portal.id, firstName="N0", email="under-load@example.com")

@@ -199,11 +199,11 @@ def test_sqlite_writers_of_one_process_queue_in_the_process(
     writer that overlaps another would fail with "database is locked" unless
     the process queues them itself.
     """
-    from leadhub.store import db as db_module
+    from leadhub.store import writegroups
     from leadhub.store.migrate import upgrade
     from leadhub.store.schema import portals as portals_table
 
-    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 0)
+    monkeypatch.setattr(writegroups, "SQLITE_BUSY_TIMEOUT_MS", 0)
     database = Database(f"sqlite:///{tmp_path / 'queue.db'}")
     try:
         upgrade(database)
@@ -232,11 +232,11 @@ def test_sqlite_writer_waiting_too_long_is_told_the_store_is_busy(
 ) -> None:
     """A writer that cannot have the process's lock in time fails as SQLite's busy timeout
     does: an error that says the store is unavailable (a 503 at the faces)."""
-    from leadhub.store import db as db_module
+    from leadhub.store import writegroups
     from leadhub.store.db import is_unavailable
     from leadhub.store.migrate import upgrade
 
-    monkeypatch.setattr(db_module, "WRITE_LOCK_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(writegroups, "WRITE_LOCK_TIMEOUT_S", 0.05)
     first = Database(f"sqlite:///{tmp_path / 'busy.db'}")
     second = Database(f"sqlite:///{tmp_path / 'busy.db'}")  # same file, same process
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadhub.store.db import TooLong
+from leadhub.store.sqliteraw import TooLong
 
 # A statement of about a million SQLite steps.
 LONG = (

@@ -3,7 +3,7 @@
 ``Database.shared_snapshots`` (around the server's lifespan) makes the reads
 ``fast_rows`` runs on the loop's thread read the snapshot opened by the
 first of them in the pass, until the loop's next pass or this process's next
-commit (store/db.py ``LoopSnapshot``). A plain sqlite3 connection here
+commit (store/sqliteraw.py ``LoopSnapshot``). A plain sqlite3 connection here
 stands for another process: its commits are not counted as this process's.
 """
 
@@ -132,7 +132,7 @@ def test_reads_made_together_off_the_loop_have_a_transaction_of_their_own(db, ot
         set_elsewhere(other, "b")
         assert fast(READ, ()) == [("a",)]
     assert value(db) == "b"
-    conn = db._fast_conn()
+    conn = db._raw.reader()
     assert not conn.in_transaction
 
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from leadhub.store import Database
-from leadhub.store import db as db_module
+from leadhub.store import Database, sqliteraw, writegroups
 
 
 @pytest.fixture
@@ -52,21 +51,21 @@ def _grouped(db: Database, writes: list[Callable[[sa.Connection], Any]]) -> tupl
     async def go() -> list[Any]:
         tasks = [asyncio.ensure_future(db.awrite(w)) for w in writes]
         for _ in range(500):
-            if len(db._pending) == len(writes):
+            if len(db._groups.pending) == len(writes):
                 break
             await asyncio.sleep(0.01)
-        assert len(db._pending) == len(writes)
+        assert len(db._groups.pending) == len(writes)
         lock.release()
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    commits = db_module._commits
+    commits = sqliteraw.commits()
     lock.acquire()
     try:
         results = asyncio.run(go())
     finally:
         if lock._is_owned():  # type: ignore[attr-defined]
             lock.release()
-    return results, db_module._commits - commits
+    return results, sqliteraw.commits() - commits
 
 
 def test_waiting_writes_commit_together(db: Database, table: str) -> None:
@@ -120,7 +119,7 @@ def test_a_write_that_ends_the_transaction_fails_those_before_it(
 
 
 def test_more_writes_than_a_group_holds(db: Database, table: str, monkeypatch) -> None:
-    monkeypatch.setattr(db_module, "GROUP_MAX", 4)
+    monkeypatch.setattr(writegroups, "GROUP_MAX", 4)
     keys = [f"m{i}" for i in range(10)]
     results, commits = _grouped(db, [_insert(k) for k in keys])
     assert results == keys

@@ -48,7 +48,7 @@ from leadhub.leads import rawload, service
 from leadhub.leads.render import render
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
-from leadhub.store.db import TooLong, is_unavailable, on_lead_writes
+from leadhub.store.db import is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
     pg_list_sql,
@@ -56,6 +56,7 @@ from leadhub.store.leadlist import (
     sqlite_list_sql,
 )
 from leadhub.store.pgbatch import BatchReads
+from leadhub.store.sqliteraw import TooLong
 
 log = logging.getLogger("leadhub")
 T = TypeVar("T")

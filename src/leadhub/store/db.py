@@ -4,19 +4,18 @@ SQLite (the default) runs in WAL mode with ``synchronous=FULL`` so that a
 committed transaction survives a crash of the process or of the machine.
 Write transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers
 queue on the busy timeout instead of failing on a lock upgrade; writers of one
-process queue on a lock of the process before that. PostgreSQL
-goes through psycopg 3 with SQLAlchemy's connection pool.
+process queue on a lock of the process before that, and the API's writes
+waiting at once commit together (store/writegroups.py). The hottest
+statements skip the engine for a thread's own sqlite3 connection
+(store/sqliteraw.py). PostgreSQL goes through psycopg 3 with SQLAlchemy's
+connection pool.
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import logging
-import os
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -28,7 +27,9 @@ from sqlalchemy import event
 from leadhub.store import leaddocs
 from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointReads
+from leadhub.store.sqliteraw import RawConnections, committed
 from leadhub.store.stats import Statistics
+from leadhub.store.writegroups import Job, WriteGroups, acquire, write_lock, writer_pragmas
 
 # Execution options of a PostgreSQL read (``Database.read``): one snapshot, no writes.
 _PG_SNAPSHOT = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
@@ -38,69 +39,11 @@ T = TypeVar("T")
 
 log = logging.getLogger("leadhub")
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-# How long a writer waits for the other writers of its process (see Database.write).
-WRITE_LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
-# At most this many API writes are committed together (Database.awrite).
-GROUP_MAX = 32
 # Threads running reads of many rows at once (Database.aread_many); SQLAlchemy's
 # pool holds 5 + 10 SQLite connections, PostgreSQL's twice pool_size.
 MANY_READERS = 4
 # PostgreSQL: v1 list pages read at once on the event loop (``Database.batch_pages``).
 PAGE_READERS = 4
-# Page cache of the event loop's point-read connection, KiB.
-FAST_CACHE_KIB = 32 * 1024
-# Page cache of a worker thread's point-read connection (about SQLite's default), KiB: such
-# reads go to threads while they wait for the disk, where a page cache of their own
-# would hold little that the next read needs, and there are several of them.
-THREAD_CACHE_KIB = 2 * 1024
-# How many times SQLite looks in on a read's budget (Database.fast_budget).
-BUDGET_CALLS = 4
-
-
-# One lock per SQLite file, shared by every Database of this process on it (the
-# API's and the embedded worker's): see Database.write.
-_write_locks: dict[str, threading.RLock] = {}
-_write_locks_guard = threading.Lock()
-
-
-def _write_lock(path: str) -> threading.RLock:
-    with _write_locks_guard:
-        return _write_locks.setdefault(os.path.realpath(path), threading.RLock())
-
-
-def _locked() -> sa.exc.OperationalError:
-    """What SQLite itself says after its busy timeout: the store is busy."""
-    return sa.exc.OperationalError(
-        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
-
-
-class _Job:
-    """A write waiting for ``Database._write_group``: done once committed or failed."""
-
-    __slots__ = ("call", "done", "error", "result")
-
-    def __init__(self, call: Callable[[sa.Connection], Any]) -> None:
-        self.call = call
-        self.done = False
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def finish(self, error: BaseException | None = None) -> None:
-        if error is not None:
-            self.error = error
-            self.result = None
-        self.done = True
-
-
-def _end_nested(conn: sa.Connection) -> None:
-    """Close the savepoints a failed write left open through the engine (the savepoint
-    around the write is rolled back next, with everything inside it)."""
-    for _ in range(100):
-        nested = conn.get_nested_transaction()
-        if nested is None or not nested.is_active:
-            return
-        nested.rollback()
 
 
 def normalize_url(url: str) -> str:
@@ -143,96 +86,10 @@ def is_unavailable(exc: BaseException) -> bool:
     return state is None or str(state).startswith(_PG_UNAVAILABLE)
 
 
-class TooLong(Exception):
-    """A read on the event loop's own connection went past its budget (Database.fast_budget)."""
-
-
-def _writer_pragmas(conn: Any) -> None:
-    """What every connection that may write sets: WAL, a sync per commit, the busy
-    timeout and foreign keys (the engine's connections and ``Database.raw_write``'s)."""
-    cur = conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
 def json_text(value: Any) -> str:
     """A JSON column's stored text: what the engine writes, and what writes that bypass
     it (bulk inserts, the form group commit) must write too."""
     return orjson.dumps(value).decode()
-
-
-# Write transactions committed by this process, any Database, any thread: a read
-# snapshot older than the last of them is not reused (LoopSnapshot).
-_commits = 0
-
-
-def _committed() -> None:
-    global _commits
-    _commits += 1
-
-
-class LoopSnapshot:
-    """The read snapshot that the point reads of one pass of the event loop share.
-
-    Every statement ``fast_rows`` runs in autocommit starts a read transaction
-    of its own, and in WAL mode each start costs SQLite two file locks, a stat
-    of the file and a look at the WAL index: more than the indexed lookup
-    itself. On the event loop's thread the reads of one pass of the loop (the
-    steps of every task ready at once) read one snapshot instead, opened by
-    the first of them and closed by a callback the loop runs at its next pass.
-
-    That keeps every answer as fresh as a read transaction of its own would:
-
-    - A pass runs only tasks that were ready when it began, and a request's
-      task is started by the server's I/O callback when its bytes arrive. So
-      every request answered in a pass was received before the pass's
-      snapshot was opened, and sees every write committed before it was sent,
-      whichever process wrote it.
-    - A commit of this process (any ``Database`` on any thread) ends the
-      snapshot at the next read, so a request that waited for its own write
-      in the same pass reads that write. (A write awaited from another thread
-      is also resumed by a later pass: its wake-up is queued behind the
-      callback that closes the snapshot.)
-    - The snapshot never outlives the pass, so the WAL is checkpointed and
-      reset as with reads of their own.
-    """
-
-    __slots__ = ("conn", "loop", "commits", "closing", "pinned")
-
-    def __init__(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
-        self.conn = conn
-        self.loop = loop
-        self.commits = -1  # this process's commits when the open snapshot began
-        self.closing = False  # the callback that closes it is queued
-        self.pinned = 0  # reads in progress that need one snapshot for several statements
-
-    def enter(self) -> None:
-        """Make sure a snapshot of this pass, newer than this process's last commit, is open."""
-        conn = self.conn
-        if conn.in_transaction:
-            if self.commits == _commits or self.pinned:
-                return
-            conn.execute("COMMIT")
-        conn.execute("BEGIN")
-        self.commits = _commits
-        if not self.closing:
-            self.closing = True
-            self.loop.call_soon(self.close)
-
-    def close(self) -> None:
-        """End the snapshot (the loop's next pass)."""
-        if self.pinned:  # not across passes (its reads are synchronous), but never kept
-            self.loop.call_soon(self.close)
-            return
-        self.closing = False
-        try:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
-        except sqlite3.Error:  # closed with the store (Database.dispose)
-            log.debug("closing a loop snapshot failed", exc_info=True)
 
 
 # Called at the end of every SQLite write transaction, before its commit, with
@@ -280,28 +137,30 @@ class Database:
         self.batch_stores: BatchReads | None = (
             None if self.is_sqlite else BatchReads(self.engine.url, connections=1)
         )
-        # v1 list pages (leads/documents.py ``pg_page``), each a statement of its own on
+        # v1 list pages (leads/pgdocuments.py ``page``), each a statement of its own on
         # the event loop, on connections of their own: a page can take far longer than
         # a point read (a sort by a property without an index reads the whole portal),
         # and must not hold up the point reads behind it.
         self.batch_pages: BatchReads | None = (
             None if self.is_sqlite else BatchReads(self.engine.url, connections=PAGE_READERS)
         )
-        self._local = threading.local()
-        self._raw: list[sqlite3.Connection] = []
         self._limiter: anyio.CapacityLimiter | None = None
         path = self.engine.url.database if self.is_sqlite else None
-        # fast_rows needs a file that a second connection sees (not :memory:).
+        # The raw connections need a file that a second connection sees (not :memory:).
         self.fast_path: str | None = path if path and path != ":memory:" else None
-        # SQLite has one writer at a time. Writers of this process wait for each
-        # other on a lock of the process rather than in SQLite's busy handler,
-        # which polls with sleeps of up to 100 ms: under concurrent writes that
-        # sleeping, not the work, set the rate, and the p99 went past a second.
-        # Other processes on the file still meet in the busy handler.
-        self._write_lock = _write_lock(self.fast_path) if self.fast_path else None
+        # The lock the SQLite writers of this process take (store/writegroups.py).
+        self._write_lock = write_lock(self.fast_path) if self.fast_path else None
         # API writes waiting to be committed together (awrite).
-        self._pending: collections.deque[_Job] = collections.deque()
-        self._pending_guard = threading.Lock()
+        self._groups = (
+            WriteGroups(self._write_lock, self._transaction) if self._write_lock else None)
+        self._raw = RawConnections(self.fast_path, self._write_lock)
+        # The hottest statements, on this thread's own sqlite3 connection
+        # (store/sqliteraw.py): bound once, as they run on every point read.
+        self.fast_rows = self._raw.rows
+        self.fast_read = self._raw.read
+        self.shared_snapshots = self._raw.shared_snapshots
+        self.fast_budget = self._raw.budget
+        self.raw_write = self._raw.write
         # Planner statistics after bulk writes (PostgreSQL; store/stats.py).
         self.statistics = Statistics(self.engine)
         if self.is_sqlite:
@@ -312,7 +171,7 @@ class Database:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             # Take over transaction control from the sqlite3 module.
             dbapi_conn.isolation_level = None
-            _writer_pragmas(dbapi_conn)
+            writer_pragmas(dbapi_conn)
 
         @event.listens_for(self.engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
@@ -335,8 +194,8 @@ class Database:
         rows.
         """
         lock = self._write_lock
-        if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
-            raise _locked()
+        if lock is not None:
+            acquire(lock)
         try:
             with self._transaction(durable) as conn:
                 yield conn
@@ -362,7 +221,7 @@ class Database:
                     yield conn
                     if hook is not None and (changed := leaddocs.take_stale(raw)):
                         hook(conn, changed)
-                _committed()
+                committed()
             finally:
                 if raw is not None and not durable:
                     raw.execute("PRAGMA synchronous=FULL")
@@ -436,243 +295,23 @@ class Database:
         """Run a write from async code in a worker thread (it may wait on locks).
 
         On a SQLite file the writes waiting for the store at once are committed
-        together (``_write_group``): each runs in a savepoint of its own, so one
+        together (``WriteGroups``): each runs in a savepoint of its own, so one
         that raises leaves the others as they were, and each is answered only
         once the group's commit is on disk.
         """
-        if self._write_lock is None:
+        groups = self._groups
+        if groups is None:
             return await anyio.to_thread.run_sync(lambda: self.write_call(fn, *args, **kwargs))
-        job = _Job(lambda conn: fn(conn, *args, **kwargs))
-        with self._pending_guard:
-            self._pending.append(job)
-        await anyio.to_thread.run_sync(self._write_group, job)
+        job = Job(lambda conn: fn(conn, *args, **kwargs))
+        groups.add(job)
+        await anyio.to_thread.run_sync(groups.wait, job)
         if job.error is not None:
             raise job.error
         return cast(T, job.result)
 
-    def _write_group(self, job: _Job) -> None:
-        """Until ``job`` is done: take the write lock and run the writes waiting then, in
-        one transaction, or find that a thread holding it before ran ``job``."""
-        lock = self._write_lock
-        assert lock is not None
-        while not job.done:
-            if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
-                with self._pending_guard:
-                    if job in self._pending:  # not taken by a group: give up on it
-                        self._pending.remove(job)
-                        job.finish(error=_locked())
-                continue  # taken: done once its group's writer lets go of the lock
-            try:
-                if not job.done:
-                    self._run_group()
-            finally:
-                lock.release()
-
-    def _run_group(self) -> None:
-        """The waiting writes (at most GROUP_MAX), each in a savepoint, in one transaction."""
-        with self._pending_guard:
-            jobs = [self._pending.popleft() for _ in range(min(GROUP_MAX, len(self._pending)))]
-        ran: list[_Job] = []
-        try:
-            with self._transaction() as conn:
-                raw: Any = conn.connection.driver_connection
-                for job in jobs:
-                    ran.append(job)
-                    raw.execute("SAVEPOINT leadhub_write")
-                    try:
-                        job.result = job.call(conn)
-                    except Exception as exc:  # noqa: BLE001 - the job's own error, for its caller
-                        job.error = exc
-                        if not raw.in_transaction:
-                            # SQLite ended the whole transaction (a full disk, say):
-                            # nothing of the group is written.
-                            raise
-                        _end_nested(conn)
-                        raw.execute("ROLLBACK TO leadhub_write")
-                    raw.execute("RELEASE leadhub_write")
-        except BaseException as exc:
-            # Not committed: every write that ran failed with the group; those that did
-            # not run wait for the next one.
-            with self._pending_guard:
-                self._pending.extendleft(reversed(jobs[len(ran):]))
-            for job in ran:
-                job.finish(error=job.error if job.error is not None else exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for job in ran:
-            job.finish()
-
-    def fast_rows(
-        self, sql: str, params: Sequence[Any] | dict[str, Any]
-    ) -> list[tuple[Any, ...]]:
-        """Rows of one read-only SQL statement, run on this thread's own SQLite connection.
-
-        For the hottest point reads: no pool checkout and no statement
-        compilation. A single statement reads one consistent snapshot by
-        itself; on the event loop's thread (``shared_snapshots``) it reads the
-        snapshot of the loop's pass (``LoopSnapshot``). Only for a SQLite file
-        (``fast_path``).
-        """
-        shared: LoopSnapshot | None = getattr(self._local, "snapshot", None)
-        if shared is None:
-            return self._fast_conn().execute(sql, params).fetchall()
-        shared.enter()
-        return shared.conn.execute(sql, params).fetchall()
-
-    @contextmanager
-    def fast_read(self) -> Iterator[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:
-        """``fast_rows`` for several statements that must read one snapshot together.
-
-        On the event loop's thread they read the pass's snapshot, which a commit
-        of this process does not end while they run; elsewhere one read
-        transaction of their own.
-        """
-        conn = self._fast_conn()
-        shared: LoopSnapshot | None = getattr(self._local, "snapshot", None)
-        if shared is None:
-            conn.execute("BEGIN")
-            try:
-                yield self.fast_rows
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-            return
-        shared.enter()
-        shared.pinned += 1
-        try:
-            yield self.fast_rows
-        finally:
-            shared.pinned -= 1
-
-    @contextmanager
-    def shared_snapshots(self) -> Iterator[None]:
-        """Inside, the point reads this thread runs share one snapshot per pass of its
-        running event loop (``LoopSnapshot``). Around the server's lifespan."""
-        if self.fast_path is None:
-            yield
-            return
-        conn = self._fast_conn()
-        # Point reads hit index pages all over a large file: keep more of them than a
-        # worker thread's connection does, so that a lookup on the loop rarely reads a
-        # page through the operating system (the cache grows only as pages are read).
-        conn.execute(f"PRAGMA cache_size=-{FAST_CACHE_KIB}")
-        snapshot = LoopSnapshot(conn, asyncio.get_running_loop())
-        self._local.snapshot = snapshot
-        try:
-            yield
-        finally:
-            if getattr(self._local, "snapshot", None) is snapshot:
-                del self._local.snapshot
-            snapshot.pinned = 0
-            snapshot.close()
-
-    @contextmanager
-    def fast_budget(self, steps: int, statements: int = 1) -> Iterator[None]:
-        """Stop the statements ``fast_rows`` runs inside with TooLong once they have taken
-        about ``steps`` SQLite VM steps (at least ``steps``, and at most a quarter more
-        plus a quarter of ``steps`` per statement); ``statements``: how many
-        statements may run inside.
-
-        For reads on the event loop whose cost the request decides (a list that
-        walks or sorts many rows, a lead with very many events): past the budget
-        they are better run in a worker thread than waited for by every other
-        request.
-        """
-        conn = self._fast_conn()
-        # SQLite calls the handler each time a statement's steps, counted over all
-        # its runs, pass a multiple of the grain: the first call of each statement
-        # may come at once, so each statement run adds one call to the budget. (With
-        # one call for all of them, several short statements whose counts all came
-        # near a multiple at once stopped a read of a hundred steps.)
-        grain = max(1, steps // BUDGET_CALLS)
-        calls = BUDGET_CALLS + max(1, statements)
-
-        def check() -> bool:
-            nonlocal calls
-            calls -= 1
-            return calls <= 0
-
-        conn.set_progress_handler(check, grain)
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if calls > 0:
-                raise
-            raise TooLong(f"a read on the event loop went past {steps} steps") from exc
-        finally:
-            conn.set_progress_handler(None, 0)
-
-    @contextmanager
-    def raw_write(self) -> Iterator[sqlite3.Connection]:
-        """A durable write transaction on this thread's own sqlite3 connection.
-
-        For one hot statement whose SQL is prebuilt (the group commit of form
-        posts): the same transaction as ``write`` (the process's write lock,
-        ``BEGIN IMMEDIATE``, ``synchronous=FULL``, committed on success) without
-        the engine's pool checkout, events and statement handling, which cost
-        more than the insert itself. Errors are raised as SQLAlchemy's, as
-        ``write`` raises them. Only for a SQLite file (``fast_path``).
-        """
-        lock = self._write_lock
-        assert lock is not None, "raw_write needs a SQLite file"
-        if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
-            raise _locked()
-        try:
-            conn = self._raw_write_conn()
-            statement = "BEGIN IMMEDIATE"
-            try:
-                conn.execute(statement)
-                statement = "(in the transaction)"
-                yield conn
-                statement = "COMMIT"
-                conn.execute(statement)
-                _committed()
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise sa.exc.DBAPIError.instance(
-                    statement, None, exc, sqlite3.Error) from exc
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        finally:
-            lock.release()
-
-    def _raw_connect(self) -> sqlite3.Connection:
-        """A plain sqlite3 connection to the file, in autocommit (this thread's own)."""
-        assert self.fast_path is not None, "raw connections need a SQLite file"
-        conn = sqlite3.connect(
-            self.fast_path, isolation_level=None, check_same_thread=False,
-            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-        )
-        self._raw.append(conn)
-        return conn
-
-    def _raw_write_conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "writer", None)
-        if conn is None:
-            conn = self._raw_connect()
-            _writer_pragmas(conn)
-            self._local.writer = conn
-        return conn
-
-    def _fast_conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._raw_connect()
-            conn.execute("PRAGMA query_only=ON")
-            conn.execute(f"PRAGMA cache_size=-{THREAD_CACHE_KIB}")
-            self._local.conn = conn
-        return conn
-
     def dispose(self) -> None:
         """Close every pooled connection."""
-        for conn in self._raw:
-            conn.close()
-        self._raw.clear()
-        self._local = threading.local()
+        self._raw.close()
         if self.point is not None:
             self.point.close()
         if self.point_writes is not None:

@@ -180,7 +180,7 @@ def test_list_lane_answers_as_the_ordinary_stack(db, inproc, where, monkeypatch)
             assert all("excludeConversionEvents=true" in q for q in passed), passed
         else:
             # PostgreSQL: every list that asks for conversion events and names no guids
-            # is the list lane's (``LeadDocuments.pg_page``); the point-read lane answers
+            # is the list lane's (``PgDocuments.page``); the point-read lane answers
             # a list of one live lead's guid and nothing else (how hubspot3 reads a
             # lead); other lists of guids go the ordinary way.
             assert all("excludeConversionEvents=true" in q or "guids" in q

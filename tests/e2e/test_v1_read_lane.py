@@ -249,7 +249,7 @@ def test_postgresql_reads_store_documents_that_follow_writes(db: Database, inpro
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://reads.test") as c:
             out = [await c.get(t, headers=headers) for _ in range(count) for t in targets]
-        await asyncio.gather(*docs._storing)
+        await asyncio.gather(*docs.pg.storing)
         return out
 
     async def change(app: Any) -> None:

@@ -239,9 +239,9 @@ def test_list_pages_do_not_hold_up_point_reads(db, store_url, monkeypatch) -> No
     async def go() -> tuple[bytes | None, list[bytes]]:
         with psycopg.connect(store_url, autocommit=True) as holder:
             holder.execute("SELECT pg_advisory_lock(7340, %s)", (portal_id,))
-            pages = [asyncio.ensure_future(docs.pg_page(query)) for _ in range(PAGE_READERS + 1)]
+            pages = [asyncio.ensure_future(docs.pg.page(query)) for _ in range(PAGE_READERS + 1)]
             await asyncio.sleep(0.2)  # every connection for pages taken, and waiting
-            read = await asyncio.wait_for(docs.pg_by_guid(portal_id, made.guid), 10)
+            read = await asyncio.wait_for(docs.pg.by_guid(portal_id, made.guid), 10)
             assert not any(p.done() for p in pages)
             holder.execute("SELECT pg_advisory_unlock(7340, %s)", (portal_id,))
         return read, [await p for p in pages]

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub import portals
-from leadhub.leads import documents, rawload, service
+from leadhub.leads import documents, pgdocuments, rawload, service
 from leadhub.store import Database, leaddocs
 from leadhub.store import events as event_store
 from leadhub.store.schema import lead_documents
@@ -185,11 +185,11 @@ def test_a_process_answers_from_the_document_it_holds_while_its_version_is_curre
     docs = _docs(pg)
 
     async def reads() -> tuple[bytes | None, bytes | None, bytes | None]:
-        await asyncio.gather(*docs._storing)
-        found = (await docs.pg_by_guid(portal_id, made.guid),
-                 await docs.pg_by_email(portal_id, "held@example.com"),
-                 await docs.pg_by_guid(portal_id, made.guid, live=True))
-        await asyncio.gather(*docs._storing)
+        await asyncio.gather(*docs.pg.storing)
+        found = (await docs.pg.by_guid(portal_id, made.guid),
+                 await docs.pg.by_email(portal_id, "held@example.com"),
+                 await docs.pg.by_guid(portal_id, made.guid, live=True))
+        await asyncio.gather(*docs.pg.storing)
         return found
 
     current = docs.body([_rendered(pg, portal_id, made.guid)])
@@ -210,7 +210,7 @@ def test_a_process_answers_from_the_document_it_holds_while_its_version_is_curre
 def test_a_list_page_reads_the_rows_only_of_leads_without_a_document(
     pg: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A v1 list page (``LeadDocuments.pg_page``) answers the stored documents of its
+    """A v1 list page (``PgDocuments.page``) answers the stored documents of its
     leads and renders the others from their rows, read in the same statement; those are
     stored at their second such read, as a point read stores them; and a page holds no
     document in the process (pages of many leads would push out the hot ones)."""
@@ -226,12 +226,12 @@ def test_a_list_page_reads_the_rows_only_of_leads_without_a_document(
     query = parse_list(portal_id, qp, qp.multi_items())[0].query
     rendered: list[int] = []
     real = documents.to_document
-    monkeypatch.setattr(documents, "to_document",
+    monkeypatch.setattr(pgdocuments, "to_document",
                         lambda view: rendered.append(view.lead.id) or real(view))
 
     async def page() -> bytes:
-        body = await docs.pg_page(query)
-        await asyncio.gather(*docs._storing)
+        body = await docs.pg.page(query)
+        await asyncio.gather(*docs.pg.storing)
         return body
 
     expected = docs.body([_rendered(pg, portal_id, m.guid) for m in made])
@@ -243,7 +243,7 @@ def test_a_list_page_reads_the_rows_only_of_leads_without_a_document(
     assert all(_stored(pg, m.lead_id)[0] is not None for m in made)
     rendered.clear()
     assert asyncio.run(page()) == expected and rendered == []
-    assert docs._pg_kept == {}
+    assert docs.pg.kept == {}
     # A change empties its lead's document: read from its rows again.
     _log(pg, portal_id, made[2].lead_id)
     changed = asyncio.run(page())
@@ -258,13 +258,13 @@ def test_an_email_whose_lead_changes_is_not_answered_from_the_lead_held(pg: Data
     portal_id = _portal(pg)
     first = make_lead(pg, portal_id, email="moves@example.com")
     docs = _docs(pg)
-    by_email = asyncio.run(docs.pg_by_email(portal_id, "moves@example.com"))
+    by_email = asyncio.run(docs.pg.by_email(portal_id, "moves@example.com"))
     assert by_email == docs.body([_rendered(pg, portal_id, first.guid)])
     second = make_lead(pg, portal_id, email="moves@example.com", conversions=(AT,))
     with pg.read() as conn:
         chosen = service.find(conn, portal_id, email="moves@example.com")
     assert chosen.lead.id == second.lead_id
-    assert asyncio.run(docs.pg_by_email(portal_id, "moves@example.com")) == docs.body(
+    assert asyncio.run(docs.pg.by_email(portal_id, "moves@example.com")) == docs.body(
         [documents.to_document(chosen)])
 
 
@@ -288,15 +288,15 @@ def test_a_store_waiting_for_a_writer_holds_up_no_read(
             "VALUES (%s, %s, %s, %s, true)", (portal_id, made.lead_id, event_store.CUSTOMER, AT))
 
         async def go() -> tuple[bytes | None, bool]:
-            docs._pg_store_later(made.lead_id, portal_id, (
+            docs.pg.store_later(made.lead_id, portal_id, (
                 version, documents.to_document(view), False, made.guid))
             await asyncio.sleep(0.2)
             # The store waits; a read of another lead does not.
-            read = await asyncio.wait_for(docs.pg_by_guid(portal_id, other.guid), 5)
-            waiting = not all(t.done() for t in docs._storing)
+            read = await asyncio.wait_for(docs.pg.by_guid(portal_id, other.guid), 5)
+            waiting = not all(t.done() for t in docs.pg.storing)
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, writer.commit)
-            await asyncio.wait_for(asyncio.gather(*docs._storing), 5)
+            await asyncio.wait_for(asyncio.gather(*docs.pg.storing), 5)
             return read, waiting
 
         read, waiting = asyncio.run(go())

@@ -274,7 +274,7 @@ def test_one_statement_finds_by_email_the_lead_the_service_finds_on_postgresql(d
 
 
 def _page(db, query):  # type: ignore[no-untyped-def]
-    """The views of a v1 list page on PostgreSQL as ``LeadDocuments.pg_page`` reads them
+    """The views of a v1 list page on PostgreSQL as ``PgDocuments.page`` reads them
     (``leaddocs.pg_page_docs``: the list's own SQL inside the read of its leads'
     documents and rows), of leads without a stored document."""
     import asyncio

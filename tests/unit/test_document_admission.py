@@ -10,7 +10,7 @@ import asyncio
 import threading
 from types import SimpleNamespace
 
-from leadhub.leads import documents
+from leadhub.leads import coldreads, documents
 from leadhub.leads.documents import LeadDocuments
 
 
@@ -50,8 +50,8 @@ def test_the_second_read_stores_and_the_set_of_first_reads_is_bounded(monkeypatc
 
 def test_cold_reads_leave_the_event_loop_while_they_wait_for_the_disk(monkeypatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr(documents.time, "monotonic", lambda: now[0])
-    cold = documents.ColdReads()
+    monkeypatch.setattr(coldreads.time, "monotonic", lambda: now[0])
+    cold = coldreads.ColdReads()
     for _ in range(500):  # in memory: no block read from the disk
         cold.took(0)
     cold.took(8)  # one read that did
@@ -59,9 +59,9 @@ def test_cold_reads_leave_the_event_loop_while_they_wait_for_the_disk(monkeypatc
     for _ in range(10):  # reads that mostly do
         cold.took(8)
     assert not cold.inline()
-    now[0] += documents.ColdReads.THREADS_FOR_S
+    now[0] += coldreads.ColdReads.THREADS_FOR_S
     assert cold.inline()  # sampled again on the loop
-    for _ in range(int(documents.ColdReads.MIN_SAMPLES) - 1):  # a few decide nothing
+    for _ in range(int(coldreads.ColdReads.MIN_SAMPLES) - 1):  # a few decide nothing
         cold.took(8)
     assert cold.inline()
     cold.took(8)
@@ -77,9 +77,9 @@ def test_point_reads_on_the_loop_are_sampled(monkeypatch) -> None:
         blocks[0] += 8  # every sample finds that its read went to the disk
         return blocks[0]
 
-    monkeypatch.setattr(documents, "_blocks_read", disk_reads)
-    cold = documents.ColdReads()
-    every = documents.ColdReads.SAMPLE_EVERY
+    monkeypatch.setattr(coldreads, "_blocks_read", disk_reads)
+    cold = coldreads.ColdReads()
+    every = coldreads.ColdReads.SAMPLE_EVERY
     answers = [cold.inline_read(lambda scope, path: path, None, "x") for _ in range(8 * every - 1)]
     assert answers == ["x"] * (8 * every - 1)
     assert blocks[0] == 2 * 8 * 7 and cold.inline()  # seven samples: too few to decide
@@ -89,13 +89,13 @@ def test_point_reads_on_the_loop_are_sampled(monkeypatch) -> None:
 
 def test_blocks_read_counts_this_threads_reads() -> None:
     """The kernel's count of blocks read, never going back."""
-    first = documents._blocks_read()
-    assert first >= 0 and documents._blocks_read() >= first
+    first = coldreads._blocks_read()
+    assert first >= 0 and coldreads._blocks_read() >= first
 
 
 def test_read_threads_end_when_closed() -> None:
     """The lane's read threads answer, and end once the server's lifespan closes them."""
-    cold = documents.ColdReads()
+    cold = coldreads.ColdReads()
 
     async def read() -> threading.Thread:
         return await cold.in_thread(lambda scope, path: threading.current_thread(), None, "")

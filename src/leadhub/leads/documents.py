@@ -18,25 +18,18 @@ documents are a cache: the background write that stores them does not wait
 for the disk (a machine's crash may lose them, never partly and never
 without every later write, so never leaving a stale one).
 
-On PostgreSQL (``pg_by_guid``, ``pg_by_email``) a read's statement is shared
-with the reads waiting at once (store/pgbatch.py) and says the lead's id and
-the version of its document (migration 0014); it sends the stored document
-only where the process does not already hold the document of that version.
-A lead without one is read from its rows and rendered, and its document is
-stored at its second read (store/leaddocs.py ``PG_STORE``: only while the
-version read with the rows is still the lead's).
+On PostgreSQL the reads go through ``PgDocuments`` (leads/pgdocuments.py):
+shared with the reads waiting at once, the documents held by the version
+of their lead, and stored at a lead's second read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import resource
-import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import orjson
@@ -45,51 +38,32 @@ from sqlalchemy.engine import Connection
 from leadhub.crm_types import LEADS
 from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
-from leadhub.leads.render import render
+from leadhub.leads.coldreads import ColdReads
+from leadhub.leads.pgdocuments import PgDocuments
+from leadhub.leads.render import BASE_MARK, to_document
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
-    pg_list_sql,
     plan_search,
     sqlite_list_sql,
 )
-from leadhub.store.pgbatch import BatchReads
 from leadhub.store.sqliteraw import TooLong
 
 log = logging.getLogger("leadhub")
-T = TypeVar("T")
 
 # A list page's JSON array, and the views of its leads read without a stored document.
 Page = tuple[bytes, list[LeadView]]
-# PostgreSQL: a lead's document held in the process, of the version of the lead it was
-# made at: (version, document, lead deleted, guid).
-Kept = tuple[int, bytes, bool, str]
-
-LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
-# Where the base URL goes in a document: a byte no JSON text from orjson holds.
-BASE_MARK = b"\x00"
 FILL_BATCH = 500
 # Leads read once without a stored document, remembered to store it on the next read.
 SEEN_MAX = 100_000
-# PostgreSQL: documents held in the process (about 2 KB each), and guids and emails
-# whose lead is remembered.
-PG_KEPT_MAX = 10_000
 # SQLite VM steps a list page may take on the event loop before it is read in a
 # worker thread instead. On 100,000 leads an indexed page takes about 100, a
 # common search word's walk of the sort order about 5,000 (1 ms), an offset of
 # 1,000 about 13,000 (2 ms); a sort by a property without an index or a scan
 # for a rare two-letter word takes millions (about a second).
 INLINE_STEPS = 10_000
-
-
-def to_document(view: LeadView) -> bytes:
-    """A lead's v1 JSON, keys sorted, with BASE_MARK where each link's base URL goes."""
-    doc = orjson.dumps(render(view, ""), option=orjson.OPT_SORT_KEYS)
-    for key in LINK_KEYS:
-        doc = doc.replace(key + b"/", key + BASE_MARK + b"/", 1)
-    return doc
 
 
 def load(
@@ -146,98 +120,6 @@ def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
 on_lead_writes(store_written)
 
 
-class ColdReads:
-    """Whether point reads run on the event loop or in worker threads.
-
-    A read of a lead touches pages no read touched lately: its stored
-    document's, or its rows' when it has none. While the store's pages are
-    in memory it takes well under a millisecond, less than a hop to a worker
-    thread costs. On a store larger than the memory the system caches it in,
-    a read waits for the disk (about 90 µs a page on the machines of
-    docs/benchmarks.md), on the event loop, where every other request waits
-    with it, one read at a time; from worker threads the disk serves several
-    at once, for about 13 µs of CPU per hop. So reads on the loop are
-    sampled (every read of a lead without a document, one in SAMPLE_EVERY of
-    the others) and the kernel says whether each one read from the disk (the
-    thread's block inputs, ``getrusage``; unlike a read's wall time, this is
-    not fooled by a preemption or a wait for the interpreter lock). While
-    more than the WAITING share of the last few dozen samples did, reads go
-    to worker threads for THREADS_FOR_S seconds, after which the next reads
-    on the loop are sampled again.
-    """
-
-    DECAY = 0.95
-    # A hop costs a seventh of a page from the disk: threads pay once a quarter of the
-    # reads wait for one.
-    WAITING = 0.25
-    # Samples needed after a change before the next: a few reads decide nothing.
-    MIN_SAMPLES = 8
-    THREADS_FOR_S = 1.0
-    # A power of two: one read of a stored document in this many is sampled (a sample
-    # costs two system calls, about 1.3 µs, a sixth of the read in-process).
-    SAMPLE_EVERY = 32
-    # Reads waiting for the disk at once, each on a connection of its own.
-    THREADS = 8
-
-    def __init__(self) -> None:
-        self._from_disk = 0.0  # samples that read from the disk, decayed
-        self._samples = 0.0  # samples, decayed the same way
-        self._since = 0  # samples since the reads came back to the loop
-        self._threads_until = 0.0
-        self._reads = 0
-        self._threads: ThreadPoolExecutor | None = None
-
-    def inline(self) -> bool:
-        """Whether the next read runs on the event loop."""
-        if not self._threads_until:
-            return True
-        if time.monotonic() < self._threads_until:
-            return False
-        self._threads_until = 0.0  # back on the loop, sampled anew
-        self._from_disk = self._samples = 0.0
-        self._since = 0
-        return True
-
-    def took(self, blocks: int) -> None:
-        """One read sampled on the event loop read ``blocks`` blocks from the disk."""
-        self._from_disk = self._from_disk * self.DECAY + (blocks > 0)
-        self._samples = self._samples * self.DECAY + 1.0
-        self._since += 1
-        if self._since >= self.MIN_SAMPLES and self._from_disk > self.WAITING * self._samples:
-            self._threads_until = time.monotonic() + self.THREADS_FOR_S
-
-    @contextmanager
-    def sampled(self) -> Iterator[None]:
-        """Inside, a read on the event loop, whose disk reads ``took`` counts."""
-        before = _blocks_read()
-        try:
-            yield
-        finally:
-            self.took(_blocks_read() - before)
-
-    def inline_read(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
-        """``read(scope, path)`` on the event loop, sampled one time in SAMPLE_EVERY."""
-        self._reads += 1
-        if self._reads & (self.SAMPLE_EVERY - 1):
-            return read(scope, path)
-        with self.sampled():
-            return read(scope, path)
-
-    async def in_thread(self, read: Callable[[Any, str], T], scope: Any, path: str) -> T:
-        """``read(scope, path)`` in one of THREADS worker threads of its own (a third of
-        the CPU of a hop through anyio's threads)."""
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(self.THREADS, thread_name_prefix="leadhub-read")
-        return await asyncio.get_running_loop().run_in_executor(self._threads, read, scope, path)
-
-    def close(self) -> None:
-        """Let the worker threads end (once their reads are answered); later reads start
-        new ones."""
-        threads, self._threads = self._threads, None
-        if threads is not None:
-            threads.shutdown(wait=False)
-
-
 class LeadDocuments:
     """The v1 JSON bodies of leads, from stored documents when there are some."""
 
@@ -250,15 +132,19 @@ class LeadDocuments:
         self._seen: set[int] = set()
         self.cold = ColdReads()
         self._task: asyncio.Task[None] | None = None
-        self._storing: set[asyncio.Task[None]] = set()
-        # PostgreSQL: documents read or rendered here, by lead id, with the version of
-        # the lead they were made at and whether it is deleted (each read asks the
-        # store whether that version is still the lead's); and the lead each guid and
-        # each email found last.
-        self._pg_kept: dict[int, Kept] = {}
-        self._pg_storing: set[int] = set()
-        self._pg_guids: dict[tuple[int, str], int] = {}
-        self._pg_emails: dict[tuple[int, str], int] = {}
+        self._pg = PgDocuments(db, self.body, self._admit) if db.batch is not None else None
+
+    @property
+    def pg(self) -> PgDocuments:
+        """The documents on PostgreSQL (leads/pgdocuments.py); TypeError on another store."""
+        if self._pg is None:
+            raise TypeError("PostgreSQL's documents on another store")
+        return self._pg
+
+    @property
+    def pg_pages(self) -> bool:
+        """Whether list pages are read by ``PgDocuments.page`` (PostgreSQL)."""
+        return self._pg is not None
 
     def body(self, docs: Sequence[bytes]) -> bytes:
         """A JSON array of documents with this server's links."""
@@ -337,7 +223,7 @@ class LeadDocuments:
         """Reads of a lead's rows on the point-read connection (in the caller's read
         transaction), stopped with TooLong past INLINE_STEPS SQLite steps (a lead with very
         many events), or not started (TooLong) while such reads wait for the disk
-        (``ColdReads``) or off the event loop (a point read sent to a worker thread by
+        (leads/coldreads.py) or off the event loop (a point read sent to a worker thread by
         ``ColdReads``: the ordinary way reads it, and schedules its document's storing
         from the loop)."""
         # On the loop first: a worker thread leaves the loop's sampling state alone.
@@ -355,8 +241,8 @@ class LeadDocuments:
             body = None
         if body is not None:
             return body
-        if self.db.batch is not None:  # PostgreSQL: as its lane reads it
-            body = await self.pg_by_guid(portal_id, guid)
+        if self._pg is not None:  # PostgreSQL: as its lane reads it
+            body = await self._pg.by_guid(portal_id, guid)
             if body is None:
                 raise service.no_lead(guid)
             return body
@@ -376,9 +262,9 @@ class LeadDocuments:
                 body = None
             if body is not None:
                 return body
-        if self.db.batch is not None and email and not event and not criteria.get("user_token"):
+        if self._pg is not None and email and not event and not criteria.get("user_token"):
             # PostgreSQL, by email alone: as its lane reads it.
-            body = await self.pg_by_email(portal_id, service.normalize_email(email))
+            body = await self._pg.by_email(portal_id, service.normalize_email(email))
             if body is None:
                 raise service.no_match(email=email)
             return body
@@ -481,14 +367,14 @@ class LeadDocuments:
         """One page of a v1 list as a JSON array."""
         if self.enabled and with_events:
             return await (self.stored_guids(query, guids) if guids else self.stored(query))
-        if self.pg_pages and with_events:
+        if self._pg is not None and with_events:
             if not guids:
-                return await self.pg_page(query)
+                return await self._pg.page(query)
             keys = _guid_keys(guids)
             if len(keys) == 1 and _keeps_every_lead(query):
                 # A list of one guid (how hubspot3 and hapipy get a lead): that lead, if
                 # the list keeps it (deleted or not), as the lane reads it.
-                body = await self.pg_by_guid(
+                body = await self._pg.by_guid(
                     query.portal_id, keys[0], live=not query.include_deleted)
                 return body if body is not None else self.body([])
         views = await self.db.aread_many(
@@ -500,144 +386,6 @@ class LeadDocuments:
         if self.enabled:
             self._schedule(view)
         return to_document(view)
-
-    async def pg_by_guid(self, portal_id: int, guid: str, *, live: bool = False) -> bytes | None:
-        """PostgreSQL: ``[lead]`` for a guid (``live``: only if the lead is not deleted,
-        as a list of that one guid holds it); None if there is no such lead.
-
-        One statement, shared with the reads waiting at once (store/pgbatch.py),
-        says the lead's id and its document's version, and sends the stored
-        document unless this process holds that version's document already
-        (``_pg_kept``). Where neither holds its document, the same statement
-        reads the lead's rows, rendered here (``_pg_missed``).
-        """
-        batch = self._pg()
-        key = (portal_id, guid.strip().lower())
-        kept = self._pg_kept.get(self._pg_guids.get(key, 0))
-        row = await batch.get(
-            leaddocs.pg_docs_by_guids(F.GUID_PROP), (*key, kept[0] if kept else None))
-        if row is None:
-            return None
-        found = self._pg_found(portal_id, row, kept) or self._pg_missed(row)
-        if found is None:
-            return None
-        lead_id, doc, archived = found
-        _remember(self._pg_guids, key, lead_id)
-        return None if live and archived else self.body([doc])
-
-    async def pg_by_email(self, portal_id: int, email: str) -> bytes | None:
-        """PostgreSQL: ``[lead]`` for an email (normalized), the lead the lookup rules
-        choose, read as ``pg_by_guid`` reads it; None if it finds none."""
-        batch = self._pg()
-        key = (portal_id, email)
-        known = self._pg_emails.get(key, 0)
-        kept = self._pg_kept.get(known)
-        row = await batch.get(
-            leaddocs.pg_docs_by_emails(F.FIRST_CONVERTED_PROP),
-            (*key, known if kept else None, kept[0] if kept else None))
-        if row is None:
-            return None
-        found = self._pg_found(
-            portal_id, row, kept if row[1] == known else None) or self._pg_missed(row)
-        if found is None:
-            return None
-        _remember(self._pg_emails, key, found[0])
-        return self.body([found[1]])
-
-    @property
-    def pg_pages(self) -> bool:
-        """Whether list pages are read by ``pg_page`` (PostgreSQL)."""
-        return self.db.batch is not None
-
-    async def pg_page(self, query: LeadListQuery) -> bytes:
-        """PostgreSQL: one page of a v1 list (not restricted to guids) as a JSON array.
-
-        One statement (``leaddocs.pg_page_docs``) runs the list's own SQL and reads
-        its leads' stored documents, and the rows of those without one, rendered
-        here (and stored at their second such read, as a point read stores them);
-        one snapshot, no transaction, on the event loop's connections for pages
-        (``Database.batch_pages``), its values written into its text: a page asked
-        again is planned once (``BatchReads.read``). The documents are not held in the process:
-        pages of many leads would push out those of the leads read again and again
-        by guid or email.
-        """
-        pages = self.db.batch_pages
-        assert pages is not None
-        sql, values = pg_list_sql(query)
-        docs = []
-        for row in await pages.read(
-                leaddocs.pg_page_docs(sql), values, binary=True, inline=True):
-            found = self._pg_found(query.portal_id, row, None, hold=False) or self._pg_missed(
-                row, hold=False)
-            if found is not None:
-                docs.append(found[1])
-        return self.body(docs)
-
-    def _pg(self) -> BatchReads:
-        if self.db.batch is None:
-            raise TypeError("PostgreSQL's documents on another store")
-        return self.db.batch
-
-    def _pg_found(
-        self, portal_id: int, row: tuple[Any, ...], kept: Kept | None, *, hold: bool = True
-    ) -> tuple[int, bytes, bool] | None:
-        """(lead id, document, deleted) from a row of ``leaddocs.pg_docs_by_guids`` or
-        ``pg_docs_by_emails``, given what the process held of that lead before
-        (``kept``); None if neither holds the lead's document of its version now. A
-        document held here but not stored is stored now: its lead is read at least
-        the second time. A document sent is held from now on, unless not ``hold``."""
-        _, lead_id, version, doc, archived, stored, guid = row[:leaddocs.PG_ROWS_AT]
-        if doc is not None:
-            if hold:
-                _remember(self._pg_kept, lead_id, (version, doc, archived, guid))
-            return lead_id, doc, archived
-        if kept is None or version != kept[0]:
-            return None
-        if not stored:
-            self._pg_store_later(lead_id, portal_id, kept)
-        return lead_id, kept[1], kept[2]
-
-    def _pg_missed(
-        self, row: tuple[Any, ...], *, hold: bool = True
-    ) -> tuple[int, bytes, bool] | None:
-        """(lead id, document, deleted) of a lead read from its rows on PostgreSQL, from
-        the same row of ``leaddocs.pg_docs_by_guids`` or ``pg_docs_by_emails`` (None if
-        it has none: no such lead): its document held for reads of the row's version
-        (0 for a lead without a document row; not if not ``hold``), and stored at its
-        next read (``_pg_found``) or, if this is its second read without a document
-        held, now."""
-        view = rawload.pg_docs_view(row)
-        if view is None:
-            return None
-        version = row[2]
-        doc = to_document(view)
-        kept = (version, doc, view.lead.archived, view.guid)
-        if view.guid:
-            if hold:
-                _remember(self._pg_kept, view.lead.id, kept)
-            if self._admit(view.lead.id):
-                self._pg_store_later(view.lead.id, view.lead.portal_id, kept)
-        return view.lead.id, doc, view.lead.archived
-
-    def _pg_store_later(self, lead_id: int, portal_id: int, kept: Kept) -> None:
-        """Store a lead's document of a version, while that version is still the lead's
-        (store/leaddocs.py ``PG_STORE``), in the background, with the others waiting."""
-        if lead_id in self._pg_storing:
-            return
-        self._pg_storing.add(lead_id)
-        version, doc, archived, guid = kept
-        task = asyncio.get_running_loop().create_task(
-            self._pg_store((lead_id, portal_id, guid, doc.hex(), archived, version)))
-        self._storing.add(task)
-        task.add_done_callback(self._storing.discard)
-        task.add_done_callback(lambda _: self._pg_storing.discard(lead_id))
-
-    async def _pg_store(self, key: tuple[Any, ...]) -> None:
-        try:
-            assert self.db.batch_stores is not None
-            await self.db.batch_stores.get(leaddocs.PG_STORE, key)
-        except Exception:  # noqa: BLE001 - a cache fill must never break serving
-            log.exception("storing a lead document failed")
 
     def _schedule(self, view: LeadView) -> None:
         """Store the document of a lead read without one, from its second such read on
@@ -684,17 +432,6 @@ class LeadDocuments:
             fill(conn, portal_id, lead_ids)
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _remember(held: dict[K, V], key: K, value: V) -> None:
-    """``held[key] = value``, ``held`` emptied first when it holds PG_KEPT_MAX entries."""
-    if len(held) >= PG_KEPT_MAX and key not in held:
-        held.clear()
-    held[key] = value
-
-
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> Page:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
     return docs._read_page(query, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall())
@@ -721,15 +458,6 @@ def _stored_guids_page(
     return docs._read_guids_page(
         query, guids, lambda sql, args: conn.exec_driver_sql(sql, args).fetchall()
     )
-
-
-# Linux counts a thread's own; elsewhere the process's is the nearest there is.
-_RUSAGE = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
-
-
-def _blocks_read() -> int:
-    """Blocks this thread has read from the disk (the page cache's misses), so far."""
-    return resource.getrusage(_RUSAGE).ru_inblock
 
 
 def _on_loop() -> bool:

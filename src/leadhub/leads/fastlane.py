@@ -14,7 +14,7 @@ answers it on the event loop's own connection, in front of Starlette's
 whole stack: no request object, no middleware, no routing, no response
 object. While reads wait for the disk (a store larger than the memory that
 caches it), it answers them the same way from worker threads, each on a
-connection of its own (``documents.ColdReads``). It sits outside the error
+connection of its own (leads/coldreads.py ``ColdReads``). It sits outside the error
 handler, the NUL guard and the rate limiter, so it answers only where each
 of them would have let the request through untouched:
 
@@ -34,7 +34,7 @@ hubspot3's list of one guid and the v3 GET by id (not pages, nor lookups by
 conversion event), under the same conditions: each read waits in
 store/pgbatch.py with the others of its pass of the event loop and goes out
 with them in one statement, and a lead is answered from its stored document
-or else rendered from its rows (``LeadDocuments.pg_by_guid``).
+or else rendered from its rows (``PgDocuments.by_guid``).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class V1ReadLane:
     async def _answer_pg(self, scope: Scope, path: str) -> bytes | None:
         """``_answer`` on PostgreSQL: the reads waiting at once in one statement
         (store/pgbatch.py), a lead's stored document or else its rows rendered here
-        (``LeadDocuments.pg_by_guid``). A v3 page, a lookup by conversion event and any
+        (``PgDocuments.by_guid``). A v3 page, a lookup by conversion event and any
         read that finds nothing go the ordinary way."""
         asked = self._asked(scope, path)
         if asked is None:
@@ -160,13 +160,13 @@ class V1ReadLane:
         if path in LIST_PATHS:
             # A list of one guid holds that lead if it is not deleted (as ``_answer``).
             guid = _one_guid(params)
-            return await docs.pg_by_guid(portal_id, guid, live=True) if guid else None
+            return await docs.pg.by_guid(portal_id, guid, live=True) if guid else None
         rest = path[len(PREFIX):]
         guid = rest.strip("/")
         if rest[:1] == "/" and guid and "/" not in guid and "(" not in guid:
-            return None if params else await docs.pg_by_guid(portal_id, guid)
+            return None if params else await docs.pg.by_guid(portal_id, guid)
         if not guid and len(params) == 1 and params[0][0] == "email" and params[0][1]:
-            return await docs.pg_by_email(portal_id, service.normalize_email(params[0][1]))
+            return await docs.pg.by_email(portal_id, service.normalize_email(params[0][1]))
         return None
 
 

@@ -21,7 +21,7 @@ guard and the rate limiter would have let the request through untouched:
 - nothing raised.
 
 On PostgreSQL the lane answers the pages not restricted to guids, read as
-the ordinary face reads them (``LeadDocuments.pg_page``: one statement on
+the ordinary face reads them (``PgDocuments.page``: one statement on
 the event loop's connections).
 
 Everything else goes on to the ordinary stack, which gives the same answer
@@ -72,7 +72,7 @@ class V1ListLane:
                 if found is None:
                     body = None
                 elif not docs.enabled:  # PostgreSQL: pages not restricted to guids
-                    body = None if found[1] else await docs.pg_page(found[0])
+                    body = None if found[1] else await docs.pg.page(found[0])
                 elif found[1]:
                     body = await docs.stored_guids(*found)
                 else:

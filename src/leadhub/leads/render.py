@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from leadhub.leads import fields as F
 from leadhub.leads.convert import to_v1
 from leadhub.leads.service import PUBLIC_TOKEN_PROP, LeadView
@@ -14,6 +16,10 @@ from leadhub.store.events import CUSTOMER, DELETE
 # value needs converting; None for text, whose v1 value is the stored text or "").
 _Plan = tuple[tuple[str, bool, str, "F.Field | None"], ...]
 _NO_PROPS: dict[str, str] = {}
+# A stored document (leads/documents.py) marks where each link's base URL goes.
+LINK_KEYS = (b'"leadJsonLink":"', b'"leadLink":"', b'"publicLeadLink":"')
+# Where the base URL goes in a document: a byte no JSON text from orjson holds.
+BASE_MARK = b"\x00"
 
 
 def _plan(fields: tuple[F.Field, ...]) -> _Plan:
@@ -113,3 +119,11 @@ def _event(event: Any, lead_guid: str, portal_id: int) -> dict[str, Any]:
 
 def _log(log: Any) -> dict[str, Any]:
     return {"id": log.id, "insertedAt": log.inserted_at, "previousState": log.previous_state}
+
+
+def to_document(view: LeadView) -> bytes:
+    """A lead's v1 JSON, keys sorted, with BASE_MARK where each link's base URL goes."""
+    doc = orjson.dumps(render(view, ""), option=orjson.OPT_SORT_KEYS)
+    for key in LINK_KEYS:
+        doc = doc.replace(key + b"/", key + BASE_MARK + b"/", 1)
+    return doc

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench.run import Config, main
+from bench.results import Config
+from bench.run import main
 
 
 def parse(argv: list[str] | None = None) -> Config:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SEED = 20261123
+# The portal the data sets are loaded into (the runs, the plain baselines).
+PORTAL = 1
 RARE_TERM = "zyzzogeton"
 COMMON_TERM = "lindqvist"
 SHORT_TERM = "an"

@@ -27,10 +27,12 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from bench import procs, wrk
+from bench.dataset import PORTAL
 from leadhub.store.db import normalize_url
 
 if TYPE_CHECKING:
-    from bench.run import Ceiling, Config, Results
+    from bench.measure import Ceiling
+    from bench.results import Config, Results
 
 FORM = "benchform"
 FORM_PATH = f"/?app=leaddirector&FormName={FORM}"
@@ -86,7 +88,7 @@ def _queued(engine: sa.Engine) -> int:
 def run(cfg: Config, size: int, url: str, res: Results, ceiling: Ceiling) -> None:
     """Every form scenario on the store at ``url`` (the API server stopped); the
     acknowledgement rate is measured in runs paired with the ceiling's."""
-    from bench.run import PORTAL, _record, measure_paired, wanted
+    from bench.measure import measure_paired, record, wanted
 
     logs = cfg.work / "logs"
     _leadhub("form", "create", "--portal", str(PORTAL), "--name", FORM, "--database-url", url)
@@ -116,7 +118,7 @@ def run(cfg: Config, size: int, url: str, res: Results, ceiling: Ceiling) -> Non
         finally:
             srv.stop()
         if wanted(cfg, ACK):
-            _record(res, size, ACK, row)
+            record(res, size, ACK, row)
         if wanted(cfg, "form drain"):
             _drain(cfg, size, url, engine, res)
         with engine.begin() as conn:  # what a bounded drain left is not part of later scenarios

@@ -22,13 +22,13 @@ from typing import Any
 import orjson
 
 from bench import stores
+from bench.dataset import PORTAL
 from bench.forms import FORM, fields
 from bench.plainload import INSERTS as LOAD_INSERTS
 from leadhub.ingest.fields import LABELS
 from leadhub.util import now_ms
 
 BATCH = 10
-PORTAL = 1
 CONTACT_PROPS = {
     "FirstName": "firstname", "LastName": "lastname", "Email": "email", "Company": "company",
     "JobTitle": "jobtitle", "City": "city", "Country": "country", "Phone": "phone",

@@ -18,13 +18,13 @@ from typing import Any
 import orjson
 
 from bench import stores
+from bench.dataset import PORTAL
 from leadhub.leads import fields as F
 from leadhub.leads import service
 from leadhub.leads.importer import _parse
 from leadhub.util import now_ms
 
 BATCH = 5_000
-PORTAL = 1
 INSERTS = {
     "objects": "INSERT INTO objects (id, portal_id, object_type, props, created_at, updated_at, "
     "archived, archived_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, NULL)",

@@ -29,7 +29,7 @@ from bench.report import (  # noqa: E402
     drain_ratio,
     memory_share,
 )
-from bench.run import Results  # noqa: E402
+from bench.results import Results  # noqa: E402
 
 # Shares outside this range are drawn at its edge (their label says the figure).
 LOW, HIGH = 0.02, 50.0

@@ -8,15 +8,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.run import (
-    COLD_READ,
-    FIRST_READ,
-    LEGACY_GET,
-    MIN_REQUESTS,
-    V3_NAMED,
-    Results,
-    Row,
-)
+from bench.measure import MIN_REQUESTS
+from bench.results import Results, Row
+from bench.scenarios import COLD_READ, FIRST_READ, LEGACY_GET, V3_NAMED
 
 NOTES = Path(__file__).with_name("NOTES.md")
 POINT_READS = (
@@ -287,7 +281,8 @@ if __name__ == "__main__":
     # Write the report again from the last run's saved results (e.g. after editing NOTES.md).
     import sys
 
-    from bench.run import ROOT, load, saved_runs
+    from bench.procs import ROOT
+    from bench.results import load, saved_runs
 
     saved = load(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench/.data/results.json")
     target = saved.config.out or ROOT / "docs" / "benchmarks.md"

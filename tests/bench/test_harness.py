@@ -13,21 +13,19 @@ from pathlib import Path
 import pytest
 
 from bench import dataset, plainsql
+from bench.dataset import PORTAL
 from bench.report import render
-from bench.run import (
+from bench.results import Config, load
+from bench.run import main, sample
+from bench.scenarios import (
     COLD_READ,
     FIRST_READ,
     LEGACY_GET,
-    PORTAL,
     V3_NAMED,
     V3_PAGE,
-    Config,
     cached_share,
     drop_documents,
     list_cases,
-    load,
-    main,
-    sample,
     unread,
 )
 
@@ -232,7 +230,7 @@ def test_the_commit_is_dirty_for_changed_code_not_for_the_report(tmp_path: Path)
 def test_a_store_section_from_another_machine_names_it():
     """Each store's section may come from a run of its own; one made on another machine
     says which, since rates and ratios differ between machines."""
-    from bench.run import Results
+    from bench.results import Results
 
     def run(store: str, machine: str) -> Results:
         return Results(Config(sizes=[], store=store), commit="abc1234",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bench import run as bench_run
-from bench.run import MAX_RUN_SECONDS, MIN_REQUESTS, long_enough
+from bench import measure as bench_measure
+from bench.measure import MAX_RUN_SECONDS, MIN_REQUESTS, long_enough
+from bench.results import Config
 from bench.wrk import Result
 
 
@@ -44,9 +45,10 @@ def test_lengthening_stops_at_the_limit_and_reports_what_it_got():
 def test_measure_keeps_the_longer_duration_for_every_run(monkeypatch, tmp_path):
     calls: list[float] = []
     slow = _wrk_with_requests_taking(2.0, calls)
-    monkeypatch.setattr(bench_run.wrk, "run", lambda *a, seconds, **k: slow(seconds))
-    cfg = bench_run.Config(sizes=[1], runs=2, seconds=1.0, warmup=1.0, work=tmp_path, out=None)
-    row = bench_run.measure(cfg, "http://127.0.0.1:1", tmp_path / "reqs.txt", "t", connections=1)
+    monkeypatch.setattr(bench_measure.wrk, "run", lambda *a, seconds, **k: slow(seconds))
+    cfg = Config(sizes=[1], runs=2, seconds=1.0, warmup=1.0, work=tmp_path, out=None)
+    row = bench_measure.measure(
+        cfg, "http://127.0.0.1:1", tmp_path / "reqs.txt", "t", connections=1)
     # the warm-up and the first run are lengthened until they answer enough; the second
     # run starts at the length the first one needed
     assert calls == [1.0, 4.0, 16.0, 1.0, 4.0, 16.0, 16.0]

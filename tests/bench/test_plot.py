@@ -10,7 +10,7 @@ from matplotlib.image import imread
 
 from bench.plot import STYLES, draw, marks
 from bench.report import _targets, attainment, render
-from bench.run import Config, Results, Row
+from bench.results import Config, Results, Row
 
 POINT = "v1 get lead by guid"
 LIST = "v1 list: one-week insertedAt window"

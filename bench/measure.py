@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench import wrk
+from bench import procs, wrk
 from bench.results import Row
 
 if TYPE_CHECKING:
@@ -94,6 +94,29 @@ def measure_paired(cfg: Config, one: Callable[[float], wrk.Result], ceiling: Cei
         of_ceiling=statistics.median(r.rps / b.rps if b.rps else 0.0 for b, r in pairs),
         ceiling_rps=statistics.median(b.rps for b, _ in pairs),
     )
+
+
+def floor_for(cfg: Config, body: bytes, token: str) -> float:
+    """The median p99 (ms) of the ceiling answering ``body`` one request at a time: the
+    least any p99 alone of a scenario answering those bytes can be.
+
+    A list page carries ten leads where the ceiling's own body is one, and the
+    time to write and read the larger answer is in every p99 of that page.
+    The ceiling is started with the body for these runs alone (on the server's
+    CPU, as every ceiling) and stopped after.
+    """
+    path = cfg.work / "floor-body.json"
+    path.write_bytes(body)
+    logs = cfg.work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    srv = procs.ceiling(path, logs)
+    try:
+        reqs = wrk.write_requests(cfg.work / "floor.txt", [("GET", "/", "")])
+        runs = [wrk.run(srv.url, reqs, connections=1, seconds=cfg.seconds, token=token)
+                for _ in range(cfg.runs)]
+    finally:
+        srv.stop()
+    return statistics.median(r.p99_ms for r in runs)
 
 
 def paired_wrk(cfg: Config, url: str, reqs: Path, token: str) -> Callable[[float], wrk.Result]:

@@ -204,7 +204,9 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             (f"Ceiling: {ceiling:,.0f} requests/s." if ceiling else "Ceiling: not measured.")
             + (f" One request at a time (one connection, as the lists), the ceiling answers "
                f"in p50 {floor[0]:.3f} ms, p99 {floor[1]:.3f} ms: no p99 alone here can be "
-               f"lower than that." if floor else ""),
+               f"lower than that. A page's answer is larger than one lead; the *floor* in a "
+               f"list's or search's note is the p99 of the ceiling answering that page's own "
+               f"bytes the same way." if floor else ""),
             "",
             "| scenario | req/s | of ceiling | p99 ms | p99 alone ms | plain SQL ms | "
             "alone / SQL | same rows | x best peer | errors | target | met |",
@@ -219,6 +221,9 @@ def _sections(res: Results, best_peer: float | None) -> list[str]:
             if row.ceiling_rps:
                 alongside = f"ceiling alongside {row.ceiling_rps:,.0f} req/s"
                 note = f"{note}; {alongside}" if note else alongside
+            if row.floor_p99_ms is not None:
+                floor_note = f"floor {row.floor_p99_ms:.3f} ms"
+                note = f"{note}; {floor_note}" if note else floor_note
             name = f"{row.scenario} ({note})" if note else row.scenario
             out.append(
                 f"| {name} | {row.rps:,.1f} | {_f(row.of_ceiling)} | {row.p99_ms:.2f} | "

@@ -45,6 +45,9 @@ class Row:
     note: str = ""
     # The ceiling's rate in the runs paired with this scenario's (see ``measure_paired``).
     ceiling_rps: float | None = None
+    # One request at a time (as the lists): the p99 of the ceiling answering this
+    # scenario's own answer, byte for byte (see ``measure.floor_for``).
+    floor_p99_ms: float | None = None
 
 
 @dataclass

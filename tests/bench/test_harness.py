@@ -5,6 +5,7 @@ No timing is asserted: only that every stage runs and reports what it measured.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -82,12 +83,18 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     assert listed.ceiling_rps is None
     assert listed.of_ceiling == pytest.approx(listed.rps / res.ceilings[300])
     assert listed.same_rows is True and listed.plain_ms is not None
+    # The floor: the ceiling answering the page's own bytes one at a time (the page was
+    # the last answer given to a ceiling).
+    assert listed.floor_p99_ms is not None and listed.floor_p99_ms > 0
+    page = json.loads((tmp_path / "floor-body.json").read_bytes())
+    assert [lead["guid"] for lead in page] and all(lead["guid"] for lead in page)
     assert res.memory[300][0] > 0
     report = out.read_text()
     assert "| v1 get lead by guid (ceiling alongside " in report and "Bulk load" in report
     saved = load(tmp_path / "results.json")
     assert saved.rows == res.rows and saved.loads == res.loads and saved.floors == res.floors
     assert "One request at a time" in report
+    assert f"floor {listed.floor_p99_ms:.3f} ms" in report.split(f"| {listed.scenario} (")[1]
     # The report written again from the saved results is the same, header included:
     # the commit and start time are the run's, not the rewrite's.
     assert saved.commit == res.commit and res.commit not in ("", "unknown")
@@ -120,6 +127,9 @@ def test_harness_measures_v3_and_form_scenarios(tmp_path):
         assert "ceiling alongside" in out.read_text().split(f"| {name} (", 1)[1].split("|")[0]
     found = by_name["v3 search: one month created, raw score >= 250, sort last modified"]
     assert found.same_rows is True and found.plain_ms is not None
+    assert found.floor_p99_ms is not None and found.floor_p99_ms > 0
+    searched = json.loads((tmp_path / "floor-body.json").read_bytes())
+    assert searched["total"] > 0 and len(searched["results"]) > 0
     rate, plain, drained = res.drains[300]
     assert rate > 0 and plain > 0 and drained > 0
     p50, p99, samples = res.readable[300]

@@ -47,7 +47,12 @@ class PgDocuments:
         self, db: Database, body: Callable[[Sequence[bytes]], bytes],
         admit: Callable[[int], bool],
     ) -> None:
-        self.db = db
+        if db.batch is None or db.batch_pages is None or db.batch_stores is None:
+            raise TypeError("PostgreSQL's documents on another store")
+        # The event loop's readers: point reads, list pages, and the stores of documents.
+        self._reads: BatchReads = db.batch
+        self._pages: BatchReads = db.batch_pages
+        self._stores: BatchReads = db.batch_stores
         self.body = body
         self._admit = admit
         # Documents read or rendered here, by lead id, with the version of the lead
@@ -71,10 +76,9 @@ class PgDocuments:
         (``kept``). Where neither holds its document, the same statement
         reads the lead's rows, rendered here (``_missed``).
         """
-        batch = self._batch()
         key = (portal_id, guid.strip().lower())
         kept = self.kept.get(self._guids.get(key, 0))
-        row = await batch.get(
+        row = await self._reads.get(
             leaddocs.pg_docs_by_guids(F.GUID_PROP), (*key, kept[0] if kept else None))
         if row is None:
             return None
@@ -88,11 +92,10 @@ class PgDocuments:
     async def by_email(self, portal_id: int, email: str) -> bytes | None:
         """``[lead]`` for an email (normalized), the lead the lookup rules
         choose, read as ``by_guid`` reads it; None if it finds none."""
-        batch = self._batch()
         key = (portal_id, email)
         known = self._emails.get(key, 0)
         kept = self.kept.get(known)
-        row = await batch.get(
+        row = await self._reads.get(
             leaddocs.pg_docs_by_emails(F.FIRST_CONVERTED_PROP),
             (*key, known if kept else None, kept[0] if kept else None))
         if row is None:
@@ -116,22 +119,15 @@ class PgDocuments:
         pages of many leads would push out those of the leads read again and again
         by guid or email.
         """
-        pages = self.db.batch_pages
-        assert pages is not None
         sql, values = pg_list_sql(query)
         docs = []
-        for row in await pages.read(
+        for row in await self._pages.read(
                 leaddocs.pg_page_docs(sql), values, binary=True, inline=True):
             found = self._found(query.portal_id, row, None, hold=False) or self._missed(
                 row, hold=False)
             if found is not None:
                 docs.append(found[1])
         return self.body(docs)
-
-    def _batch(self) -> BatchReads:
-        if self.db.batch is None:
-            raise TypeError("PostgreSQL's documents on another store")
-        return self.db.batch
 
     def _found(
         self, portal_id: int, row: tuple[Any, ...], kept: Kept | None, *, hold: bool = True
@@ -189,8 +185,7 @@ class PgDocuments:
 
     async def _store(self, key: tuple[Any, ...]) -> None:
         try:
-            assert self.db.batch_stores is not None
-            await self.db.batch_stores.get(leaddocs.PG_STORE, key)
+            await self._stores.get(leaddocs.PG_STORE, key)
         except Exception:  # noqa: BLE001 - a cache fill must never break serving
             log.exception("storing a lead document failed")
 

@@ -58,14 +58,14 @@ def _grouped(db: Database, writes: list[Callable[[sa.Connection], Any]]) -> tupl
         lock.release()
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    commits = sqliteraw.commits()
+    commits = sqliteraw._commits
     lock.acquire()
     try:
         results = asyncio.run(go())
     finally:
         if lock._is_owned():  # type: ignore[attr-defined]
             lock.release()
-    return results, sqliteraw.commits() - commits
+    return results, sqliteraw._commits - commits
 
 
 def test_waiting_writes_commit_together(db: Database, table: str) -> None:

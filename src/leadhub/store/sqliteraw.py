@@ -53,11 +53,6 @@ def committed() -> None:
     _commits += 1
 
 
-def commits() -> int:
-    """How many write transactions this process has committed."""
-    return _commits
-
-
 class LoopSnapshot:
     """The read snapshot that the point reads of one pass of the event loop share.
 

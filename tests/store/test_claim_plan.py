@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from leadhub import portals
 from leadhub.ingest import service
 from leadhub.store import Database
+from leadhub.store import callbackqueue as callback_store
 from leadhub.store import queue as queue_store
 from leadhub.store.schema import callbacks, submissions
 
@@ -83,14 +84,14 @@ def test_lease_upkeep_reads_the_claim_index_not_every_row(db: Database) -> None:
     and a portal with a callback URL keeps a row per lead it ever stored."""
     def fill(conn):  # type: ignore[no-untyped-def]
         portal = portals.create_portal(conn, "lease plan")
-        queue_store.add_callbacks(conn, portal.id, list(range(1, 41)), "http://cb.test/", 1_000)
+        callback_store.add_callbacks(conn, portal.id, list(range(1, 41)), "http://cb.test/", 1_000)
         return portal.id
 
     db.write_call(fill)
     claimed = db.write_call(queue_store.claim_ids, callbacks, "old-1", 2_000, 10, 5)
     assert len(claimed) == 5
     expired = _statements(
-        db, lambda conn: queue_store.claim_callbacks(conn, "w", 3_000, 10, 0, 1), "UPDATE"
+        db, lambda conn: callback_store.claim_callbacks(conn, "w", 3_000, 10, 0, 1), "UPDATE"
     )
     # Every lease ran out on an attempt of at most one: with max_attempts=1 they fail.
     failed = db.read_call(

@@ -17,8 +17,9 @@ import orjson
 from leadhub.leads import service as lead_service
 from leadhub.leads.render import render
 from leadhub.store import Database
+from leadhub.store import callbackqueue as callback_store
 from leadhub.store import queue as queue_store
-from leadhub.store.queue import Callback
+from leadhub.store.callbackqueue import Callback
 from leadhub.store.schema import callbacks
 from leadhub.util import now_ms
 
@@ -52,7 +53,7 @@ class Deliverer:
         """Deliver one batch of due callbacks; returns how many were claimed."""
         policy = self.config.callback_policy
         due = self.db.write_call(
-            queue_store.claim_callbacks,
+            callback_store.claim_callbacks,
             self.worker,
             now_ms(),
             int(max(self.config.callback_timeout * 3, self.config.lease_seconds) * 1000),
@@ -62,7 +63,7 @@ class Deliverer:
         for cb in due:
             error = self._deliver(cb)
             if error is None:
-                self.db.write_call(queue_store.finish_callback, cb.id, self.worker, now_ms())
+                self.db.write_call(callback_store.finish_callback, cb.id, self.worker, now_ms())
                 continue
             log.warning(
                 "callback %d to %s failed (attempt %d): %s", cb.id, cb.url, cb.attempts, error

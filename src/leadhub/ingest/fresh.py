@@ -40,6 +40,7 @@ from leadhub.leads import fields as F
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, PUBLIC_TOKEN_PROP, normalize_email
 from leadhub.store import bulk
+from leadhub.store import callbackqueue as callback_store
 from leadhub.store import events as event_store
 from leadhub.store import forms as form_store
 from leadhub.store import queue as queue_store
@@ -189,7 +190,7 @@ def _create(conn: Connection, people: Sequence[NewPerson], now: int) -> dict[int
         event_store.add_new_events(conn, portal_id, events)
         url = form_store.get_callback_url(conn, portal_id)
         if url:
-            queue_store.add_callbacks(conn, portal_id, lead_ids, url, now)
+            callback_store.add_callbacks(conn, portal_id, lead_ids, url, now)
     queue_store.mark_many_done(conn, leads, now)
     return leads
 

@@ -20,6 +20,7 @@ from leadhub.ingest.fields import SOURCE_TYPE, TOKEN_PROP, FormValues, conversio
 from leadhub.leads import service as lead_service
 from leadhub.leads.service import EMAIL_PROP, normalize_email
 from leadhub.leads.update import close_changes
+from leadhub.store import callbackqueue as callback_store
 from leadhub.store import events as event_store
 from leadhub.store import forms as form_store
 from leadhub.store import objects as obj_store
@@ -176,7 +177,7 @@ def process(conn: Connection, sub: Submission, now: int) -> Outcome:
     if created:
         url = form_store.get_callback_url(conn, portal_id)
         if url:
-            queue_store.add_callback(conn, portal_id, lead.id, url, now)
+            callback_store.add_callback(conn, portal_id, lead.id, url, now)
     return Outcome(sub.guid, lead.id, created)
 
 

@@ -24,6 +24,7 @@ from leadhub.leads import service
 from leadhub.store import Database
 from leadhub.store import associations as assoc_store
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
 from leadhub.store.schema import associations, conversion_events, objects, unique_values
@@ -62,7 +63,7 @@ def test_one_unique_value_claimed_by_many(db: Database) -> None:
 
     def claim(conn: Any, i: int) -> tuple[int, int]:
         row = obj_store.insert(conn, pid, ct.CONTACTS, {"n": str(i)}, _change())
-        return row.id, obj_store.claim_unique(
+        return row.id, unique_store.claim_unique(
             conn, pid, ct.CONTACTS, "email", "same@example.com", row.id
         )
 
@@ -84,7 +85,7 @@ def test_set_unique_reports_the_winner(db: Database) -> None:
 
     def set_email(conn: Any, i: int) -> tuple[int, int | None]:
         row = obj_store.insert(conn, pid, ct.CONTACTS, {}, _change())
-        return row.id, obj_store.set_unique(conn, row, "email", "race@example.com")
+        return row.id, unique_store.set_unique(conn, row, "email", "race@example.com")
 
     results = _race(db, set_email)
     winners = [own for own, other in results if other is None]

@@ -23,6 +23,7 @@ from leadhub.leads import fields as F
 from leadhub.leads.documents import LeadDocuments
 from leadhub.store import Database, leaddocs
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from tests.factories import forget_documents, make_lead
 
 TIMES = (1_600_000_100_000, 1_600_000_200_000, 1_600_000_300_000)
@@ -74,7 +75,7 @@ def test_the_fast_lookup_by_email_chooses_as_the_ordinary_one(
                 assert body is not None, asked
                 assert orjson.loads(body)[0]["guid"] == expected.guid, (asked, stored)
             leads = db.read_call(service.leads_of_contacts, portal_id, [
-                db.read_call(obj_store.find_unique, portal_id, "0-1", "email", email.lower())])
+                db.read_call(unique_store.find_unique, portal_id, "0-1", "email", email.lower())])
             several += len(leads) > 1
     assert several > 20  # most people have several leads: the rules decided
     assert docs.read_by_email(portal_id, "nobody@example.com") is None

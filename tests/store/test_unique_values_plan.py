@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from leadhub import crm_types as ct
 from leadhub.store import Database
-from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 
 PORTAL = 91_001
 
@@ -32,7 +32,7 @@ def _release_statement(db: Database) -> tuple[str, Any]:
     sa.event.listen(db.engine, "before_cursor_execute", capture)
     try:
         with db.write() as conn:
-            obj_store.release_unique(conn, PORTAL, ct.LEADS, "hs_lead_guid", 7)
+            unique_store.release_unique(conn, PORTAL, ct.LEADS, "hs_lead_guid", 7)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", capture)
     assert len(sent) == 1, sent

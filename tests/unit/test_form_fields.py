@@ -15,7 +15,8 @@ from leadhub.ingest.fields import (
     validate,
 )
 from leadhub.ingest.service import normalize_host
-from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
+from leadhub.store.objects import MAX_VALUE_CHARS
+from leadhub.store.uniquevalues import MAX_UNIQUE_VALUE_BYTES
 
 
 def test_close_date_is_midnight_utc():

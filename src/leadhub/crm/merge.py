@@ -27,6 +27,7 @@ from leadhub.leads.service import PUBLIC_TOKEN_PROP
 from leadhub.store import associations as assoc_store
 from leadhub.store import crm_purge
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.associations import AssociationType
 from leadhub.store.objects import Change, ObjectRow
 
@@ -78,7 +79,7 @@ def merge(
              if k not in NOT_MERGED and k in defs and not keep.props.get(k)}
     for name in svc.unique_props(defs):
         if name in taken:
-            obj_store.release_unique(conn, portal_id, object_type, name, gone.id)
+            unique_store.release_unique(conn, portal_id, object_type, name, gone.id)
     svc.update_row_unchecked(conn, keep, taken, change, defs)
     _move_associations(conn, keep, gone, change.timestamp)
     svc.archive_row(conn, gone, defs, change.timestamp)

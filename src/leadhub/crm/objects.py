@@ -29,6 +29,7 @@ from leadhub.errors import Conflict, NotFound, ValidationError
 from leadhub.leads import fields as F
 from leadhub.leads.service import PUBLIC_TOKEN_PROP, new_public_token
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.util import new_guid
 from leadhub.values import digits, ms_to_iso
@@ -163,7 +164,7 @@ def resolve_id(
                          "code": "INVALID_ID_PROPERTY",
                          "context": {"idProperty": [id_property]}}],
             )
-        return obj_store.find_unique(conn, portal_id, object_type, id_property, unique_key(key))
+        return unique_store.find_unique(conn, portal_id, object_type, id_property, unique_key(key))
     text = key.strip()
     return int(text) if digits(text) and len(text) < 19 else None
 
@@ -223,7 +224,7 @@ def _claim_uniques(conn: Connection, row: ObjectRow, changes: Mapping[str, str |
         if name not in changes or name == F.GUID_PROP:
             continue
         value = changes[name]
-        holder = obj_store.set_unique(conn, row, name, unique_key(value) if value else None)
+        holder = unique_store.set_unique(conn, row, name, unique_key(value) if value else None)
         if holder is not None:
             raise Conflict(
                 f"{singular(row.object_type).capitalize()} already exists. Existing ID: {holder}",
@@ -251,7 +252,7 @@ def create_row(
     clean = {k: v for k, v in props.items() if v is not None}
     row = obj_store.insert(conn, portal_id, object_type, clean, change)
     if object_type == ct.LEADS:
-        obj_store.set_unique(conn, row, F.GUID_PROP, clean[F.GUID_PROP])
+        unique_store.set_unique(conn, row, F.GUID_PROP, clean[F.GUID_PROP])
     _claim_uniques(conn, row, clean, defs)
     lead_rules.attach(conn, row, body.get("associations"), items, change.timestamp)
     return row
@@ -304,7 +305,7 @@ def archive_row(conn: Connection, row: ObjectRow, defs: Defs, at: int) -> None:
     """Archive an object, releasing its unique values (a lead keeps its v1 guid)."""
     for name in unique_props(defs):
         if name != F.GUID_PROP:
-            obj_store.release_unique(conn, row.portal_id, row.object_type, name, row.id)
+            unique_store.release_unique(conn, row.portal_id, row.object_type, name, row.id)
     obj_store.set_archived(conn, row, True, at)
 
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 from leadhub.errors import ValidationError
 from leadhub.store.events import ConversionEvent
-from leadhub.store.objects import MAX_UNIQUE_VALUE_BYTES, MAX_VALUE_CHARS
+from leadhub.store.objects import MAX_VALUE_CHARS
 from leadhub.store.queue import Submission
+from leadhub.store.uniquevalues import MAX_UNIQUE_VALUE_BYTES
 from leadhub.values import MAX_INT, digits
 
 # lower-cased form field -> (v1 lead field, label shown in formSubmissionValues)

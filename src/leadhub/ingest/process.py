@@ -25,6 +25,7 @@ from leadhub.store import events as event_store
 from leadhub.store import forms as form_store
 from leadhub.store import objects as obj_store
 from leadhub.store import queue as queue_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.db import is_unavailable
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.store.queue import Submission
@@ -79,7 +80,7 @@ def match_contact(conn: Connection, portal_id: int, form: FormValues) -> ObjectR
     """
     email = form.email
     if email:
-        by_email = obj_store.find_unique(
+        by_email = unique_store.find_unique(
             conn, portal_id, ct.CONTACTS, EMAIL_PROP, normalize_email(email)
         )
         contact = _locked_contact(conn, portal_id, by_email)
@@ -88,7 +89,7 @@ def match_contact(conn: Connection, portal_id: int, form: FormValues) -> ObjectR
     token = form.user_token
     if not token:
         return None
-    holder = obj_store.find_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token)
+    holder = unique_store.find_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token)
     if holder is None and not email:
         # A contact given this token through the v1 or v3 API, not a form.
         found = obj_store.ids_with_value(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token)
@@ -107,7 +108,7 @@ def _contact_for_token(
     The ``unique_values`` key decides, as for emails in ``contact_for``.
     """
     new = obj_store.insert(conn, portal_id, ct.CONTACTS, props, change)
-    holder = obj_store.claim_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token, new.id)
+    holder = unique_store.claim_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token, new.id)
     if holder == new.id:
         return new
     obj_store.discard(conn, new)
@@ -123,14 +124,14 @@ def _remember_token(conn: Connection, contact: ObjectRow, token: str | None) -> 
     if not token:
         return
     portal_id = contact.portal_id
-    holder = obj_store.find_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token)
+    holder = unique_store.find_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token)
     if holder == contact.id:
         return
     if holder is not None:
         if obj_store.get(conn, portal_id, ct.CONTACTS, holder) is not None:
             return
-        obj_store.release_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, holder)
-    obj_store.claim_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token, contact.id)
+        unique_store.release_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, holder)
+    unique_store.claim_unique(conn, portal_id, ct.CONTACTS, TOKEN_PROP, token, contact.id)
 
 
 def person(conn: Connection, portal_id: int, form: FormValues, change: Change) -> ObjectRow:
@@ -143,7 +144,7 @@ def person(conn: Connection, portal_id: int, form: FormValues, change: Change) -
     contact = match_contact(conn, portal_id, form)
     if contact is not None:
         email = props.get(EMAIL_PROP)
-        if email and obj_store.set_unique(conn, contact, EMAIL_PROP, normalize_email(email)):
+        if email and unique_store.set_unique(conn, contact, EMAIL_PROP, normalize_email(email)):
             raise Conflict(f"another contact already has the email {email}")
         obj_store.update_props(conn, contact, props, change, touch=False)
     elif form.email:

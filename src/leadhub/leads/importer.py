@@ -26,6 +26,7 @@ from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
 from leadhub.store import bulk
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.objects import Change
 from leadhub.util import new_guid
 from leadhub.values import digits
@@ -218,7 +219,7 @@ def _create(conn: Connection, portal_id: int, rows: list[_Row], change: Change) 
 def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change) -> None:
     """A row for a person already in the store updates their contact and lead."""
     email = service.normalize_email(row.contact[service.EMAIL_PROP])
-    contact_id = obj_store.find_unique(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, email)
+    contact_id = unique_store.find_unique(conn, portal_id, ct.CONTACTS, service.EMAIL_PROP, email)
     contact = (
         obj_store.get(conn, portal_id, ct.CONTACTS, contact_id, for_update=True)
         if contact_id is not None
@@ -242,7 +243,7 @@ def _update_existing(conn: Connection, portal_id: int, row: _Row, change: Change
     props[F.GUID_PROP] = row.guid or new_guid()
     props[service.PUBLIC_TOKEN_PROP] = service.new_public_token()
     new = obj_store.insert(conn, portal_id, ct.LEADS, props, change)
-    obj_store.set_unique(conn, new, F.GUID_PROP, props[F.GUID_PROP])
+    unique_store.set_unique(conn, new, F.GUID_PROP, props[F.GUID_PROP])
     assoc_store.add(
         conn, portal_id, ct.LEADS, new.id, ct.CONTACTS, contact.id,
         service.PRIMARY_CONTACT, change.timestamp,

@@ -17,6 +17,7 @@ from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.associations import AssociationType
 from leadhub.store.events import ConversionEvent, LeadLog
 from leadhub.store.leadlist import LeadListQuery, list_lead_ids
@@ -95,7 +96,7 @@ class Loader(Protocol):
 
 def lead_id_for_guid(conn: Connection, portal_id: int, guid: str) -> int | None:
     """The lead object id behind a v1 guid."""
-    return obj_store.find_unique(conn, portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
+    return unique_store.find_unique(conn, portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
 
 
 def no_lead(guid: str) -> NotFound:
@@ -160,7 +161,7 @@ def find_lead_id(
     if conversion_event_guid:
         return event_store.lead_for_event(conn, portal_id, conversion_event_guid.strip().lower())
     if email:
-        contact = obj_store.find_unique(
+        contact = unique_store.find_unique(
             conn, portal_id, ct.CONTACTS, EMAIL_PROP, normalize_email(email)
         )
         if contact is None:
@@ -233,7 +234,7 @@ def create(
     lead_props.update(extra_lead_props or {})
     lead_props.setdefault(PUBLIC_TOKEN_PROP, new_public_token())
     lead = obj_store.insert(conn, portal_id, ct.LEADS, lead_props, change, object_id=lead_id)
-    obj_store.set_unique(conn, lead, F.GUID_PROP, guid)
+    unique_store.set_unique(conn, lead, F.GUID_PROP, guid)
     assoc_store.add(
         conn, portal_id, ct.LEADS, lead.id, ct.CONTACTS, contact.id, PRIMARY_CONTACT,
         change.timestamp,
@@ -255,10 +256,10 @@ def contact_for(
     email = contact_props.get(EMAIL_PROP)
     if email:
         key = normalize_email(email)
-        holder = obj_store.find_unique(conn, portal_id, ct.CONTACTS, EMAIL_PROP, key)
+        holder = unique_store.find_unique(conn, portal_id, ct.CONTACTS, EMAIL_PROP, key)
         if holder is None:
             new = obj_store.insert(conn, portal_id, ct.CONTACTS, contact_props, change)
-            holder = obj_store.claim_unique(
+            holder = unique_store.claim_unique(
                 conn, portal_id, ct.CONTACTS, EMAIL_PROP, key, new.id
             )
             if holder == new.id:

@@ -32,6 +32,7 @@ from leadhub.leads.service import (
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import objects as obj_store
+from leadhub.store import uniquevalues as unique_store
 from leadhub.store.objects import Change, ObjectRow
 from leadhub.values import MAX_MS, digits
 
@@ -258,7 +259,7 @@ def _apply_contact(
     view.contact = contact
     if EMAIL_PROP in changes and changes[EMAIL_PROP] != contact.props.get(EMAIL_PROP):
         new = changes[EMAIL_PROP]
-        holder = obj_store.set_unique(
+        holder = unique_store.set_unique(
             conn, contact, EMAIL_PROP, normalize_email(new) if new else None
         )
         if holder is not None:

@@ -32,7 +32,7 @@ Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
 # Statements ``read`` runs.
 STATEMENTS = 3
 
-# objects.find_unique: the object holding a unique value.
+# uniquevalues.find_unique: the object holding a unique value.
 FIND_UNIQUE = (
     "SELECT object_id FROM unique_values "
     "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"

@@ -27,7 +27,7 @@ def assert_documents_current(
             objects.c.portal_id == portal_id, objects.c.object_type == ct.LEADS)).scalars())
         views = service.load(conn, portal_id, ids)
         rendered = {v.lead.id: documents.to_document(v) for v in views}
-        # A lead without a guid has no document (leads/documents.py ``fill``).
+        # A lead without a guid has no document (leads/docwrites.py ``fill``).
         missing = missing | {v.lead.id for v in views if not v.guid}
     if not db.is_sqlite:
         for r in stored_rows:

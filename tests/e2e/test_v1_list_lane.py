@@ -24,7 +24,7 @@ from leadhub import ratelimit
 from leadhub.app import create_app
 from leadhub.config import Settings
 from leadhub.leads import documents, listlane
-from leadhub.leads.documents import fill
+from leadhub.leads.docwrites import StoreLater, fill
 from leadhub.leads.listlane import V1ListLane
 from leadhub.limits_cli import set_limits
 from leadhub.store import Database
@@ -269,7 +269,7 @@ def test_a_page_of_leads_without_documents_is_read_once(db, inproc, monkeypatch)
     monkeypatch.setattr(documents.service, "list_leads",
                         lambda *a, **kw: queries.append(1) or real_query(*a, **kw))
     scheduled: list[int] = []
-    monkeypatch.setattr(documents.LeadDocuments, "_schedule",
+    monkeypatch.setattr(StoreLater, "schedule",
                         lambda self, view: scheduled.append(view.lead.id))
     app, spy, _ = inproc
     # A read preempted by another process looks like one waiting for the disk, and such

@@ -20,7 +20,7 @@ import pytest
 
 from leadhub.app import create_app
 from leadhub.config import Settings
-from leadhub.leads.documents import fill
+from leadhub.leads.docwrites import fill
 from leadhub.leads.fastlane import V1ReadLane
 from leadhub.store import Database
 from tests.conftest import make_portal

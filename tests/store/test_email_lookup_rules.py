@@ -21,6 +21,7 @@ from leadhub import portals
 from leadhub.leads import documents, service
 from leadhub.leads import fields as F
 from leadhub.leads.documents import LeadDocuments
+from leadhub.leads.docwrites import StoreLater
 from leadhub.store import Database, leaddocs
 from leadhub.store import objects as obj_store
 from leadhub.store import uniquevalues as unique_store
@@ -56,7 +57,7 @@ def test_the_fast_lookup_by_email_chooses_as_the_ordinary_one(
         pytest.skip("the fast way reads a SQLite file")
     # Leads read without a document are handed on to be stored by the event loop's task,
     # and read from their rows only there; there is no loop here.
-    monkeypatch.setattr(LeadDocuments, "_schedule", lambda self, view: None)
+    monkeypatch.setattr(StoreLater, "schedule", lambda self, view: None)
     monkeypatch.setattr(documents, "_on_loop", lambda: True)
     portal_id = db.write_call(lambda conn: portals.create_portal(conn, "email rules").id)
     emails = _people(db, portal_id)

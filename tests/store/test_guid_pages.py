@@ -17,6 +17,7 @@ from starlette.datastructures import QueryParams
 from leadhub import portals
 from leadhub.leads import service
 from leadhub.leads.documents import LeadDocuments
+from leadhub.leads.docwrites import StoreLater
 from leadhub.leads.params import parse_list
 from leadhub.store import Database
 from leadhub.store import objects as obj_store
@@ -26,7 +27,7 @@ from tests.factories import forget_documents, make_lead
 def test_guid_pages_are_the_service_lists(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     if not db.fast_path:
         pytest.skip("the fast way reads a SQLite file")
-    monkeypatch.setattr(LeadDocuments, "_schedule", lambda self, view: None)
+    monkeypatch.setattr(StoreLater, "schedule", lambda self, view: None)
     portal_id = db.write_call(lambda conn: portals.create_portal(conn, "guid pages").id)
     made = [make_lead(db, portal_id, lastName=f"G{i}") for i in range(4)]
 

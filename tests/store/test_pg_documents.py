@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub import portals
-from leadhub.leads import documents, pgdocuments, rawload, service
+from leadhub.leads import documents, docwrites, pgdocuments, rawload, service
 from leadhub.store import Database, leaddocs
 from leadhub.store import events as event_store
 from leadhub.store.schema import lead_documents
@@ -115,7 +115,7 @@ def test_a_document_a_write_stores_is_not_stored_over(pg: Database) -> None:
     portal_id = _portal(pg)
     made = make_lead(pg, portal_id)
     early = _read(pg, portal_id, made.guid)
-    pg.write_call(documents.fill, portal_id, [made.lead_id])
+    pg.write_call(docwrites.fill, portal_id, [made.lead_id])
     doc, filled = _stored(pg, made.lead_id)
     assert doc == _rendered(pg, portal_id, made.guid) and filled == early[0] + 1
     version, view = _read(pg, portal_id, made.guid)
@@ -123,7 +123,7 @@ def test_a_document_a_write_stores_is_not_stored_over(pg: Database) -> None:
     _log(pg, portal_id, made.lead_id)
     _store(pg, *early)
     assert _stored(pg, made.lead_id) == (None, filled + 1)
-    pg.write_call(documents.fill, portal_id, [made.lead_id])
+    pg.write_call(docwrites.fill, portal_id, [made.lead_id])
     _store(pg, version, view)  # read before the log and the fill
     assert _stored(pg, made.lead_id) == (_rendered(pg, portal_id, made.guid), filled + 2)
     assert b'"leadCustomerStatusModifyLogs":[{' in _stored(pg, made.lead_id)[0]  # the log's
@@ -220,7 +220,7 @@ def test_a_list_page_reads_the_rows_only_of_leads_without_a_document(
 
     portal_id = _portal(pg)
     made = [make_lead(pg, portal_id, lastName=f"Page{i}") for i in range(4)]
-    pg.write_call(documents.fill, portal_id, [made[0].lead_id])
+    pg.write_call(docwrites.fill, portal_id, [made[0].lead_id])
     docs = _docs(pg)
     qp = QueryParams({"sort": "lastName", "dir": "asc"})
     query = parse_list(portal_id, qp, qp.multi_items())[0].query

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from leadhub import crm_types as ct
 from leadhub import portals
 from leadhub.ingest.process import Policy, process_claimed
-from leadhub.leads import documents, service
+from leadhub.leads import documents, docwrites, service
 from leadhub.leads.importer import SOURCE_TYPE, import_batch
 from leadhub.store import Database, leaddocs
 from leadhub.store import queue as queue_store
@@ -135,7 +135,7 @@ def test_a_failure_to_store_documents_leaves_the_import(
         if len(calls) == 2:
             raise RuntimeError("storing failed")
 
-    monkeypatch.setattr(documents, "FILL_BATCH", 2)
+    monkeypatch.setattr(docwrites, "FILL_BATCH", 2)
     monkeypatch.setattr(leaddocs, "put_many", broken)
     portal_id = _portal(db)
     result = _import(db, portal_id, [_row("Ada", "Lovelace", "ada@example.com"),

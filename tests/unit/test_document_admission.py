@@ -10,19 +10,18 @@ import asyncio
 import threading
 from types import SimpleNamespace
 
-from leadhub.leads import coldreads, documents
-from leadhub.leads.documents import LeadDocuments
+from leadhub.leads import coldreads, docwrites
+from leadhub.leads.docwrites import StoreLater
 
 
 def _view(lead_id: int, portal_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(lead=SimpleNamespace(id=lead_id, portal_id=portal_id))
 
 
-def _docs() -> LeadDocuments:
-    docs = LeadDocuments.__new__(LeadDocuments)
-    docs._pending, docs._seen, docs._task = {}, set(), None
+def _docs() -> StoreLater:
+    docs = StoreLater(SimpleNamespace())  # type: ignore[arg-type]
 
-    async def no_write() -> None:  # what would be stored is what _pending holds
+    async def no_write() -> None:  # what would be stored is what pending holds
         return None
 
     docs._flush = no_write  # type: ignore[method-assign]
@@ -30,22 +29,22 @@ def _docs() -> LeadDocuments:
 
 
 def test_the_second_read_stores_and_the_set_of_first_reads_is_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(documents, "SEEN_MAX", 3)
+    monkeypatch.setattr(docwrites, "SEEN_MAX", 3)
     docs = _docs()
 
     async def reads(*ids: tuple[int, int]) -> None:
         for portal_id, lead_id in ids:
-            docs._schedule(_view(lead_id, portal_id))  # type: ignore[arg-type]
+            docs.schedule(_view(lead_id, portal_id))  # type: ignore[arg-type]
 
     asyncio.run(reads((1, 10), (2, 20), (1, 11)))
-    assert docs._pending == {}
+    assert docs.pending == {}
     asyncio.run(reads((1, 10), (2, 20)))
-    assert docs._pending == {1: {10}, 2: {20}}
-    assert docs._seen == {11}
+    assert docs.pending == {1: {10}, 2: {20}}
+    assert docs.seen == {11}
     asyncio.run(reads((1, 12), (1, 13), (1, 14)))  # full: emptied, 11 forgotten
-    assert len(docs._seen) <= documents.SEEN_MAX
+    assert len(docs.seen) <= docwrites.SEEN_MAX
     asyncio.run(reads((1, 11)))
-    assert docs._pending == {1: {10}, 2: {20}}
+    assert docs.pending == {1: {10}, 2: {20}}
 
 
 def test_cold_reads_leave_the_event_loop_while_they_wait_for_the_disk(monkeypatch) -> None:

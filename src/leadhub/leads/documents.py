@@ -12,8 +12,8 @@ background write, in one transaction per batch, from data read inside that
 write transaction. Triggers delete a document whenever its lead changes, so
 what is stored is always current; and every write transaction of this
 process stores again, before its commit, the documents of the leads it
-changed (``store_written``, registered with ``store.db.on_lead_writes``), so
-that a lead written through any face is read with one lookup. Stored
+changed (leads/docwrites.py), so that a lead written through any face is
+read with one lookup. Stored
 documents are a cache: the background write that stores them does not wait
 for the disk (a machine's crash may lose them, never partly and never
 without every later write, so never leaving a stale one).
@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import anyio
 import orjson
 from sqlalchemy.engine import Connection
 
@@ -39,11 +38,11 @@ from leadhub.crm_types import LEADS
 from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
 from leadhub.leads.coldreads import ColdReads
+from leadhub.leads.docwrites import StoreLater, load
 from leadhub.leads.pgdocuments import PgDocuments
 from leadhub.leads.render import BASE_MARK, to_document
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
-from leadhub.store.db import is_unavailable, on_lead_writes
 from leadhub.store.leadlist import (
     LeadListQuery,
     plan_search,
@@ -55,69 +54,12 @@ log = logging.getLogger("leadhub")
 
 # A list page's JSON array, and the views of its leads read without a stored document.
 Page = tuple[bytes, list[LeadView]]
-FILL_BATCH = 500
-# Leads read once without a stored document, remembered to store it on the next read.
-SEEN_MAX = 100_000
 # SQLite VM steps a list page may take on the event loop before it is read in a
 # worker thread instead. On 100,000 leads an indexed page takes about 100, a
 # common search word's walk of the sort order about 5,000 (1 ms), an offset of
 # 1,000 about 13,000 (2 ms); a sort by a property without an index or a scan
 # for a rare two-letter word takes millions (about a second).
 INLINE_STEPS = 10_000
-
-
-def load(
-    conn: Connection, portal_id: int, lead_ids: Sequence[int], *, with_events: bool = True
-) -> list[LeadView]:
-    """``service.load``, by prebuilt SQL when it comes with events (a ``service.Loader``)."""
-    if not with_events:
-        return service.load(conn, portal_id, list(lead_ids), with_events=False)
-    return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
-
-
-def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
-    """Render and store the documents of these leads from this write transaction's data.
-
-    A lead without a guid (a row written by another program) has none: no read
-    by guid finds it, and the guid is the documents' unique key.
-    """
-    views = load(conn, portal_id, lead_ids)
-    leaddocs.put_many(
-        conn, portal_id,
-        ((v.lead.id, v.guid, to_document(v), v.lead.archived) for v in views if v.guid),
-    )
-
-
-def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
-    """Store the documents of the leads (by portal) this write transaction changed.
-
-    The hook of every SQLite write transaction (``store.db.on_lead_writes``),
-    called just before its commit with the leads its writes changed, whatever
-    wrote them: imports and the form worker in batches, v1 updates, v3 writes
-    of leads, their contacts and their associations
-    (``store.leaddocs.take_stale``). A lead written is usually read soon, and
-    imported ones are later read for the first time one by one: rendered
-    here, each such read is one lookup of its document instead of a read of
-    its rows and a render (about 8 µs against 60-80 µs in-process). The
-    documents are made from this transaction's own data, after its writes
-    (whose triggers dropped any older ones), so they are current when it
-    commits. PostgreSQL reads have no document lane and no such hook. A
-    failure here is logged and undone alone; the transaction's writes stand,
-    and the leads are read from their rows as before.
-    """
-    try:
-        with leaddocs.savepoint(conn):
-            for portal_id, ids in changed.items():
-                for start in range(0, len(ids), FILL_BATCH):
-                    fill(conn, portal_id, ids[start:start + FILL_BATCH])
-    except Exception as exc:
-        if is_unavailable(exc):
-            raise  # the whole transaction fails
-        count = sum(len(ids) for ids in changed.values())
-        log.exception("storing the documents of %d written leads failed", count)
-
-
-on_lead_writes(store_written)
 
 
 class LeadDocuments:
@@ -128,11 +70,9 @@ class LeadDocuments:
         self.enabled = db.fast_path is not None
         # The base URL as it appears inside a JSON string.
         self._base = orjson.dumps(base_url.rstrip("/"))[1:-1]
-        self._pending: dict[int, set[int]] = {}
-        self._seen: set[int] = set()
+        self.later = StoreLater(db)
         self.cold = ColdReads()
-        self._task: asyncio.Task[None] | None = None
-        self._pg = PgDocuments(db, self.body, self._admit) if db.batch is not None else None
+        self._pg = PgDocuments(db, self.body, self.later.admit) if db.batch is not None else None
 
     @property
     def pg(self) -> PgDocuments:
@@ -337,7 +277,7 @@ class LeadDocuments:
         """A page's body, its leads read without a document scheduled to be stored."""
         body, missed = page
         for view in missed:
-            self._schedule(view)
+            self.later.schedule(view)
         return body
 
     def _read_page(
@@ -384,53 +324,8 @@ class LeadDocuments:
 
     def _missed(self, view: LeadView) -> bytes:
         if self.enabled:
-            self._schedule(view)
+            self.later.schedule(view)
         return to_document(view)
-
-    def _schedule(self, view: LeadView) -> None:
-        """Store the document of a lead read without one, from its second such read on
-        (``_admit``)."""
-        if not self._admit(view.lead.id):
-            return
-        self._pending.setdefault(view.lead.portal_id, set()).add(view.lead.id)
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._flush())
-
-    def _admit(self, lead_id: int) -> bool:
-        """Whether to store the document of a lead read without one: from its second such
-        read on.
-
-        Storing a document costs more than reading the lead's rows (writing
-        it and its index entries, and checkpointing them into the file):
-        worth it for a lead that is read again, a loss for one read once,
-        as most are when reads spread over a large store. So a lead's first
-        read without a document only remembers it (a set of at most
-        SEEN_MAX ids, emptied when full); the next one stores it.
-        """
-        if lead_id not in self._seen:  # object ids are unique across portals
-            if len(self._seen) >= SEEN_MAX:
-                self._seen.clear()
-            self._seen.add(lead_id)
-            return False
-        self._seen.discard(lead_id)
-        return True
-
-    async def _flush(self) -> None:
-        await asyncio.sleep(0.01)  # let a burst of misses gather into one write
-        while self._pending:
-            portal_id, ids = next(iter(self._pending.items()))
-            batch = [ids.pop() for _ in range(min(FILL_BATCH, len(ids)))]
-            if not ids:
-                del self._pending[portal_id]
-            try:
-                await anyio.to_thread.run_sync(self._fill, portal_id, batch)
-            except Exception:  # noqa: BLE001 - a cache fill must never break serving
-                log.exception("storing %d lead documents failed", len(batch))
-
-    def _fill(self, portal_id: int, lead_ids: list[int]) -> None:
-        with self.db.write(durable=False) as conn:
-            fill(conn, portal_id, lead_ids)
-
 
 def _stored_page(conn: Connection, docs: LeadDocuments, query: LeadListQuery) -> Page:
     """``LeadDocuments.stored_page`` in a pooled read transaction (a worker thread's)."""
@@ -477,4 +372,4 @@ def _get(conn: Connection, portal_id: int, guid: str) -> LeadView:
     return view
 
 
-__all__ = ["LeadDocuments", "fill", "load", "store_written", "to_document"]
+__all__ = ["LeadDocuments", "to_document"]

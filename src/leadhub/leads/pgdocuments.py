@@ -40,7 +40,7 @@ class PgDocuments:
 
     ``body`` wraps documents in the JSON array of an answer, with this server's
     links; ``admit`` says whether to store the document of a lead read without
-    one (``LeadDocuments._admit``: from its second such read on).
+    one (``docwrites.StoreLater.admit``: from its second such read on).
     """
 
     def __init__(

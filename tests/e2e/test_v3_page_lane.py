@@ -141,7 +141,7 @@ def test_pages_reuse_kept_answers_and_keep_none(db: Database, inproc: Any, monke
     reused."""
     if db.fast_path is None:
         pytest.skip("the lane reads a SQLite file")
-    from leadhub.crm import fastread
+    from leadhub.crm import rowrender
 
     p = make_portal(db, type("S", (), {"url": BASE})(), "v3 page lane cache")
     app = inproc[0]
@@ -151,14 +151,14 @@ def test_pages_reuse_kept_answers_and_keep_none(db: Database, inproc: Any, monke
                   {"properties": {"name": f"Kept {i}"}})
         assert r.status_code == 201, r.text
         ids.append(int(r.json()["id"]))
-    monkeypatch.setattr(fastread, "_rendered", {})
-    monkeypatch.setattr(fastread, "_named", {})
+    monkeypatch.setattr(rowrender, "_rendered", {})
+    monkeypatch.setattr(rowrender, "_named", {})
     targets = ["/crm/v3/objects/companies?limit=3", "/crm/v3/objects/companies?properties=name"]
     assert _compare(inproc, p.token, targets) == targets
-    assert fastread._rendered == {} and fastread._named == {}
+    assert rowrender._rendered == {} and rowrender._named == {}
     assert _compare(inproc, p.token, [f"/crm/v3/objects/companies/{ids[1]}"])
-    assert list(fastread._rendered) == [ids[1]]
-    kept = fastread._rendered[ids[1]]
-    fastread._rendered[ids[1]] = (*kept[:4], b'{"kept":1}')
+    assert list(rowrender._rendered) == [ids[1]]
+    kept = rowrender._rendered[ids[1]]
+    rowrender._rendered[ids[1]] = (*kept[:4], b'{"kept":1}')
     page = get(app, targets[0], {"Authorization": f"Bearer {p.token}"}, BASE)
     assert b'{"kept":1}' in page.content  # the kept answer, reused

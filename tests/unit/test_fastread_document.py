@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from leadhub.crm import fastread, render
+from leadhub.crm import fastread, render, rowrender
 from leadhub.crm.objects import Want, views
 from leadhub.crm.property_defaults import DEFAULT_RETURNED, DEFAULTS
 from leadhub.store.crm_query import LIVE_BY_ID
@@ -32,19 +32,19 @@ def ordinary(type_id: str, object_id: int, props: dict, created: int, updated: i
 
 
 def test_every_type_with_all_defaults_builtin_is_served() -> None:
-    assert set(fastread.PLANS) == {
+    assert set(rowrender.PLANS) == {
         t for t, names in DEFAULT_RETURNED.items() if set(names) <= DEFAULTS[t].keys()
     }
-    assert fastread.PLANS
+    assert rowrender.PLANS
 
 
-@pytest.mark.parametrize("type_id", sorted(fastread.PLANS))
+@pytest.mark.parametrize("type_id", sorted(rowrender.PLANS))
 @pytest.mark.parametrize("props", PROPS)
 @pytest.mark.parametrize(("created", "updated"), TIMES)
 def test_document_is_the_ordinary_render(type_id: str, props: dict, created: int,
                                          updated: int) -> None:
     for object_id in (1, 12345678901234):
-        assert fastread.document(type_id, object_id, dict(props), created, updated) == ordinary(
+        assert rowrender.document(type_id, object_id, dict(props), created, updated) == ordinary(
             type_id, object_id, dict(props), created, updated
         )
 
@@ -61,15 +61,15 @@ class Rows:
 
 
 def test_an_answer_is_reused_only_for_the_very_same_row(monkeypatch) -> None:
-    monkeypatch.setattr(fastread, "_rendered", {})
+    monkeypatch.setattr(rowrender, "_rendered", {})
     built: list[int] = []
-    real = fastread.document
+    real = rowrender.document
 
     def counting(*args):  # type: ignore[no-untyped-def]
         built.append(args[1])
         return real(*args)
 
-    monkeypatch.setattr(fastread, "document", counting)
+    monkeypatch.setattr(rowrender, "document", counting)
     db = Rows()
     lead = "0-136"
     db.row = ('{"hs_lead_name":"One"}', 1_700_000_000_000, 1_700_000_000_500)
@@ -94,16 +94,16 @@ def test_an_answer_is_reused_only_for_the_very_same_row(monkeypatch) -> None:
 
 
 def test_the_reused_answers_are_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(fastread, "_rendered", {})
-    monkeypatch.setattr(fastread, "RENDERED_MAX", 3)
+    monkeypatch.setattr(rowrender, "_rendered", {})
+    monkeypatch.setattr(rowrender, "RENDERED_MAX", 3)
     db = Rows()
     db.row = ("{}", 0, 0)
     for object_id in range(10):
         fastread.by_id(db, 1, "0-2", object_id)  # type: ignore[arg-type]
-        assert len(fastread._rendered) <= 3
+        assert len(rowrender._rendered) <= 3
 
 
-@pytest.mark.parametrize("type_id", sorted(fastread.PLANS))
+@pytest.mark.parametrize("type_id", sorted(rowrender.PLANS))
 @pytest.mark.parametrize("props", PROPS)
 @pytest.mark.parametrize(("created", "updated"), TIMES)
 def test_named_is_the_ordinary_render_of_those_names(type_id: str, props: dict, created: int,
@@ -115,6 +115,6 @@ def test_named_is_the_ordinary_render_of_those_names(type_id: str, props: dict, 
                         archived_at=None)
         view = views(None, 1, [row], Want(list(names), [], []),  # type: ignore[arg-type]
                      defs=DEFAULTS[type_id])[0]
-        assert fastread.named(type_id, 77, dict(props), created, updated, names) == (
+        assert rowrender.named(type_id, 77, dict(props), created, updated, names) == (
             orjson.dumps(render.obj(view))
         )

@@ -6,14 +6,11 @@ rendered with the type's default properties, all of them HubSpot's own
 (always defined, never archivable), so it needs neither the property
 definitions nor a transaction: one statement on the point-read connection
 (``Database.fast_rows``), then the answer built directly from the row by
-a plan made once per type from the same tables the ordinary face reads
-(``DEFAULT_RETURNED``, ``COMPUTED``): which default property comes from
-the id, which from a timestamp and which from the stored properties, in
-the order the ordinary view lists them (crm/objects.py ``views``,
-crm/render.py ``obj``). Building the view objects and the generic render
-cost more than the read itself. The row is the source of truth itself, so
-nothing can be stale: an answer built before is reused only for a row read
-now that is the same in every column the answer comes from.
+a plan made once per type (crm/rowrender.py). Building the view objects and
+the generic render cost more than the read itself. The row is the source of
+truth itself, so nothing can be stale: an answer built before is reused
+only for a row read now that is the same in every column the answer comes
+from.
 
 The same read with ``archived=false`` (what it means anyway), with
 ``idProperty`` naming one of HubSpot's own unique-value properties (a
@@ -48,14 +45,15 @@ connections (store/pgpoint.py): no transaction, no ping.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 
 from leadhub import crm_types as ct
 from leadhub.crm.params import page_window, paging_next
-from leadhub.crm.property_defaults import COMPUTED, DEFAULT_RETURNED, DEFAULTS
+from leadhub.crm.property_defaults import DEFAULTS
+from leadhub.crm.rowrender import SERVED, from_row
 from leadhub.store import Database
 from leadhub.store.crm_properties import live_stored_names_sql
 from leadhub.store.crm_query import (
@@ -69,28 +67,14 @@ from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointRows
 from leadhub.util import parse_bool
-from leadhub.values import ms_to_iso
 
 PREFIX = "/crm/v3/objects/"
-
-# Types whose default properties are all HubSpot's own (so always defined).
-_SERVED = frozenset(
-    t for t, names in DEFAULT_RETURNED.items() if set(names) <= DEFAULTS.get(t, {}).keys()
-)
-# Per type, each default property in the order the view lists them, with the row
-# column it is computed from ("id", "created_at", "updated_at"), or None when stored.
-PLANS: dict[str, tuple[tuple[str, str | None], ...]] = {
-    t: tuple((n, COMPUTED[t].get(n)) for n in dict.fromkeys(DEFAULT_RETURNED[t]))
-    for t in _SERVED
-}
-assert {c for plan in PLANS.values() for _, c in plan} <= {None, "id", "created_at", "updated_at"}
-
 
 # Per type, HubSpot's own unique-value properties: an ``idProperty`` the fast way can
 # resolve without the portal's definitions (``hasUniqueValue`` cannot be changed, and
 # HubSpot's own properties cannot be archived or created again).
 UNIQUE: dict[str, frozenset[str]] = {
-    t: frozenset(n for n, d in DEFAULTS[t].items() if d.get("hasUniqueValue")) for t in _SERVED
+    t: frozenset(n for n, d in DEFAULTS[t].items() if d.get("hasUniqueValue")) for t in SERVED
 }
 
 
@@ -101,22 +85,13 @@ def object_path(path: str) -> tuple[str, str] | None:
         return None
     name, key = parts
     type_id = ct.TYPE_BY_NAME.get(name.strip().lower())
-    if type_id not in _SERVED:
+    if type_id not in SERVED:
         return None
     return type_id, key
 
 
 def _plain_id(key: str) -> int | None:
     return int(key) if key.isascii() and key.isdigit() and len(key) < 19 else None
-
-
-# Answers built before, by object id, with the row they were built from: a read whose row is
-# the same, character for character, gives the same answer without parsing and building it
-# again. Emptied when full (hot objects fill it again at once).
-RENDERED_MAX = 10_000
-_rendered: dict[int, tuple[str, str, int, int, bytes]] = {}
-# The same for reads of HubSpot's own properties by name, by (object id, names).
-_named: dict[tuple[int, tuple[str, ...]], tuple[str, str, int, int, bytes]] = {}
 
 
 @functools.lru_cache(maxsize=256)
@@ -181,7 +156,7 @@ def read_pg(
         return None
     object_id, names = target
     row = rows(LIVE_BY_ID_PG, (object_id, portal_id, type_id))
-    return _object(type_id, object_id, row[0], names, names) if row else None
+    return from_row(type_id, object_id, row[0], names, names) if row else None
 
 
 async def read_batched(
@@ -194,7 +169,7 @@ async def read_batched(
         return None
     object_id, names = target
     row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
-    return _object(type_id, object_id, row[1:], names, names) if row else None
+    return from_row(type_id, object_id, row[1:], names, names) if row else None
 
 
 def _pg_target(
@@ -203,7 +178,7 @@ def _pg_target(
     """The object id and the property names of a read by id that PostgreSQL's row alone
     answers (HubSpot's own properties, no ``idProperty`` but ``hs_object_id``), or None."""
     found = asked(tuple(params)) if params else ((), None)
-    if type_id not in _SERVED or found is None:
+    if type_id not in SERVED or found is None:
         return None
     names, id_property = found
     object_id = _plain_id(key)
@@ -230,7 +205,7 @@ def _answer(
     if not rows:
         return None
     shown = _shown(rows_of, portal_id, type_id, names)
-    return _object(type_id, object_id, rows[0], names, shown)
+    return from_row(type_id, object_id, rows[0], names, shown)
 
 
 def _shown(
@@ -249,32 +224,13 @@ def _shown(
     return tuple(n for n in names if n in builtin or n in live)
 
 
-def _object(
-    type_id: str, object_id: int, row: tuple[str, int, int], names: tuple[str, ...],
-    shown: tuple[str, ...], *, keep: bool = True,
-) -> bytes:
-    """The SimplePublicObject of a live object's row (props, created, updated) with the
-    ``shown`` of the ``names`` asked for (none: the default set).
-
-    An answer that depends on the row alone (HubSpot's own properties) is reused while
-    the row is the same, and kept if ``keep`` (not for pages: a walk of every page
-    reads each object once, and would only push out the answers of objects read
-    again and again)."""
-    if shown == names:
-        if names:
-            return _reuse(_named, (object_id, names), type_id, object_id, row, names, keep)
-        return _reuse(_rendered, object_id, type_id, object_id, row, (), keep)
-    props, created_at, updated_at = row
-    return named(type_id, object_id, orjson.loads(props), created_at, updated_at, shown)
-
-
 def list_path(path: str) -> str | None:
     """The object type of a ``/crm/v3/objects/{type}`` path (a list of pages) served here."""
     name = path[len(PREFIX):]
     if "/" in name:
         return None
     type_id = ct.TYPE_BY_NAME.get(name.strip().lower())
-    return type_id if type_id in _SERVED else None
+    return type_id if type_id in SERVED else None
 
 
 def page(
@@ -305,7 +261,7 @@ def page_pg(
 ) -> bytes | None:
     """``page`` on PostgreSQL, for a page of HubSpot's own properties (one statement with
     ``rows``); None to decline (the ordinary face answers)."""
-    asked_page = _page_asked(params) if type_id in _SERVED else None
+    asked_page = _page_asked(params) if type_id in SERVED else None
     if asked_page is None:
         return None
     limit, after, names = asked_page
@@ -335,77 +291,10 @@ def _page_body(
 ) -> bytes:
     """A page's answer from up to ``limit + 1`` rows (id, props, created, updated)."""
     parts = [b'{"results":[', b",".join(
-        _object(type_id, r[0], r[1:], names, shown, keep=False) for r in rows[:limit]
+        from_row(type_id, r[0], r[1:], names, shown, keep=False) for r in rows[:limit]
     ), b"]"]
     if len(rows) > limit:
         parts += [b',"paging":', orjson.dumps(
             paging_next(base_url, type_id, params, rows[limit - 1][0]))]
     parts.append(b"}")
     return b"".join(parts)
-
-
-def named(
-    type_id: str, object_id: int, props: dict[str, str], created_at: int, updated_at: int,
-    names: tuple[str, ...],
-) -> bytes:
-    """What ``render.obj`` gives for a live object with these (defined) properties shown."""
-    computed = COMPUTED[type_id]
-    plan = [(n, computed.get(n)) for n in names]
-    return _body(object_id, props, created_at, updated_at, plan, show_unset=True)
-
-
-def _reuse(
-    cache: dict[Any, tuple[str, str, int, int, bytes]], key: Any, type_id: str,
-    object_id: int, row: tuple[str, int, int], names: tuple[str, ...], keep: bool = True,
-) -> bytes:
-    """The answer built before from the same row, or built now (``names``: those shown,
-    or the default set) and, if ``keep``, kept."""
-    props, created_at, updated_at = row
-    seen = cache.get(key)
-    if (
-        seen is not None and seen[1] == props and seen[2] == created_at
-        and seen[3] == updated_at and seen[0] == type_id
-    ):
-        return seen[4]
-    values = orjson.loads(props)
-    body = (
-        named(type_id, object_id, values, created_at, updated_at, names) if names
-        else document(type_id, object_id, values, created_at, updated_at)
-    )
-    if keep:
-        if len(cache) >= RENDERED_MAX:
-            cache.clear()
-        cache[key] = (type_id, props, created_at, updated_at, body)
-    return body
-
-
-def document(
-    type_id: str, object_id: int, props: dict[str, str], created_at: int, updated_at: int
-) -> bytes:
-    """What ``render.obj`` gives for the default view of a live object with these values."""
-    return _body(object_id, props, created_at, updated_at, PLANS[type_id], show_unset=False)
-
-
-def _body(
-    object_id: int, props: dict[str, str], created_at: int, updated_at: int,
-    plan: Iterable[tuple[str, str | None]], *, show_unset: bool,
-) -> bytes:
-    """A SimplePublicObject of a live object: each property of ``plan`` from the stored
-    values (unset ones as null, or left out) or the row's column it is computed from."""
-    key = str(object_id)
-    created = ms_to_iso(created_at)
-    updated = ms_to_iso(updated_at)
-    shown: dict[str, str | None] = {}
-    for name, column in plan:
-        if column is None:
-            value = props.get(name)
-            if value is not None or show_unset:
-                shown[name] = value
-        elif column == "id":
-            shown[name] = key
-        else:
-            shown[name] = created if column == "created_at" else updated
-    return orjson.dumps({
-        "id": key, "properties": shown, "createdAt": created, "updatedAt": updated,
-        "archived": False,
-    })

@@ -7,16 +7,17 @@ with a NUL byte, which orjson never writes (it escapes control characters
 inside strings), so the splice is a single ``bytes.replace``. A lead
 without a stored document is read from its rows (leads/rawload.py, the
 same view as service.load) in one read transaction on that connection,
-rendered, and answered; its document is stored shortly after by a
-background write, in one transaction per batch, from data read inside that
-write transaction. Triggers delete a document whenever its lead changes, so
+rendered, and answered; from its second such read on, its document is
+stored shortly after by a background write, in one transaction per batch,
+from data read inside that write transaction (leads/docwrites.py
+``StoreLater``). Triggers delete a document whenever its lead changes, so
 what is stored is always current; and every write transaction of this
 process stores again, before its commit, the documents of the leads it
-changed (leads/docwrites.py), so that a lead written through any face is
-read with one lookup. Stored
-documents are a cache: the background write that stores them does not wait
-for the disk (a machine's crash may lose them, never partly and never
-without every later write, so never leaving a stale one).
+changed (leads/docwrites.py ``store_written``), so that a lead written
+through any face is read with one lookup. Stored documents are a cache:
+the background write that stores them does not wait for the disk (a
+machine's crash may lose them, never partly and never without every later
+write, so never leaving a stale one).
 
 On PostgreSQL the reads go through ``PgDocuments`` (leads/pgdocuments.py):
 shared with the reads waiting at once, the documents held by the version

@@ -22,7 +22,7 @@ import pytest
 from leadhub import crm_types as ct
 from leadhub import portals
 from leadhub.errors import NotFound
-from leadhub.leads import documents, docwrites, rawload, service
+from leadhub.leads import documents, rawload, service
 from leadhub.store import associations as assoc_store
 from leadhub.store import events as event_store
 from leadhub.store import leaddocs, leadrows
@@ -134,7 +134,7 @@ def test_guids_find_the_lead_the_service_finds(db) -> None:
 
 
 def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
-    """The v1 face reads found and listed leads with ``docwrites.load`` (prebuilt SQL),
+    """The v1 face reads found and listed leads with ``rawload.loader`` (prebuilt SQL),
     through the service's own lookups: the same views as ``service.load``'s."""
     from leadhub.store.leadlist import LeadListQuery
 
@@ -145,7 +145,7 @@ def test_finds_and_lists_read_their_leads_with_the_loader_given(db) -> None:
 
     def recording(conn, portal_id, lead_ids, *, with_events=True):  # type: ignore[no-untyped-def]
         calls.append((list(lead_ids), with_events))
-        return docwrites.load(conn, portal_id, lead_ids, with_events=with_events)
+        return rawload.loader(conn, portal_id, lead_ids, with_events=with_events)
 
     with db.read() as conn:
         expected = service.load(conn, portal_id, [made.lead_id])[0]

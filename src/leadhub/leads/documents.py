@@ -39,7 +39,7 @@ from leadhub.crm_types import LEADS
 from leadhub.leads import fields as F
 from leadhub.leads import rawload, service
 from leadhub.leads.coldreads import ColdReads
-from leadhub.leads.docwrites import StoreLater, load
+from leadhub.leads.docwrites import StoreLater
 from leadhub.leads.pgdocuments import PgDocuments
 from leadhub.leads.render import BASE_MARK, to_document
 from leadhub.leads.service import LeadView
@@ -209,7 +209,7 @@ class LeadDocuments:
             if body is None:
                 raise service.no_match(email=email)
             return body
-        view = await self.db.aread_many(service.find, portal_id, loader=load, **criteria)
+        view = await self.db.aread_many(service.find, portal_id, loader=rawload.loader, **criteria)
         return self.body([self._missed(view)])
 
     def stored_page(self, query: LeadListQuery) -> Page:
@@ -319,7 +319,7 @@ class LeadDocuments:
                     query.portal_id, keys[0], live=not query.include_deleted)
                 return body if body is not None else self.body([])
         views = await self.db.aread_many(
-            service.list_leads, query, with_events=with_events, guids=guids, loader=load
+            service.list_leads, query, with_events=with_events, guids=guids, loader=rawload.loader
         )
         return self.body([to_document(v) for v in views])
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import anyio
 from sqlalchemy.engine import Connection
 
-from leadhub.leads import rawload, service
+from leadhub.leads import rawload
 from leadhub.leads.render import to_document
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
@@ -34,22 +34,13 @@ FILL_BATCH = 500
 SEEN_MAX = 100_000
 
 
-def load(
-    conn: Connection, portal_id: int, lead_ids: Sequence[int], *, with_events: bool = True
-) -> list[LeadView]:
-    """``service.load``, by prebuilt SQL when it comes with events (a ``service.Loader``)."""
-    if not with_events:
-        return service.load(conn, portal_id, list(lead_ids), with_events=False)
-    return rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
-
-
 def fill(conn: Connection, portal_id: int, lead_ids: Sequence[int]) -> None:
     """Render and store the documents of these leads from this write transaction's data.
 
     A lead without a guid (a row written by another program) has none: no read
     by guid finds it, and the guid is the documents' unique key.
     """
-    views = load(conn, portal_id, lead_ids)
+    views = rawload.load(leadrows.driver_rows(conn), portal_id, lead_ids)
     leaddocs.put_many(
         conn, portal_id,
         ((v.lead.id, v.guid, to_document(v), v.lead.archived) for v in views if v.guid),
@@ -143,4 +134,4 @@ class StoreLater:
             fill(conn, portal_id, lead_ids)
 
 
-__all__ = ["FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "load", "store_written"]
+__all__ = ["FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "store_written"]

@@ -15,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from leadhub import crm_types as ct
 from leadhub.leads import fields as F
+from leadhub.leads import service
 from leadhub.leads.service import LeadView
 from leadhub.store import leaddocs, leadrows
 from leadhub.store.leadrows import Rows
@@ -37,6 +40,16 @@ def load(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> list[LeadView]:
                 events=events.get(lead_id, []), logs=logs.get(lead_id, []),
             ))
     return views
+
+
+def loader(
+    conn: Connection, portal_id: int, lead_ids: Sequence[int], *, with_events: bool = True
+) -> list[LeadView]:
+    """``service.load``, by this module's SQL when it comes with events (a ``service.Loader``
+    for the ordinary face's finds and lists)."""
+    if not with_events:
+        return service.load(conn, portal_id, list(lead_ids), with_events=False)
+    return load(leadrows.driver_rows(conn), portal_id, lead_ids)
 
 
 def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
@@ -60,5 +73,5 @@ def _view(found: leadrows.LeadRow) -> LeadView:
 
 
 __all__ = [
-    "STATEMENTS", "get", "load", "pg_docs_view",
+    "STATEMENTS", "get", "load", "loader", "pg_docs_view",
 ]

@@ -127,8 +127,6 @@ def render(res: Results, *more: Results, figure: str | None = None) -> str:
     ``figure``: the file name of its figure (``plot.draw``), shown after the introduction."""
     cfg = res.config
     runs = [res, *more]
-    peers = {k: v for r in runs for k, v in r.peers.items()}
-    best_peer = max(peers.values()) if peers else None
     names = " and ".join(
         f"{STORE_NAMES[r.config.store]} store"
         + (f" (its section from a run started {r.started} at `{r.commit}`"
@@ -164,7 +162,9 @@ def render(res: Results, *more: Results, figure: str | None = None) -> str:
         "rows; "
         "*same rows* says whether they were the same. The v3 search is measured the same way; "
         "its plain SQL is the page query and the count query (a search answers with both). "
-        "*x best peer* divides by the faster of json-server and Prism serving the same lead. "
+        "*x best peer* divides by the faster of json-server and Prism serving the same lead, "
+        "measured in the same run as the row, or, for a run without peers, with the first "
+        "run of the report. "
         "Form posts are acknowledged by a server whose worker is off, each answer only after "
         "its submission is committed to disk; `leadhub worker` then drains the queue.",
         "",
@@ -181,14 +181,37 @@ def render(res: Results, *more: Results, figure: str | None = None) -> str:
             "",
         ]
     for run in runs:
-        out += _sections(run, best_peer)
-    if peers:
-        out += ["## Peers", "", "| server | req/s, GET of the same lead |", "|---|---:|"]
-        out += [f"| {name} | {rps:,.0f} |" for name, rps in peers.items()]
-        out.append("")
+        out += _sections(run, peer_rate(run, res))
+    out += _peers(runs)
     if NOTES.exists():
         out += [NOTES.read_text().strip(), ""]
     return "\n".join(out)
+
+
+def peer_rate(run: Results, first: Results) -> float | None:
+    """The rate the run's rows are divided by for the peers' target: the faster peer
+    measured in the same run, or in the report's first run for a run without peers
+    (a section run on another store with ``--no-peers``, say)."""
+    peers = run.peers or first.peers
+    return max(peers.values()) if peers else None
+
+
+def _peers(runs: list[Results]) -> list[str]:
+    """The peers' table: one column per run that measured them."""
+    measured = [r for r in runs if r.peers]
+    if not measured:
+        return []
+    names = list(dict.fromkeys(name for r in measured for name in r.peers))
+    heads = ["req/s, GET of the same lead"] if len(measured) == 1 else [
+        f"req/s, GET of the same lead, for the {STORE_NAMES[r.config.store]} sections"
+        for r in measured
+    ]
+    out = ["## Peers", "", "| server | " + " | ".join(heads) + " |",
+           "|---|" + "---:|" * len(measured)]
+    for name in names:
+        cells = [f"{r.peers[name]:,.0f}" if name in r.peers else "" for r in measured]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def _sections(res: Results, best_peer: float | None) -> list[str]:

@@ -251,3 +251,33 @@ def test_a_store_section_from_another_machine_names_it():
            "`abc1234` on 2 cores (B))" in header
     same = render(run("sqlite", "2 cores (A)"), run("postgresql", "2 cores (A)"))
     assert "at `abc1234`)" in same and "on 2 cores (A))" not in same
+
+
+def test_each_run_is_divided_by_its_own_peers():
+    """A store's section from another run compares with the peers measured in that run; a
+    run without peers with those of the report's first run."""
+    from bench.report import peer_rate
+    from bench.results import Results, Row
+
+    def run(store: str, rps: float, peers: dict[str, float]) -> Results:
+        row = Row(size=10, scenario="v1 update lead", rps=rps, p99_ms=1.0, errors=0)
+        return Results(Config(sizes=[10], store=store), rows=[row], peers=peers,
+                       started=f"{store} start")
+
+    first = run("sqlite", 1000.0, {"json-server": 100.0, "Prism": 50.0})
+    other = run("postgresql", 1000.0, {"json-server": 400.0})
+    assert peer_rate(first, first) == 100.0
+    assert peer_rate(other, first) == 400.0
+    assert peer_rate(run("postgresql", 1000.0, {}), first) == 100.0
+    report = render(first, other)
+    sqlite_row, pg_row = (line for line in report.splitlines()
+                          if line.startswith("| v1 update lead |"))
+    assert "| 10.0 | 0 | (>= 10 x peers) | yes |" in sqlite_row
+    assert "| 2.5 | 0 | (>= 10 x peers) | **no** |" in pg_row
+    assert "| json-server | 100 | 400 |" in report
+    assert "| Prism | 50 |  |" in report
+    assert "for the SQLite sections | req/s, GET of the same lead, for the PostgreSQL " \
+        "sections |" in report
+    alone = render(first, run("postgresql", 1000.0, {}))
+    assert alone.count("| 10.0 | 0 | (>= 10 x peers) | yes |") == 2
+    assert "| server | req/s, GET of the same lead |" in alone

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench.dataset import SEED
 from bench.results import Config
 from bench.run import main
 
@@ -26,12 +27,15 @@ def parse(argv: list[str] | None = None) -> Config:
     p.add_argument("--only", default="",
                    help="run only the scenarios whose names start with one of these "
                         "(comma separated, e.g. 'v3,form')")
+    p.add_argument("--seed", type=int, default=SEED,
+                   help=f"the data sets' seed (default {SEED}): other leads, people, "
+                        "names and times of the same shape")
     p.add_argument("--out", default="docs/benchmarks.md", help="report path ('-' for none)")
     a = p.parse_args(argv)
     return Config(
         sizes=[int(s) for s in a.sizes.split(",") if s],
         runs=a.runs, seconds=a.seconds, warmup=a.warmup, connections=a.connections,
-        peers=not a.no_peers, store=a.store,
+        peers=not a.no_peers, store=a.store, seed=a.seed,
         only=tuple(x.strip() for x in a.only.split(",") if x.strip()) or None,
         out=None if a.out == "-" else Path(a.out).resolve(),
     )

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import stores
+from bench.dataset import SEED
 from bench.procs import ROOT
 
 
@@ -20,6 +21,8 @@ class Config:
     warmup: float = 2.0
     connections: int = 32
     sample: int = 1000
+    # The data set's seed (bench/dataset.py): another seed, other leads of the same shape.
+    seed: int = SEED
     peers: bool = True
     # "sqlite" (a file in ``work``) or "postgresql" (a database of its own, see bench/stores.py).
     store: str = "sqlite"

@@ -35,7 +35,7 @@ def new_store(cfg: Config, name: str) -> str:
 
 def build_store(cfg: Config, size: int, res: Results) -> tuple[str, Path]:
     """Scenario 7 as a side effect: load the data set by import and by plain executemany."""
-    csv_path = dataset.write_csv(cfg.work / f"leads-{size}.csv", size)
+    csv_path = dataset.write_csv(cfg.work / f"leads-{size}.csv", size, cfg.seed)
     url = new_store(cfg, f"store-{size}")
     start = time.perf_counter()
     subprocess.run(

@@ -56,9 +56,12 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     out = tmp_path / "benchmarks.md"
     cfg = Config(
         sizes=[300], runs=1, seconds=1, warmup=0, connections=2, sample=20, peers=False,
-        only=("v1 get lead by guid", "v1 list: one-week"), work=tmp_path, out=out,
+        only=("v1 get lead by guid", "v1 list: one-week"), work=tmp_path, out=out, seed=3,
     )
     res = main(cfg)
+    # The run's data set is that of its seed.
+    assert (tmp_path / "leads-300.csv").read_text() == \
+        dataset.write_csv(tmp_path / "seed-3.csv", 300, 3).read_text()
     assert res.ceilings[300] > 0
     p50, p99 = res.floors[300]
     assert 0 < p50 <= p99
@@ -91,6 +94,7 @@ def test_harness_measures_a_point_read_and_a_list(tmp_path):
     assert res.memory[300][0] > 0
     report = out.read_text()
     assert "| v1 get lead by guid (ceiling alongside " in report and "Bulk load" in report
+    assert "data sets from seed 3." in report
     saved = load(tmp_path / "results.json")
     assert saved.rows == res.rows and saved.loads == res.loads and saved.floors == res.floors
     assert "One request at a time" in report
@@ -281,3 +285,23 @@ def test_each_run_is_divided_by_its_own_peers():
     alone = render(first, run("postgresql", 1000.0, {}))
     assert alone.count("| 10.0 | 0 | (>= 10 x peers) | yes |") == 2
     assert "| server | req/s, GET of the same lead |" in alone
+
+
+def test_another_seed_builds_other_leads_of_the_same_shape(tmp_path):
+    """``--seed`` reaches the data set the run builds, and the report says which."""
+    from bench.__main__ import parse
+    from bench.dataset import SEED
+    from bench.results import Results
+
+    assert parse([]).seed == SEED
+    cfg = parse(["--seed", "5", "--sizes", "50", "--out", "-"])
+    assert cfg.seed == 5
+    default = dataset.write_csv(tmp_path / "a.csv", 50)
+    other = dataset.write_csv(tmp_path / "b.csv", 50, cfg.seed)
+    a, b = default.read_text().splitlines(), other.read_text().splitlines()
+    assert a[0] == b[0] and len(a) == len(b) and a[1:] != b[1:]
+    # Asked again with another seed, the same file is written anew.
+    assert dataset.write_csv(tmp_path / "a.csv", 50, cfg.seed).read_text() == other.read_text()
+    header = render(Results(cfg), Results(Config(sizes=[], store="postgresql")))
+    assert f"data sets from seed 5 (PostgreSQL: seed {SEED})." in header
+    assert f"data sets from seed {SEED}." in render(Results(parse([])))

@@ -122,8 +122,24 @@ def read(
     db: Database, portal_id: int, type_id: str, key: str, params: Sequence[tuple[str, str]]
 ) -> bytes | None:
     """The answer to a GET by id or ``idProperty`` with these parameters (no credential),
-    or None to decline."""
-    found = asked(tuple(params)) if params else ((), None)
+    or None to decline. On the event loop the answer is kept until the next commit to the
+    store (store/sqliteraw.py ``KeptAnswers``)."""
+    params = tuple(params)
+    kept = db.kept_answers()
+    tag = (portal_id, type_id, key, params)
+    if kept is not None and (body := kept.get(tag)) is not None:
+        return body
+    body = _read(db, portal_id, type_id, key, params)
+    if kept is not None and body is not None:
+        kept.put(tag, body)
+    return body
+
+
+def _read(
+    db: Database, portal_id: int, type_id: str, key: str, params: tuple[tuple[str, str], ...]
+) -> bytes | None:
+    """``read``, from the store."""
+    found = asked(params) if params else ((), None)
     if found is None:
         return None
     names, id_property = found

@@ -98,9 +98,9 @@ class LeadDocuments:
         if not self.enabled:
             return None
         key = guid.strip().lower()
-        rows = self.db.fast_rows(leaddocs.BY_GUID, (portal_id, key))
-        if rows:
-            return self.body([rows[0][0]])
+        body = self._stored(leaddocs.BY_GUID, portal_id, key)
+        if body is not None:
+            return body
         with self._read_now() as fast:
             view = rawload.get(fast, portal_id, key)
         return self.body([self._missed(view)]) if view is not None else None
@@ -111,8 +111,7 @@ class LeadDocuments:
         document (the list's own read then decides)."""
         if not self.enabled:
             return None
-        rows = self.db.fast_rows(leaddocs.LIVE_BY_GUID, (portal_id, guid.strip().lower()))
-        return self.body([rows[0][0]]) if rows else None
+        return self._stored(leaddocs.LIVE_BY_GUID, portal_id, guid.strip().lower())
 
     def read_by_email(self, portal_id: int, email: str) -> bytes | None:
         """``[lead]`` for an email: the lead the lookup rules choose among its person's
@@ -122,9 +121,9 @@ class LeadDocuments:
         if not self.enabled:
             return None
         email = service.normalize_email(email)
-        alone = self.db.fast_rows(leaddocs.BY_DOC_EMAIL, (portal_id, email))
-        if len(alone) == 1:
-            return self.body([alone[0][0]])
+        body = self._stored(leaddocs.BY_DOC_EMAIL, portal_id, email)
+        if body is not None:
+            return body
         # An indexed lookup and the sort of one person's leads.
         return self._found(portal_id, leaddocs.by_email_sql(F.FIRST_CONVERTED_PROP), email)
 
@@ -135,6 +134,23 @@ class LeadDocuments:
         if not self.enabled:
             return None
         return self._found(portal_id, leaddocs.BY_EVENT, guid.strip().lower())
+
+    def _stored(self, sql: str, portal_id: int, key: str) -> bytes | None:
+        """``[lead]`` from the one stored document ``sql`` finds by portal and ``key``, or
+        None if it finds none or several. On the event loop the answer is kept until the
+        next commit to the store (store/sqliteraw.py ``KeptAnswers``): a lead read moments
+        ago is answered without a lookup."""
+        kept = self.db.kept_answers()
+        tag = (sql, portal_id, key)
+        if kept is not None and (body := kept.get(tag)) is not None:
+            return body
+        rows = self.db.fast_rows(sql, (portal_id, key))
+        if len(rows) != 1:
+            return None
+        body = self.body([rows[0][0]])
+        if kept is not None:
+            kept.put(tag, body)
+        return body
 
     def _found(self, portal_id: int, sql: str, key: str) -> bytes | None:
         """``[lead]`` for the lead a statement finds by portal and ``key`` (rows of its id

@@ -158,6 +158,8 @@ class Database:
         # (store/sqliteraw.py): bound once, as they run on every point read.
         self.fast_rows = self._raw.rows
         self.fast_read = self._raw.read
+        # Answers of the event loop's point reads, kept until any commit (KeptAnswers).
+        self.kept_answers = self._raw.kept
         self.shared_snapshots = self._raw.shared_snapshots
         self.fast_budget = self._raw.budget
         self.raw_write = self._raw.write

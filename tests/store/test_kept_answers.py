@@ -1,0 +1,143 @@
+"""Answers of the event loop's reads are kept until any connection commits.
+
+``Database.kept_answers`` (store/sqliteraw.py ``KeptAnswers``) gives the
+answers kept for the snapshot of the loop's pass, emptied whenever SQLite's
+``data_version`` says that some connection has committed since they were
+read. A plain sqlite3 connection here stands for another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from leadhub.store import Database
+from leadhub.store.migrate import upgrade
+from leadhub.store.sqliteraw import KEPT_BYTES
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'kept.db'}")
+    upgrade(database)
+    with database.write() as conn:
+        conn.exec_driver_sql("CREATE TABLE scratch (k INTEGER PRIMARY KEY, v TEXT)")
+        conn.exec_driver_sql("INSERT INTO scratch VALUES (1, 'a')")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def other(db: Database) -> Iterator[sqlite3.Connection]:
+    """Another program's connection to the same file."""
+    assert db.fast_path is not None
+    conn = sqlite3.connect(db.fast_path, isolation_level=None, timeout=0, check_same_thread=False)
+    yield conn
+    conn.close()
+
+
+def kept(db: Database, key: str) -> bytes | None:
+    answers = db.kept_answers()
+    assert answers is not None
+    return answers.get(key)
+
+
+def keep(db: Database, key: str, body: bytes) -> None:
+    answers = db.kept_answers()
+    assert answers is not None
+    answers.put(key, body)
+
+
+def run(db: Database, scenario) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        with db.shared_snapshots():
+            await scenario()
+
+    asyncio.run(main())
+
+
+def test_answers_are_kept_across_passes_while_nothing_is_committed(db) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        for _ in range(3):
+            await asyncio.sleep(0)  # new passes, new snapshots, the same data
+            assert kept(db, "k") == b"a"
+            assert db.fast_rows("SELECT v FROM scratch", ()) == [("a",)]
+
+    run(db, scenario)
+
+
+def test_a_commit_elsewhere_empties_them_from_the_next_pass(db, other) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        other.execute("UPDATE scratch SET v = 'b'")
+        # This pass's snapshot was opened before that commit: what it reads is unchanged.
+        assert kept(db, "k") == b"a"
+        assert db.fast_rows("SELECT v FROM scratch", ()) == [("a",)]
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+        assert db.fast_rows("SELECT v FROM scratch", ()) == [("b",)]
+
+    run(db, scenario)
+
+
+def test_a_commit_of_this_process_empties_them_at_once(db) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        with db.write() as conn:
+            conn.execute(sa.text("UPDATE scratch SET v = 'c'"))
+        assert kept(db, "k") is None  # in the same pass: the snapshot after the commit
+        keep(db, "k", b"c")
+        await asyncio.sleep(0)
+        assert kept(db, "k") == b"c"
+
+    run(db, scenario)
+
+
+def test_a_commit_to_any_table_empties_them(db, other) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        await asyncio.sleep(0)
+        other.execute("CREATE TABLE elsewhere (x)")
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+        keep(db, "k", b"a")
+        other.execute("INSERT INTO elsewhere VALUES (1)")
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+
+    run(db, scenario)
+
+
+def test_nothing_is_kept_off_the_loop(db) -> None:
+    seen: list[object] = []
+
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        thread = threading.Thread(target=lambda: seen.append(db.kept_answers()))
+        thread.start()
+        thread.join()
+
+    run(db, scenario)
+    assert seen == [None]
+    assert db.kept_answers() is None  # outside the server's snapshots, too
+
+
+def test_they_are_bounded(db) -> None:
+    async def scenario() -> None:
+        answers = db.kept_answers()
+        assert answers is not None
+        body = b"x" * (KEPT_BYTES // 3)
+        for i in range(10):
+            answers.put(i, body)
+            assert answers.size <= KEPT_BYTES
+            assert answers.get(i) == body
+        assert sum(map(len, answers.answers.values())) == answers.size
+
+    run(db, scenario)

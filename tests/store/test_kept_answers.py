@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from leadhub.store import Database
 from leadhub.store.migrate import upgrade
-from leadhub.store.sqliteraw import KEPT_BYTES
+from leadhub.store.sqliteraw import KEPT_BYTES, SEEN_KEYS
 
 
 @pytest.fixture
@@ -49,8 +49,10 @@ def kept(db: Database, key: str) -> bytes | None:
 
 
 def keep(db: Database, key: str, body: bytes) -> None:
+    """Keep an answer: read twice (a key read once is only remembered)."""
     answers = db.kept_answers()
     assert answers is not None
+    answers.put(key, body)
     answers.put(key, body)
 
 
@@ -60,6 +62,23 @@ def run(db: Database, scenario) -> None:  # type: ignore[no-untyped-def]
             await scenario()
 
     asyncio.run(main())
+
+
+def test_an_answer_is_kept_from_its_second_read(db) -> None:
+    async def scenario() -> None:
+        answers = db.kept_answers()
+        assert answers is not None
+        answers.put("once", b"a")
+        assert kept(db, "once") is None
+        answers.put("once", b"a")
+        assert kept(db, "once") == b"a"
+        for i in range(SEEN_KEYS + 1):  # more keys read once than are remembered
+            answers.put(("other", i), b"b")
+        assert len(answers.seen) <= SEEN_KEYS
+        assert len(answers.answers) == 1  # none of those kept
+        assert kept(db, "once") == b"a"
+
+    run(db, scenario)
 
 
 def test_answers_are_kept_across_passes_while_nothing_is_committed(db) -> None:
@@ -135,6 +154,7 @@ def test_they_are_bounded(db) -> None:
         assert answers is not None
         body = b"x" * (KEPT_BYTES // 3)
         for i in range(10):
+            answers.put(i, body)
             answers.put(i, body)
             assert answers.size <= KEPT_BYTES
             assert answers.get(i) == body

@@ -38,6 +38,8 @@ THREAD_CACHE_KIB = 2 * 1024
 BUDGET_CALLS = 4
 # The bytes of answers the event loop's reads keep (``KeptAnswers``): about 3,500 v1 leads.
 KEPT_BYTES = 8 << 20
+# The keys whose first read ``KeptAnswers`` remembers (about 0.8 MB of hashes).
+SEEN_KEYS = 1 << 14
 
 Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
@@ -67,23 +69,35 @@ class KeptAnswers:
     connection, of this process or another, has committed since it last
     looked, and it is read once per snapshot (``LoopSnapshot.kept``): an
     answer kept while it has not changed is what a read in the snapshot now
-    would answer, and every change empties the whole cache. Bounded by
+    would answer, and every change empties the whole cache. An answer is
+    kept from the second time its key is read: in a stream of reads of
+    leads read once each, keeping every answer cost more than it saved (each
+    new answer written to memory no cache held, 2-3 µs a read). Bounded by
     KEPT_BYTES, emptied when full.
     """
 
-    __slots__ = ("answers", "size", "version")
+    __slots__ = ("answers", "size", "version", "seen")
 
     def __init__(self) -> None:
         self.answers: dict[Hashable, bytes] = {}
         self.size = 0
         self.version = -1  # data_version when the answers were read
+        # Hashes of the keys read since the set was last emptied (SEEN_KEYS at most).
+        self.seen: set[int] = set()
 
     def get(self, key: Hashable) -> bytes | None:
         """The answer kept for ``key``, or None."""
         return self.answers.get(key)
 
     def put(self, key: Hashable, body: bytes) -> None:
-        """Keep an answer read in the current snapshot."""
+        """Keep an answer read in the current snapshot, if its key was read before."""
+        seen = self.seen
+        mark = hash(key)
+        if mark not in seen:
+            if len(seen) >= SEEN_KEYS:
+                seen.clear()
+            seen.add(mark)
+            return
         if self.size + len(body) > KEPT_BYTES:
             self.clear()
         self.answers[key] = body

@@ -5,7 +5,7 @@ connection commits to the store (store/sqliteraw.py ``KeptAnswers``). Two
 real servers share one store file here: server A reads a lead again and
 again in every way the lanes answer from memory, and each change, made
 through server B (another process) or through A itself, must show in A's
-very next answer. (tests/store/test_kept_answers.py: a plain sqlite3
+very next answer. (tests/store/test_loop_snapshot.py: a plain sqlite3
 connection's commits.)
 """
 

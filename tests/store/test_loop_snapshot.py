@@ -5,6 +5,10 @@
 first of them in the pass, until the loop's next pass or this process's next
 commit (store/sqliteraw.py ``LoopSnapshot``). A plain sqlite3 connection here
 stands for another process: its commits are not counted as this process's.
+
+The answers the loop's reads keep (``Database.kept_answers``,
+``KeptAnswers``) are emptied whenever SQLite's ``data_version`` says that
+some connection has committed since they were read.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sqlalchemy as sa
 
 from leadhub.store import Database
 from leadhub.store.migrate import upgrade
+from leadhub.store.sqliteraw import KEPT_BYTES, SEEN_KEYS
 
 READ = "SELECT v FROM scratch WHERE k = 1"
 
@@ -154,3 +159,120 @@ def test_only_the_loops_thread_shares(db, other) -> None:
 
     run(db, scenario)
     assert value(db) == "b"  # outside: a snapshot per statement again
+
+
+# Answers kept until a commit (``KeptAnswers``): emptied whenever SQLite's data_version
+# says that some connection has committed since they were read.
+
+
+def kept(db: Database, key: str) -> bytes | None:
+    answers = db.kept_answers()
+    assert answers is not None
+    return answers.get(key)
+
+
+def keep(db: Database, key: str, body: bytes) -> None:
+    """Keep an answer: read twice (a key read once is only remembered)."""
+    answers = db.kept_answers()
+    assert answers is not None
+    answers.put(key, body)
+    answers.put(key, body)
+
+
+def test_an_answer_is_kept_from_its_second_read(db) -> None:
+    async def scenario() -> None:
+        answers = db.kept_answers()
+        assert answers is not None
+        answers.put("once", b"a")
+        assert kept(db, "once") is None
+        answers.put("once", b"a")
+        assert kept(db, "once") == b"a"
+        for i in range(SEEN_KEYS + 1):  # more keys read once than are remembered
+            answers.put(("other", i), b"b")
+        assert len(answers.seen) <= SEEN_KEYS
+        assert len(answers.answers) == 1  # none of those kept
+        assert kept(db, "once") == b"a"
+
+    run(db, scenario)
+
+
+def test_answers_are_kept_across_passes_while_nothing_is_committed(db) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        for _ in range(3):
+            await asyncio.sleep(0)  # new passes, new snapshots, the same data
+            assert kept(db, "k") == b"a"
+            assert db.fast_rows("SELECT v FROM scratch", ()) == [("a",)]
+
+    run(db, scenario)
+
+
+def test_a_commit_elsewhere_empties_them_from_the_next_pass(db, other) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        other.execute("UPDATE scratch SET v = 'b'")
+        # This pass's snapshot was opened before that commit: what it reads is unchanged.
+        assert kept(db, "k") == b"a"
+        assert db.fast_rows("SELECT v FROM scratch", ()) == [("a",)]
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+        assert db.fast_rows("SELECT v FROM scratch", ()) == [("b",)]
+
+    run(db, scenario)
+
+
+def test_a_commit_of_this_process_empties_them_at_once(db) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        with db.write() as conn:
+            conn.execute(sa.text("UPDATE scratch SET v = 'c'"))
+        assert kept(db, "k") is None  # in the same pass: the snapshot after the commit
+        keep(db, "k", b"c")
+        await asyncio.sleep(0)
+        assert kept(db, "k") == b"c"
+
+    run(db, scenario)
+
+
+def test_a_commit_to_any_table_empties_them(db, other) -> None:
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        await asyncio.sleep(0)
+        other.execute("CREATE TABLE elsewhere (x)")
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+        keep(db, "k", b"a")
+        other.execute("INSERT INTO elsewhere VALUES (1)")
+        await asyncio.sleep(0)
+        assert kept(db, "k") is None
+
+    run(db, scenario)
+
+
+def test_nothing_is_kept_off_the_loop(db) -> None:
+    seen: list[object] = []
+
+    async def scenario() -> None:
+        keep(db, "k", b"a")
+        thread = threading.Thread(target=lambda: seen.append(db.kept_answers()))
+        thread.start()
+        thread.join()
+
+    run(db, scenario)
+    assert seen == [None]
+    assert db.kept_answers() is None  # outside the server's snapshots, too
+
+
+def test_they_are_bounded(db) -> None:
+    async def scenario() -> None:
+        answers = db.kept_answers()
+        assert answers is not None
+        body = b"x" * (KEPT_BYTES // 3)
+        for i in range(10):
+            answers.put(i, body)
+            answers.put(i, body)
+            assert answers.size <= KEPT_BYTES
+            assert answers.get(i) == body
+        assert sum(map(len, answers.answers.values())) == answers.size
+
+    run(db, scenario)

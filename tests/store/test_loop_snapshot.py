@@ -276,3 +276,29 @@ def test_they_are_bounded(db) -> None:
         assert sum(map(len, answers.answers.values())) == answers.size
 
     run(db, scenario)
+
+
+def test_kept_or_read_reads_until_the_answer_is_kept(db, other) -> None:
+    reads: list[str] = []
+
+    def read() -> bytes:
+        reads.append("read")
+        return str(value(db)).encode()
+
+    async def scenario() -> None:
+        for _ in range(4):
+            assert db.kept_or_read("k", read) == b"a"
+            await asyncio.sleep(0)
+        assert len(reads) == 2  # the first read remembered, the second kept
+        assert db.kept_or_read("none", lambda: None) is None
+        assert db.kept_or_read("none", lambda: None) is None
+        assert kept(db, "none") is None  # nothing to answer is never kept
+        set_elsewhere(other, "b")
+        await asyncio.sleep(0)
+        assert db.kept_or_read("k", read) == b"b"
+        assert len(reads) == 3
+
+    run(db, scenario)
+    assert db.kept_or_read("k", read) == b"b"  # off the loop: read every time
+    assert db.kept_or_read("k", read) == b"b"
+    assert len(reads) == 5

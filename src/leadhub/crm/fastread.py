@@ -124,15 +124,11 @@ def read(
     """The answer to a GET by id or ``idProperty`` with these parameters (no credential),
     or None to decline. On the event loop the answer is kept until the next commit to the
     store (store/sqliteraw.py ``KeptAnswers``)."""
-    params = tuple(params)
-    kept = db.kept_answers()
-    tag = (portal_id, type_id, key, params)
-    if kept is not None and (body := kept.get(tag)) is not None:
-        return body
-    body = _read(db, portal_id, type_id, key, params)
-    if kept is not None and body is not None:
-        kept.put(tag, body)
-    return body
+    asked_for = tuple(params)
+    return db.kept_or_read(
+        (portal_id, type_id, key, asked_for),
+        lambda: _read(db, portal_id, type_id, key, asked_for),
+    )
 
 
 def _read(

@@ -140,17 +140,11 @@ class LeadDocuments:
         None if it finds none or several. On the event loop the answer is kept until the
         next commit to the store (store/sqliteraw.py ``KeptAnswers``): a lead read moments
         ago is answered without a lookup."""
-        kept = self.db.kept_answers()
-        tag = (sql, portal_id, key)
-        if kept is not None and (body := kept.get(tag)) is not None:
-            return body
-        rows = self.db.fast_rows(sql, (portal_id, key))
-        if len(rows) != 1:
-            return None
-        body = self.body([rows[0][0]])
-        if kept is not None:
-            kept.put(tag, body)
-        return body
+        def read() -> bytes | None:
+            rows = self.db.fast_rows(sql, (portal_id, key))
+            return self.body([rows[0][0]]) if len(rows) == 1 else None
+
+        return self.db.kept_or_read((sql, portal_id, key), read)
 
     def _found(self, portal_id: int, sql: str, key: str) -> bytes | None:
         """``[lead]`` for the lead a statement finds by portal and ``key`` (rows of its id

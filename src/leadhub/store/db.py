@@ -160,6 +160,7 @@ class Database:
         self.fast_read = self._raw.read
         # Answers of the event loop's point reads, kept until any commit (KeptAnswers).
         self.kept_answers = self._raw.kept
+        self.kept_or_read = self._raw.kept_or_read
         self.shared_snapshots = self._raw.shared_snapshots
         self.fast_budget = self._raw.budget
         self.raw_write = self._raw.write

@@ -220,6 +220,19 @@ class RawConnections:
         shared: LoopSnapshot | None = getattr(self._local, "snapshot", None)
         return None if shared is None else shared.kept()
 
+    def kept_or_read(self, key: Hashable, read: Callable[[], bytes | None]) -> bytes | None:
+        """The answer kept for ``key``, or else ``read()`` (None: nothing to answer), kept
+        for the reads after it on the event loop (``KeptAnswers``)."""
+        kept = self.kept()
+        if kept is None:
+            return read()
+        body = kept.get(key)
+        if body is None:
+            body = read()
+            if body is not None:
+                kept.put(key, body)
+        return body
+
     @contextmanager
     def read(self) -> Iterator[Rows]:
         """``rows`` for several statements that must read one snapshot together.

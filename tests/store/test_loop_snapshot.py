@@ -23,8 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub.store import Database
+from leadhub.store.kept import KEPT_BYTES, SEEN_KEYS
 from leadhub.store.migrate import upgrade
-from leadhub.store.sqliteraw import KEPT_BYTES, SEEN_KEYS
 
 READ = "SELECT v FROM scratch WHERE k = 1"
 

@@ -138,7 +138,7 @@ class LeadDocuments:
     def _stored(self, sql: str, portal_id: int, key: str) -> bytes | None:
         """``[lead]`` from the one stored document ``sql`` finds by portal and ``key``, or
         None if it finds none or several. On the event loop the answer is kept until the
-        next commit to the store (store/sqliteraw.py ``KeptAnswers``): a lead read moments
+        next commit to the store (store/kept.py ``KeptAnswers``): a lead read moments
         ago is answered without a lookup."""
         def read() -> bytes | None:
             rows = self.db.fast_rows(sql, (portal_id, key))

@@ -5,7 +5,7 @@ point read or a prebuilt insert itself. ``RawConnections`` gives each thread
 a plain read-only sqlite3 connection for point reads (``rows``, ``read``),
 on the event loop's thread sharing one snapshot per pass of the loop
 (``LoopSnapshot``), keeping the answers read in it for as long as nothing
-is committed (``KeptAnswers``), and stopped past a budget of steps
+is committed (store/kept.py ``KeptAnswers``), and stopped past a budget of steps
 (``budget``), and a
 plain writer connection for one prebuilt durable write (``write``). Only
 for a SQLite file, never ``:memory:`` (a second connection must see it).
@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from leadhub.store import writegroups
+from leadhub.store.kept import KeptAnswers
 from leadhub.store.writegroups import writer_pragmas
 
 log = logging.getLogger("leadhub")
@@ -36,10 +37,6 @@ FAST_CACHE_KIB = 32 * 1024
 THREAD_CACHE_KIB = 2 * 1024
 # How many times SQLite looks in on a read's budget (``RawConnections.budget``).
 BUDGET_CALLS = 4
-# The bytes of answers the event loop's reads keep (``KeptAnswers``): about 3,500 v1 leads.
-KEPT_BYTES = 8 << 20
-# The keys whose first read ``KeptAnswers`` remembers (about 0.8 MB of hashes).
-SEEN_KEYS = 1 << 14
 
 Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
@@ -57,56 +54,6 @@ def committed() -> None:
     """Count a write transaction of this process as committed (for ``LoopSnapshot``)."""
     global _commits
     _commits += 1
-
-
-class KeptAnswers:
-    """Answers read on the event loop, kept while no connection commits to the store.
-
-    A point read of a lead read moments ago costs SQLite an index lookup and
-    the copy of its document (about 5 µs in-process, a tenth of what the
-    server spends on the request), for the bytes it answered before. SQLite's
-    ``PRAGMA data_version`` changes on a connection whenever any other
-    connection, of this process or another, has committed since it last
-    looked, and it is read once per snapshot (``LoopSnapshot.kept``): an
-    answer kept while it has not changed is what a read in the snapshot now
-    would answer, and every change empties the whole cache. An answer is
-    kept from the second time its key is read: in a stream of reads of
-    leads read once each, keeping every answer cost more than it saved (each
-    new answer written to memory no cache held, 2-3 µs a read). Bounded by
-    KEPT_BYTES, emptied when full.
-    """
-
-    __slots__ = ("answers", "size", "version", "seen")
-
-    def __init__(self) -> None:
-        self.answers: dict[Hashable, bytes] = {}
-        self.size = 0
-        self.version = -1  # data_version when the answers were read
-        # Hashes of the keys read since the set was last emptied (SEEN_KEYS at most).
-        self.seen: set[int] = set()
-
-    def get(self, key: Hashable) -> bytes | None:
-        """The answer kept for ``key``, or None."""
-        return self.answers.get(key)
-
-    def put(self, key: Hashable, body: bytes) -> None:
-        """Keep an answer read in the current snapshot, if its key was read before."""
-        seen = self.seen
-        mark = hash(key)
-        if mark not in seen:
-            if len(seen) >= SEEN_KEYS:
-                seen.clear()
-            seen.add(mark)
-            return
-        if self.size + len(body) > KEPT_BYTES:
-            self.clear()
-        self.answers[key] = body
-        self.size += len(body)
-
-    def clear(self) -> None:
-        """Forget every answer."""
-        self.answers.clear()
-        self.size = 0
 
 
 class LoopSnapshot:

@@ -1,12 +1,14 @@
 """A server's kept answers never outlive a write, whichever process made it.
 
-On SQLite a server keeps the answers of its point reads until any
-connection commits to the store (store/sqliteraw.py ``KeptAnswers``). Two
-real servers share one store file here: server A reads a lead again and
-again in every way the lanes answer from memory, and each change, made
-through server B (another process) or through A itself, must show in A's
-very next answer. (tests/store/test_loop_snapshot.py: a plain sqlite3
-connection's commits.)
+A server keeps the answers of its point reads until any connection commits
+to the store (store/kept.py ``KeptAnswers``): on SQLite while its
+``data_version`` stays, on PostgreSQL while its snapshot does. Two real
+servers share one store here (one SQLite file, or one PostgreSQL database):
+server A reads a lead again and again in every way the lanes answer from
+memory, and each change, made through server B (another process) or through
+A itself, must show in A's very next answer.
+(tests/store/test_loop_snapshot.py and tests/store/test_pg_kept_answers.py:
+plain connections' commits.)
 """
 
 from __future__ import annotations
@@ -27,9 +29,7 @@ from tests.factories import make_lead
 def pair(
     db: Database, store_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one SQLite file."""
-    if not store_url.startswith("sqlite"):
-        pytest.skip("answers are kept on SQLite only (store/sqliteraw.py)")
+    """Two servers on one store."""
     log_dir: Path = tmp_path_factory.mktemp("pair")
     a = start_server(store_url, log_dir)
     b = start_server(store_url, log_dir)

@@ -123,7 +123,7 @@ def read(
 ) -> bytes | None:
     """The answer to a GET by id or ``idProperty`` with these parameters (no credential),
     or None to decline. On the event loop the answer is kept until the next commit to the
-    store (store/sqliteraw.py ``KeptAnswers``)."""
+    store (store/kept.py ``KeptAnswers``)."""
     asked_for = tuple(params)
     return db.kept_or_read(
         (portal_id, type_id, key, asked_for),
@@ -175,13 +175,18 @@ async def read_batched(
     batch: BatchReads, portal_id: int, type_id: str, key: str,
     params: Sequence[tuple[str, str]],
 ) -> bytes | None:
-    """``read_pg`` with the reads waiting at once in one statement (store/pgbatch.py)."""
+    """``read_pg`` with the reads waiting at once in one statement (store/pgbatch.py),
+    the answer kept while nothing is committed to the store (``BatchReads.kept_or_read``)."""
     target = _pg_target(type_id, key, params)
     if target is None:
         return None
     object_id, names = target
-    row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
-    return from_row(type_id, object_id, row[1:], names, names) if row else None
+
+    async def read() -> bytes | None:
+        row = await batch.get(LIVE_BY_IDS_PG, (object_id, portal_id, type_id))
+        return from_row(type_id, object_id, row[1:], names, names) if row else None
+
+    return await batch.kept_or_read((PREFIX, portal_id, type_id, object_id, names), read)
 
 
 def _pg_target(

@@ -30,6 +30,10 @@ log = logging.getLogger("leadhub")
 # (version, document, lead deleted, guid).
 Kept = tuple[int, bytes, bool, str]
 
+# The first part of the keys of answers kept (``BatchReads.kept_or_read``).
+BY_GUID = "v1 by guid"
+BY_EMAIL = "v1 by email"
+
 # Documents held in the process (about 2 KB each), and guids and emails whose lead is
 # remembered.
 PG_KEPT_MAX = 10_000
@@ -70,13 +74,20 @@ class PgDocuments:
         """``[lead]`` for a guid (``live``: only if the lead is not deleted,
         as a list of that one guid holds it); None if there is no such lead.
 
-        One statement, shared with the reads waiting at once (store/pgbatch.py),
-        says the lead's id and its document's version, and sends the stored
-        document unless this process holds that version's document already
-        (``kept``). Where neither holds its document, the same statement
-        reads the lead's rows, rendered here (``_missed``).
+        The answer is kept while nothing is committed to the store
+        (``BatchReads.kept_or_read``). Else one statement, shared with the
+        reads waiting at once (store/pgbatch.py), says the lead's id and its
+        document's version, and sends the stored document unless this process
+        holds that version's document already (``kept``). Where neither holds
+        its document, the same statement reads the lead's rows, rendered here
+        (``_missed``).
         """
         key = (portal_id, guid.strip().lower())
+        return await self._reads.kept_or_read(
+            (BY_GUID, live, *key), lambda: self._by_guid(key, live))
+
+    async def _by_guid(self, key: tuple[int, str], live: bool) -> bytes | None:
+        portal_id = key[0]
         kept = self.kept.get(self._guids.get(key, 0))
         row = await self._reads.get(
             leaddocs.pg_docs_by_guids(F.GUID_PROP), (*key, kept[0] if kept else None))
@@ -91,7 +102,12 @@ class PgDocuments:
 
     async def by_email(self, portal_id: int, email: str) -> bytes | None:
         """``[lead]`` for an email (normalized), the lead the lookup rules
-        choose, read as ``by_guid`` reads it; None if it finds none."""
+        choose, read and kept as ``by_guid`` reads and keeps it; None if it finds
+        none."""
+        return await self._reads.kept_or_read(
+            (BY_EMAIL, portal_id, email), lambda: self._by_email(portal_id, email))
+
+    async def _by_email(self, portal_id: int, email: str) -> bytes | None:
         key = (portal_id, email)
         known = self._emails.get(key, 0)
         kept = self.kept.get(known)

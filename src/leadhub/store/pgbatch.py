@@ -15,6 +15,12 @@ statement, as before; under load the statement's cost is shared. A
 statement that reads more than keys (a list page) runs on the same
 connections on its own (``read``), in turn with the gathered ones.
 
+Answers of point reads are kept in the process while nothing is committed
+to the store (``kept_or_read``; store/kept.py): a read of an answer kept
+waits for one statement per pass of the loop, shared by every such read of
+the pass, that says the store's current snapshot (``SNAPSHOT``), and is
+answered from memory if it is the one the answer was read after.
+
 As in ``PointReads``: autocommit (one statement is one snapshot), no session
 setting (PgBouncer in transaction mode), JSON decoded by orjson, a
 connection the server dropped while it was idle retried once on a new one,
@@ -27,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +42,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import set_json_loads
 
+from leadhub.store.kept import KeptAnswers
 from leadhub.store.pgpoint import retry_or_raise
 
 log = logging.getLogger("leadhub")
@@ -46,6 +53,10 @@ CONNECTIONS = 4
 BATCH_MAX = 128
 
 Row = tuple[Any, ...]
+
+# The snapshot a statement sees: which transactions it sees as committed. Two that print
+# the same saw the same commits, of every database of the server (store/kept.py).
+SNAPSHOT = "SELECT pg_current_snapshot()::text"
 
 
 def keys(**parts: str) -> str:
@@ -102,10 +113,14 @@ class BatchReads:
         self._waiting: dict[Batched, list[tuple[Sequence[Any], asyncio.Future[Row | None]]]] = {}
         self._alone: collections.deque[
             tuple[str, dict[str, Any], bool, bool, asyncio.Future[Any]]] = collections.deque()
+        # Readers waiting for the next statement that reads the snapshot (``snapshot``).
+        self._looks: list[asyncio.Future[str]] = []
         self._running: set[asyncio.Task[None]] = set()
         self._scheduled = False
         self._closed = False
         self.statements = 0  # statements run, for tests and the benchmark's notes
+        # Answers kept while the snapshot has not moved (``kept_or_read``).
+        self.answers = KeptAnswers()
 
     async def get(self, kind: Batched, key: Sequence[Any]) -> Row | None:
         """The row ``kind`` reads for ``key`` (its first column the key's place), or None."""
@@ -113,6 +128,47 @@ class BatchReads:
         self._waiting.setdefault(kind, []).append((key, future))
         self._wake()
         return await future
+
+    async def snapshot(self) -> str:
+        """The store's snapshot (``SNAPSHOT``) as a statement started after this call
+        sees it: every commit made before the call is in it. Shared by the callers
+        waiting at once, in one statement."""
+        future: asyncio.Future[str] = self._future()
+        self._looks.append(future)
+        self._wake()
+        return await future
+
+    async def kept_or_read(
+        self, key: Hashable, read: Callable[[], Awaitable[bytes | None]]
+    ) -> bytes | None:
+        """The answer kept for ``key`` if nothing was committed to the store since it was
+        read, or else ``await read()`` (None: nothing to answer), kept for the reads
+        after it (store/kept.py ``KeptAnswers``).
+
+        Answers are kept under the snapshot seen last (``answers.version``), only if
+        read wholly after it was seen: a read that starts and ends while the version
+        is the same. A kept answer is answered when a snapshot taken after the call
+        is that same one: nothing committed since before the answer was read. Where
+        nothing is kept for the key, the read goes out at once, without a look.
+        """
+        kept = self.answers
+        version = kept.version
+        body = kept.get(key)
+        if body is not None or version is None:
+            now = await self.snapshot()
+            if now == version:
+                if body is not None:
+                    return body
+            elif kept.version == version:
+                # Moved on since: what was read before is dropped. (A look that started
+                # before another's but ended after it leaves the version as it is.)
+                kept.clear()
+                kept.version = now
+            version = kept.version
+        body = await read()
+        if body is not None and kept.version == version:
+            kept.put(key, body)
+        return body
 
     async def read(
         self, sql: str, params: dict[str, Any], *, binary: bool = False, inline: bool = False
@@ -160,12 +216,19 @@ class BatchReads:
             _finish(self._idle.pop())
         self._waiting.clear()
         self._alone.clear()
+        self._looks = []
+        self.answers.clear()
+        self.answers.seen.clear()
+        self.answers.version = None
         self._running.clear()
         self._scheduled = False
         self._loop = loop
 
     def _start(self) -> None:
         self._scheduled = False
+        if self._looks and len(self._running) < self._connections:
+            looks, self._looks = self._looks, []
+            self._launch(self._look(looks))
         # In turn, a statement of its own and one of gathered reads: neither kind waits
         # for all of the other's.
         while (self._alone or self._waiting) and len(self._running) < self._connections:
@@ -196,7 +259,7 @@ class BatchReads:
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        if self._waiting or self._alone:
+        if self._waiting or self._alone or self._looks:
             self._wake()
 
     async def _run(
@@ -214,6 +277,17 @@ class BatchReads:
         for place, (_, future) in enumerate(batch, 1):
             if not future.done():
                 future.set_result(found.get(place))
+
+    async def _look(self, looks: list[asyncio.Future[str]]) -> None:
+        try:
+            rows = await self._rows(SNAPSHOT, {}, False)
+        except BaseException as exc:
+            _fail(looks, exc)
+            return
+        now = rows[0][0]
+        for future in looks:
+            if not future.done():
+                future.set_result(now)
 
     async def _run_alone(
         self, sql: str, params: dict[str, Any], binary: bool, inline: bool,
@@ -290,4 +364,4 @@ def _finish(conn: psycopg.AsyncConnection[Any]) -> None:
         conn.pgconn.finish()
 
 
-__all__ = ["BATCH_MAX", "CONNECTIONS", "BatchReads", "Batched", "Row", "keys"]
+__all__ = ["BATCH_MAX", "CONNECTIONS", "SNAPSHOT", "BatchReads", "Batched", "Row", "keys"]

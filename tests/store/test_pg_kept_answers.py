@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub.store.db import is_unavailable
-from leadhub.store.pgbatch import BatchReads
+from leadhub.store.pgbatch import LOOKS_SKIPPED, BatchReads
 
 
 @pytest.fixture
@@ -28,6 +28,13 @@ def url(db) -> sa.URL:  # type: ignore[no-untyped-def]
     if db.is_sqlite:
         pytest.skip("PostgreSQL's kept answers")
     return db.engine.url
+
+
+@pytest.fixture
+def batch(url: sa.URL) -> Iterator[BatchReads]:
+    batch = BatchReads(url)
+    yield batch
+    batch.close()
 
 
 @pytest.fixture
@@ -58,8 +65,7 @@ class Reader:
         return await self.batch.kept_or_read(("scratch", 1), self)
 
 
-def test_an_answer_is_kept_from_its_second_read_while_nothing_is_committed(url, other) -> None:
-    batch = BatchReads(url)
+def test_an_answer_is_kept_from_its_second_read_while_nothing_is_committed(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> list[bytes | None]:
@@ -67,11 +73,9 @@ def test_an_answer_is_kept_from_its_second_read_while_nothing_is_committed(url, 
 
     assert asyncio.run(go()) == [b"one"] * 5
     assert read.reads == 2  # the first two read, the rest are answered from memory
-    batch.close()
 
 
-def test_the_reads_of_a_pass_share_one_look(url, other) -> None:
-    batch = BatchReads(url)
+def test_the_reads_of_a_pass_share_one_look(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> tuple[list[bytes | None], int]:
@@ -84,27 +88,52 @@ def test_the_reads_of_a_pass_share_one_look(url, other) -> None:
     answers, statements = asyncio.run(go())
     assert answers == [b"one"] * 20 and read.reads == 2
     assert statements == 1  # one look at the snapshot for the twenty
-    batch.close()
 
 
-def test_a_commit_elsewhere_is_in_the_next_answer(url, other) -> None:
-    batch = BatchReads(url)
+def test_a_commit_elsewhere_is_in_the_next_answer(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> list[bytes | None]:
         seen = [await read.kept() for _ in range(3)]
         other.execute("UPDATE scratch SET v = 'two' WHERE k = 1")
-        seen += [await read.kept() for _ in range(3)]
+        seen.append(await read.kept())
         return seen
 
-    assert asyncio.run(go()) == [b"one"] * 3 + [b"two"] * 3
-    # Read once again after the commit (its key was read before), then kept.
-    assert read.reads == 3
-    batch.close()
+    assert asyncio.run(go()) == [b"one"] * 3 + [b"two"]
+    assert read.reads == 3  # read again after the commit
 
 
-def test_a_commit_to_any_table_empties_them(url, other) -> None:
-    batch = BatchReads(url)
+def test_after_a_look_finds_a_change_reads_go_without_one_for_a_while(batch, other) -> None:
+    """Under writes most looks find a change. After one does, the next LOOKS_SKIPPED
+    reads of kept answers go to the store without a look, one statement each (and
+    show every commit); the read after them looks again, and is answered from memory
+    if nothing changed since."""
+    read = Reader(batch)
+
+    async def go() -> None:
+        for _ in range(3):
+            await read.kept()
+        other.execute("UPDATE scratch SET v = 'two' WHERE k = 1")
+        assert await read.kept() == b"two"  # its look found the change
+        reads, statements = read.reads, batch.statements
+        for _ in range(LOOKS_SKIPPED):
+            assert await read.kept() == b"two"
+        assert read.reads - reads == batch.statements - statements == LOOKS_SKIPPED
+        assert await read.kept() == b"two"
+        assert read.reads - reads == LOOKS_SKIPPED  # from memory
+        assert batch.statements - statements == LOOKS_SKIPPED + 1  # after its look
+        # The reads without a look show every commit.
+        other.execute("UPDATE scratch SET v = 'three' WHERE k = 1")
+        assert await read.kept() == b"three"  # its look found the change
+        statements = batch.statements
+        other.execute("UPDATE scratch SET v = 'four' WHERE k = 1")
+        assert await read.kept() == b"four"
+        assert batch.statements == statements + 1  # without a look
+
+    asyncio.run(go())
+
+
+def test_a_commit_to_any_table_empties_them(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> int:
@@ -116,12 +145,12 @@ def test_a_commit_to_any_table_empties_them(url, other) -> None:
         return read.reads - before
 
     assert asyncio.run(go()) == 1
-    batch.close()
 
 
-def test_a_transaction_still_open_changes_nothing_until_it_commits(url, other) -> None:
+def test_a_transaction_still_open_changes_nothing_until_it_commits(
+    url, batch, other
+) -> None:
     """A write not yet committed is in no read's answer; its commit is in the next."""
-    batch = BatchReads(url)
     read = Reader(batch)
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -135,13 +164,11 @@ def test_a_transaction_still_open_changes_nothing_until_it_commits(url, other) -
 
     with psycopg.connect(conninfo) as writer:
         assert asyncio.run(go(writer)) == [b"one"] * 5 + [b"open"]
-    batch.close()
 
 
-def test_an_answer_read_before_a_commit_is_not_answered_after_it(url, other) -> None:
+def test_an_answer_read_before_a_commit_is_not_answered_after_it(batch, other) -> None:
     """A read that ends after a commit it does not show (it read before the commit)
     is kept, but only until the next look, which sees the commit."""
-    batch = BatchReads(url)
     read = Reader(batch)
     stale: list[int] = []
 
@@ -157,13 +184,11 @@ def test_an_answer_read_before_a_commit_is_not_answered_after_it(url, other) -> 
         return [first, await read.kept(), await read.kept()]
 
     assert asyncio.run(go()) == [b"one", b"later", b"later"] and stale == [1]
-    batch.close()
 
 
-def test_a_read_under_way_when_a_look_sees_a_commit_is_not_kept(url, other) -> None:
+def test_a_read_under_way_when_a_look_sees_a_commit_is_not_kept(batch, other) -> None:
     """A read that began before a look saw the snapshot move may hold what was there
     before: it is answered, but kept under neither snapshot."""
-    batch = BatchReads(url)
     read = Reader(batch)
     other.execute("INSERT INTO scratch VALUES (2, 'b') ON CONFLICT (k) DO UPDATE SET v = 'b'")
 
@@ -187,11 +212,9 @@ def test_a_read_under_way_when_a_look_sees_a_commit_is_not_kept(url, other) -> N
         return [first, await read.kept()]
 
     assert asyncio.run(go()) == [b"one", b"new"]
-    batch.close()
 
 
-def test_a_reader_that_gives_up_leaves_the_others_their_answers(url, other) -> None:
-    batch = BatchReads(url)
+def test_a_reader_that_gives_up_leaves_the_others_their_answers(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> list[Any]:
@@ -206,11 +229,9 @@ def test_a_reader_that_gives_up_leaves_the_others_their_answers(url, other) -> N
     found = asyncio.run(go())
     assert isinstance(found[0], asyncio.CancelledError)
     assert found[1:] == [b"one"] * 3
-    batch.close()
 
 
-def test_answers_start_over_on_a_new_event_loop(url, other) -> None:
-    batch = BatchReads(url)
+def test_answers_start_over_on_a_new_event_loop(batch, other) -> None:
     read = Reader(batch)
 
     async def go() -> None:
@@ -221,7 +242,6 @@ def test_answers_start_over_on_a_new_event_loop(url, other) -> None:
     assert read.reads == 2
     asyncio.run(go())
     assert read.reads == 4  # nothing kept from the loop before
-    batch.close()
 
 
 def test_a_store_out_of_reach_is_unavailable_not_a_kept_answer(url) -> None:

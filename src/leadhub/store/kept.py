@@ -70,5 +70,15 @@ class KeptAnswers:
         self.answers.clear()
         self.size = 0
 
+    def start(self, version: object) -> None:
+        """Forget every answer: the store's mark of change is now ``version``."""
+        self.clear()
+        self.version = version
+
+    def reset(self) -> None:
+        """Forget everything, the keys read once too, as a new set does."""
+        self.start(None)
+        self.seen.clear()
+
 
 __all__ = ["KEPT_BYTES", "SEEN_KEYS", "KeptAnswers"]

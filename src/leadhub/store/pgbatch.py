@@ -170,8 +170,7 @@ class BatchReads:
             elif kept.version == version:
                 # Moved on since: what was read before is dropped. (A look that started
                 # before another's but ended after it leaves the version as it is.)
-                kept.clear()
-                kept.version = now
+                kept.start(now)
                 if version is not None:
                     self._skip = LOOKS_SKIPPED
             version = kept.version
@@ -227,9 +226,7 @@ class BatchReads:
         self._waiting.clear()
         self._alone.clear()
         self._looks = []
-        self.answers.clear()
-        self.answers.seen.clear()
-        self.answers.version = None
+        self.answers.reset()  # in place: a read that started this loop holds the set
         self._skip = 0
         self._running.clear()
         self._scheduled = False

@@ -116,8 +116,7 @@ class LoopSnapshot:
             version = self.conn.execute("PRAGMA data_version").fetchone()[0]
             answers = self.answers
             if version != answers.version:
-                answers.clear()
-                answers.version = version
+                answers.start(version)
             self.checked = True
         return self.answers
 

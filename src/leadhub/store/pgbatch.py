@@ -17,9 +17,10 @@ connections on its own (``read``), in turn with the gathered ones.
 
 Answers of point reads are kept in the process while nothing is committed
 to the store (``kept_or_read``; store/kept.py): a read of an answer kept
-waits for one statement per pass of the loop, shared by every such read of
-the pass, that says the store's current snapshot (``SNAPSHOT``), and is
-answered from memory if it is the one the answer was read after.
+waits for one statement, shared by every such read waiting at once, that
+says the store's current snapshot (``SNAPSHOT``), on a connection of its
+own (store/pglook.py), and is answered from memory if it is the one the
+answer was read after.
 
 As in ``PointReads``: autocommit (one statement is one snapshot), no session
 setting (PgBouncer in transaction mode), JSON decoded by orjson, a
@@ -43,6 +44,7 @@ import sqlalchemy as sa
 from psycopg.types.json import set_json_loads
 
 from leadhub.store.kept import KeptAnswers
+from leadhub.store.pglook import SNAPSHOT, SnapshotLooks
 from leadhub.store.pgpoint import retry_or_raise
 
 log = logging.getLogger("leadhub")
@@ -54,9 +56,6 @@ BATCH_MAX = 128
 
 Row = tuple[Any, ...]
 
-# The snapshot a statement sees: which transactions it sees as committed. Two that print
-# the same saw the same commits, of every database of the server (store/kept.py).
-SNAPSHOT = "SELECT pg_current_snapshot()::text"
 # After a look finds the store changed, the reads of kept answers that go to the store
 # without a look (``kept_or_read``): under writes most looks find a change, and each
 # costs the reads waiting for it a statement more than a read of their own.
@@ -119,6 +118,8 @@ class BatchReads:
             tuple[str, dict[str, Any], bool, bool, asyncio.Future[Any]]] = collections.deque()
         # Readers waiting for the next statement that reads the snapshot (``snapshot``).
         self._looks: list[asyncio.Future[str]] = []
+        self._snapshots = SnapshotLooks(self._conninfo)
+        self._looking: asyncio.Task[None] | None = None  # a look under way
         self._running: set[asyncio.Task[None]] = set()
         self._scheduled = False
         self._closed = False
@@ -137,7 +138,8 @@ class BatchReads:
     async def snapshot(self) -> str:
         """The store's snapshot (``SNAPSHOT``) as a statement started after this call
         sees it: every commit made before the call is in it. Shared by the callers
-        waiting at once, in one statement."""
+        waiting at once, in one statement; one at a time, on a connection of its own
+        (store/pglook.py)."""
         future: asyncio.Future[str] = self._future()
         self._looks.append(future)
         self._wake()
@@ -203,6 +205,7 @@ class BatchReads:
         self._closed = True
         while self._idle:
             _finish(self._idle.pop())
+        self._snapshots.close()
 
     def _future(self) -> asyncio.Future[Any]:
         """A reader's future on the running event loop."""
@@ -214,7 +217,8 @@ class BatchReads:
     def _wake(self) -> None:
         """Start statements later in this pass of the loop, if a connection is free: the
         reads of the pass's other requests join."""
-        free = len(self._running) < self._connections
+        free = len(self._running) < self._connections or (
+            bool(self._looks) and self._looking is None)
         if free and not self._scheduled and self._loop is not None:
             self._scheduled = True
             self._loop.call_soon(self._start)
@@ -226,6 +230,9 @@ class BatchReads:
         self._waiting.clear()
         self._alone.clear()
         self._looks = []
+        self._snapshots.close()
+        self._snapshots = SnapshotLooks(self._conninfo)
+        self._looking = None
         self.answers.reset()  # in place: a read that started this loop holds the set
         self._skip = 0
         self._running.clear()
@@ -234,9 +241,11 @@ class BatchReads:
 
     def _start(self) -> None:
         self._scheduled = False
-        if self._looks and len(self._running) < self._connections:
+        if self._looks and self._looking is None:
             looks, self._looks = self._looks, []
-            self._launch(self._look(looks))
+            assert self._loop is not None
+            self._looking = self._loop.create_task(self._look(looks))
+            self._looking.add_done_callback(self._looked)
         # In turn, a statement of its own and one of gathered reads: neither kind waits
         # for all of the other's.
         while (self._alone or self._waiting) and len(self._running) < self._connections:
@@ -265,6 +274,12 @@ class BatchReads:
         self._running.add(task)
         task.add_done_callback(self._ended)
 
+    def _looked(self, task: asyncio.Task[None]) -> None:
+        if task is self._looking:  # not a look of a loop forgotten since
+            self._looking = None
+            if self._looks:
+                self._wake()
+
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
         if self._waiting or self._alone or self._looks:
@@ -287,12 +302,12 @@ class BatchReads:
                 future.set_result(found.get(place))
 
     async def _look(self, looks: list[asyncio.Future[str]]) -> None:
+        self.statements += 1
         try:
-            rows = await self._rows(SNAPSHOT, {}, False)
+            now = await self._snapshots.look()
         except BaseException as exc:
             _fail(looks, exc)
             return
-        now = rows[0][0]
         for future in looks:
             if not future.done():
                 future.set_result(now)

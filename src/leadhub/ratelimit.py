@@ -14,14 +14,18 @@ Counters live in the memory of each API process: with ``serve --workers N``
 each process counts on its own, so the effective limit is N times the
 configured one, and a restart starts the counts afresh. Limit settings are
 re-read from the store every few seconds, so a change applies without a
-restart. A credential the store did not know is not looked up again for
-the same few seconds (``Authenticator.recently_unknown``): requests that
+restart: once per portal at a time, and, for a portal in use, ahead of the
+moment the settings read last grow too old (``PortalLimits``). A
+credential the store did not know is not looked up again for the same few
+seconds (``Authenticator.recently_unknown``): requests that
 need no credential, such as form posts, may carry any, and one created
 meanwhile is counted once a face has looked it up or the moment has passed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import time
 import uuid
@@ -37,6 +41,10 @@ from leadhub.store import portals as portal_store
 
 SETTINGS_KEY = "rate_limits"
 SETTINGS_TTL_S = 2.0
+# Settings older than this are read again in the background while still used.
+REFRESH_AHEAD_S = SETTINGS_TTL_S / 2
+
+log = logging.getLogger("leadhub")
 DAY_S = 86_400
 
 
@@ -126,21 +134,59 @@ class RateLimiter:
 
 
 class PortalLimits:
-    """Each portal's limits as last read from the store, re-read after SETTINGS_TTL_S."""
+    """Each portal's limits as last read from the store, never used once older than
+    SETTINGS_TTL_S.
+
+    A portal's settings are read by one read at a time, which every request that
+    needs them meanwhile waits for: when they grew too old under load, each request
+    in flight read them on its own, in a worker thread, and took the ordinary path
+    meanwhile. And settings in use are read again in the background once older than
+    REFRESH_AHEAD_S, so that under steady use they never grow too old.
+    """
 
     def __init__(self) -> None:
         self._limits: dict[int, tuple[float, Limits]] = {}
+        self._reading: dict[int, asyncio.Task[Limits]] = {}
+        self._db: Any = None  # the store ``get`` was asked of, for reads ahead
 
     async def get(self, ctx: Any, portal_id: int) -> Limits:
         """The portal's limits, from the store when the remembered ones are too old."""
-        now = time.monotonic()
+        self._db = ctx.db
         cached = self._limits.get(portal_id)
-        if cached is not None and now - cached[0] < SETTINGS_TTL_S:
-            return cached[1]
-        portal = await ctx.db.aread(portal_store.get_portal, portal_id)
+        if cached is not None:
+            age = time.monotonic() - cached[0]
+            if age < SETTINGS_TTL_S:
+                if age >= REFRESH_AHEAD_S:
+                    self._read(portal_id)
+                return cached[1]
+        # Shielded: a request that gives up leaves the read to the others waiting.
+        return await asyncio.shield(self._read(portal_id))
+
+    def _read(self, portal_id: int) -> asyncio.Task[Limits]:
+        """The read of a portal's settings under way, started if there is none."""
+        loop = asyncio.get_running_loop()
+        task = self._reading.get(portal_id)
+        if task is None or task.get_loop() is not loop:
+            task = loop.create_task(self._fetch(portal_id))
+            self._reading[portal_id] = task
+            task.add_done_callback(lambda done: self._read_ended(portal_id, done))
+        return task
+
+    async def _fetch(self, portal_id: int) -> Limits:
+        asked = time.monotonic()  # the settings read are at least as new as this
+        portal = await self._db.aread(portal_store.get_portal, portal_id)
         limits = limits_of(portal.settings) if portal is not None else Limits()
-        self._limits[portal_id] = (now, limits)
+        self._limits[portal_id] = (asked, limits)
         return limits
+
+    def _read_ended(self, portal_id: int, task: asyncio.Task[Limits]) -> None:
+        if self._reading.get(portal_id) is task:
+            del self._reading[portal_id]
+        if not task.cancelled() and task.exception() is not None:
+            # Whoever waited has the error; a read ahead that failed is tried again by
+            # the next request, and the settings read last stay in use until too old.
+            log.debug("reading portal %s's rate limits failed", portal_id,
+                      exc_info=task.exception())
 
     def surely_off(self, portal_id: int) -> bool:
         """Whether the portal is known, without asking the store, to have no limits now.
@@ -150,11 +196,21 @@ class PortalLimits:
         have passed on untouched.
         """
         cached = self._limits.get(portal_id)
-        return (
-            cached is not None
-            and not cached[1].on
-            and time.monotonic() - cached[0] < SETTINGS_TTL_S
-        )
+        if cached is None or cached[1].on:
+            return False
+        age = time.monotonic() - cached[0]
+        if REFRESH_AHEAD_S <= age < SETTINGS_TTL_S and _on_a_loop():
+            self._read(portal_id)  # (a lane's read in a worker thread leaves it)
+        return age < SETTINGS_TTL_S
+
+
+def _on_a_loop() -> bool:
+    """Whether this thread runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class RateLimitMiddleware:

@@ -9,6 +9,10 @@ module is imported), so that the lead's next read is one lookup of its
 document (leads/documents.py). A lead read without a document (written by
 another program, or whose document failed to store) has it stored by a
 background write after its second such read (``StoreLater``).
+
+On PostgreSQL an import stores the documents of the leads it creates, in its
+own transaction (``pg_fill``); other writes there only empty them, and reads
+store them (leads/pgdocuments.py).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import logging
 from collections.abc import Sequence
 
 import anyio
+import orjson
 from sqlalchemy.engine import Connection
 
+from leadhub.leads import fields as F
 from leadhub.leads import rawload
 from leadhub.leads.render import to_document
 from leadhub.leads.service import LeadView
@@ -78,6 +84,43 @@ def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
 
 on_lead_writes(store_written)
 
+def pg_fill(conn: Connection, portal_id: int, guids: Sequence[str]) -> None:
+    """PostgreSQL: store the documents of the leads of these guids from this write
+    transaction's data, as a read stores them, where none is stored.
+
+    The leads are read by guid as a point read reads them
+    (``leaddocs.pg_docs_by_guids``: the rows, with the version of the lead's
+    document), and each document stored under that version (``leaddocs.PG_STORE``).
+    In the transaction that wrote the leads no other can change them before it
+    commits, so every one is stored. A failure is logged and undone alone (a
+    savepoint); the transaction's writes stand, and the leads are read from their
+    rows as before.
+    """
+    read = leaddocs.pg_docs_by_guids(F.GUID_PROP)
+    try:
+        with conn.begin_nested():
+            for start in range(0, len(guids), FILL_BATCH):
+                keys = [(portal_id, g.strip().lower(), None)
+                        for g in guids[start:start + FILL_BATCH]]
+                rows = conn.exec_driver_sql(read.sql, {"keys": _json(keys)}).all()
+                stores = []
+                for row in rows:
+                    view = None if row[3] is not None else rawload.pg_docs_view(tuple(row))
+                    if view is not None and view.guid:
+                        stores.append((view.lead.id, portal_id, view.guid,
+                                       to_document(view).hex(), view.lead.archived, row[2]))
+                if stores:
+                    conn.exec_driver_sql(leaddocs.PG_STORE.sql, {"keys": _json(stores)})
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise  # the whole transaction fails
+        log.exception("storing the documents of %d imported leads failed", len(guids))
+
+
+def _json(keys: Sequence[Sequence[object]]) -> str:
+    """Keys as the ``keys`` parameter of a batched statement (store/pgbatch.py)."""
+    return orjson.dumps(keys).decode()
+
 
 class StoreLater:
     """The documents of leads read without one, stored by a background write from their
@@ -134,4 +177,4 @@ class StoreLater:
             fill(conn, portal_id, lead_ids)
 
 
-__all__ = ["FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "store_written"]
+__all__ = ["FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "pg_fill", "store_written"]

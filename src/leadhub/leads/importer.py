@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from leadhub import crm_types as ct
 from leadhub import values as V
 from leadhub.errors import ValidationError
+from leadhub.leads import docwrites, service
 from leadhub.leads import fields as F
-from leadhub.leads import service
 from leadhub.leads.convert import from_v1
 from leadhub.store import associations as assoc_store
 from leadhub.store import bulk
@@ -163,6 +163,10 @@ def import_batch(
             new_rows.append(row)
     new_rows = _drop_taken_guids(conn, portal_id, new_rows, result)
     _create(conn, portal_id, new_rows, change)
+    if conn.dialect.name == "postgresql":
+        # Imported leads are read for the first time later, one by one: each read is
+        # then a lookup of a stored document (on SQLite every write stores them).
+        docwrites.pg_fill(conn, portal_id, [r.guid for r in new_rows if r.guid])
     result.created += len(new_rows)
     return result
 

@@ -89,7 +89,9 @@ class SnapshotLooks:
     async def _connect(self, loop: asyncio.AbstractEventLoop) -> None:
         conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         self._conn, self._loop, self._fd = conn, loop, conn.pgconn.socket
-        conn.pgconn.nonblocking = 1
+        # Sends block until the socket takes them (some 40 bytes: at once), rather than
+        # leaving a part to flush later; reading never blocks (``_readable``).
+        conn.pgconn.nonblocking = 0
         loop.add_reader(self._fd, self._readable)
 
     def _send(self) -> None:
@@ -97,9 +99,6 @@ class SnapshotLooks:
         pgconn = self._conn.pgconn
         self._value = self._error = None
         pgconn.send_query(_QUERY)
-        # The statement is some 40 bytes: the socket's buffer takes it at once.
-        while pgconn.flush():
-            pass
 
     def _readable(self) -> None:
         """What the server sent: the statement's result, or the end of the connection."""

@@ -127,6 +127,27 @@ def store_url(
 
 
 @pytest.fixture(scope="module")
+def quiet_pg_url() -> Iterator[str]:
+    """A database on a PostgreSQL server of the module's own, removed at the end.
+
+    For tests of what PostgreSQL's snapshot says (store/pgbatch.py kept answers):
+    the snapshot is the whole server's, and on the shared one the other tests'
+    commits move it at any moment."""
+    from tests import pgserver
+
+    problem = pgserver.problem()
+    if problem is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (LEADHUB_REQUIRE_POSTGRES=1): {problem}")
+        pytest.skip(f"cannot run a private PostgreSQL server: {problem}")
+    pg = pgserver.PrivatePostgres()
+    try:
+        yield pg.create_database("quiet")
+    finally:
+        pg.destroy()
+
+
+@pytest.fixture(scope="module")
 def db(store_url: str) -> Iterator[Database]:
     """A migrated store."""
     database = Database(store_url)

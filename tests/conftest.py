@@ -127,12 +127,9 @@ def store_url(
 
 
 @pytest.fixture(scope="module")
-def quiet_pg_url() -> Iterator[str]:
-    """A database on a PostgreSQL server of the module's own, removed at the end.
-
-    For tests of what PostgreSQL's snapshot says (store/pgbatch.py kept answers):
-    the snapshot is the whole server's, and on the shared one the other tests'
-    commits move it at any moment."""
+def private_pg() -> Iterator[Any]:
+    """A PostgreSQL server of the module's own (tests/pgserver.py), stopped and removed
+    at the end."""
     from tests import pgserver
 
     problem = pgserver.problem()
@@ -142,9 +139,19 @@ def quiet_pg_url() -> Iterator[str]:
         pytest.skip(f"cannot run a private PostgreSQL server: {problem}")
     pg = pgserver.PrivatePostgres()
     try:
-        yield pg.create_database("quiet")
+        yield pg
     finally:
         pg.destroy()
+
+
+@pytest.fixture(scope="module")
+def quiet_pg_url(private_pg: Any) -> str:
+    """A database on a PostgreSQL server of the module's own.
+
+    For tests of what PostgreSQL's snapshot says (store/pgbatch.py kept answers):
+    the snapshot is the whole server's, and on the shared one the other tests'
+    commits move it at any moment."""
+    return str(private_pg.create_database("quiet"))
 
 
 @pytest.fixture(scope="module")

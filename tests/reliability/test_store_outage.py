@@ -23,10 +23,8 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from leadhub.ingest import service as ingest_service
@@ -34,7 +32,7 @@ from leadhub.store import Database
 from leadhub.store.migrate import upgrade
 from leadhub.store.schema import conversion_events, submissions
 from tests import pgserver
-from tests.conftest import REQUIRE_PG, make_portal, start_server
+from tests.conftest import make_portal, start_server
 from tests.ingest.helpers import submission_guid, wait_until
 from tests.reliability.helpers import WorkerProcess, leads_per_email
 
@@ -44,21 +42,6 @@ EMAILS = 30
 # Long leases: after the restart, work must resume because the workers free their
 # own claims, not because a lease ran out.
 WORKER_ENV = {"LEADHUB_INGEST_LEASE_SECONDS": "600", "LEADHUB_INGEST_POLL_SECONDS": "0.05"}
-
-
-@pytest.fixture(scope="module")
-def private_pg() -> Iterator[pgserver.PrivatePostgres]:
-    """A PostgreSQL server of this module's own, stopped and removed at the end."""
-    problem = pgserver.problem()
-    if problem is not None:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required (LEADHUB_REQUIRE_POSTGRES=1): {problem}")
-        pytest.skip(f"cannot run a private PostgreSQL server: {problem}")
-    pg = pgserver.PrivatePostgres()
-    try:
-        yield pg
-    finally:
-        pg.destroy()
 
 
 class Posters:

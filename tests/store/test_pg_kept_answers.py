@@ -12,7 +12,6 @@ that gives up must leave the others their answers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -21,32 +20,6 @@ import sqlalchemy as sa
 
 from leadhub.store.db import is_unavailable
 from leadhub.store.pgbatch import LOOKS_SKIPPED, BatchReads
-
-
-@pytest.fixture
-def url(quiet_pg_url: str) -> sa.URL:
-    """A database on a server of this module's own: no other test's commit moves the
-    snapshot (tests/conftest.py ``quiet_pg_url``)."""
-    return sa.make_url(quiet_pg_url)
-
-
-@pytest.fixture
-def batch(url: sa.URL) -> Iterator[BatchReads]:
-    batch = BatchReads(url)
-    yield batch
-    batch.close()
-
-
-@pytest.fixture
-def other(url: sa.URL) -> Iterator[psycopg.Connection[Any]]:
-    """Another connection to the store, in autocommit: another process's writes."""
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS scratch (k int PRIMARY KEY, v text)")
-        conn.execute("CREATE TABLE IF NOT EXISTS elsewhere (k int)")
-        conn.execute(
-            "INSERT INTO scratch VALUES (1, 'one') ON CONFLICT (k) DO UPDATE SET v = 'one'")
-        yield conn
 
 
 class Reader:

@@ -17,15 +17,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pglook import SNAPSHOT, SnapshotLooks
-
-
-@pytest.fixture
-def url(quiet_pg_url: str) -> sa.URL:
-    """A database on a server of this module's own: no other test's commit moves the
-    snapshot (tests/conftest.py ``quiet_pg_url``)."""
-    return sa.make_url(quiet_pg_url)
 
 
 def _conninfo(url: sa.URL) -> str:
@@ -33,25 +25,10 @@ def _conninfo(url: sa.URL) -> str:
 
 
 @pytest.fixture
-def batch(url: sa.URL) -> Iterator[BatchReads]:
-    batch = BatchReads(url)
-    yield batch
-    batch.close()
-
-
-@pytest.fixture
 def looks(url: sa.URL) -> Iterator[SnapshotLooks]:
     looks = SnapshotLooks(_conninfo(url))
     yield looks
     looks.close()
-
-
-@pytest.fixture
-def other(url: sa.URL) -> Iterator[psycopg.Connection[Any]]:
-    """Another connection to the store, in autocommit: another process's writes."""
-    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS scratch (k int)")
-        yield conn
 
 
 def _lookers(other: psycopg.Connection[Any]) -> list[int]:
@@ -80,7 +57,7 @@ def test_a_look_asked_while_another_runs_waits_for_a_statement_of_its_own(
             if batch._snapshots.busy:
                 break
         assert batch._snapshots.busy  # the first look is sent
-        other.execute("INSERT INTO scratch VALUES (1)")
+        other.execute("UPDATE scratch SET v = 'changed 1' WHERE k = 1")
         second = await batch.snapshot()  # asked after the commit
         return await first, second, batch.statements - before
 
@@ -115,7 +92,7 @@ def test_a_dropped_connection_is_made_again(looks, other, pause) -> None:
         other.execute("SELECT pg_terminate_backend(%s)", (pid,))
         await asyncio.sleep(pause)
         seen.append(await looks.look())
-        other.execute("INSERT INTO scratch VALUES (2)")
+        other.execute("UPDATE scratch SET v = 'changed 2' WHERE k = 1")
         seen.append(await looks.look())
         return seen
 
@@ -138,7 +115,7 @@ def test_a_look_given_up_is_not_answered_to_the_next(looks, other) -> None:
         with pytest.raises(asyncio.CancelledError):
             await quitter
         assert not looks.busy
-        other.execute("INSERT INTO scratch VALUES (3)")
+        other.execute("UPDATE scratch SET v = 'changed 3' WHERE k = 1")
         after = await looks.look()
         return first, after, before, _lookers(other)
 

@@ -15,9 +15,10 @@ def assert_documents_current(
 ) -> None:
     """Every lead of the portal but those in ``missing`` has its document stored, the one
     ``service.load`` renders now, with the email the store gives it (SQLite). On
-    PostgreSQL, where reads store documents, every document there is the one rendered
-    now; then every lead's is stored as a read stores it (``store_pg_documents``), so
-    that the next write meets documents that its triggers must empty."""
+    PostgreSQL, where reads (and imports) store documents, every document there is
+    the one rendered now; then every lead's is stored as a read stores it
+    (``store_pg_documents``), so that the next write meets documents that its
+    triggers must empty."""
     with db.read() as conn:
         stored_rows = conn.execute(
             sa.select(lead_documents.c.lead_id, lead_documents.c.doc, lead_documents.c.email)

@@ -3,9 +3,9 @@ current: each write transaction stores again the documents of the leads it chang
 
 After every step, every lead of the portal has its document stored (SQLite), the
 one the ordinary read path renders from its rows now, with the email a lookup by
-email would find it alone by. On PostgreSQL, where reads store documents, every
-document there is the one rendered now, and every lead's is stored again before
-the next step, so that each write meets documents its triggers must empty
+email would find it alone by. On PostgreSQL, where reads (and imports) store
+documents, every document there is the one rendered now, and every lead's is
+stored again before the next step, so that each write meets documents its triggers must empty
 (``assert_documents_current``).
 """
 

@@ -66,7 +66,8 @@ def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
     its rows and a render (about 8 µs against 60-80 µs in-process). The
     documents are made from this transaction's own data, after its writes
     (whose triggers dropped any older ones), so they are current when it
-    commits. PostgreSQL reads have no document lane and no such hook. A
+    commits. PostgreSQL has no such hook: there an import stores the documents
+    of the leads it creates (``pg_fill``), and reads store the others. A
     failure here is logged and undone alone; the transaction's writes stand,
     and the leads are read from their rows as before.
     """

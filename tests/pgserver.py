@@ -94,6 +94,9 @@ class PrivatePostgres:
                 "shared_buffers = 32MB\n"
                 # Durability as in production: a commit is on disk before it is answered.
                 "fsync = on\nsynchronous_commit = on\n"
+                # Nothing but the tests writes (no transaction of autovacuum's moves the
+                # snapshot under the tests of what it says: tests/conftest.py).
+                "autovacuum = off\n"
             )
         self.start()
 

@@ -49,7 +49,7 @@ def test_a_look_asked_while_another_runs_waits_for_a_statement_of_its_own(
     batch, other
 ) -> None:
     async def go() -> tuple[str, str, int]:
-        await batch.snapshot()  # the looks' connection is made
+        earlier = await batch.snapshot()  # (and the looks' connection is made)
         before = batch.statements
         first = asyncio.ensure_future(batch.snapshot())
         for _ in range(10):
@@ -59,11 +59,15 @@ def test_a_look_asked_while_another_runs_waits_for_a_statement_of_its_own(
         assert batch._snapshots.busy  # the first look is sent
         other.execute("UPDATE scratch SET v = 'changed 1' WHERE k = 1")
         second = await batch.snapshot()  # asked after the commit
-        return await first, second, batch.statements - before
+        await first
+        return earlier, second, batch.statements - before
 
-    first, second, statements = asyncio.run(go())
+    earlier, second, statements = asyncio.run(go())
+    # The second look did not share the first, which was sent before the commit (and
+    # may or may not have read the snapshot before it): a statement of its own...
     assert statements == 2
-    assert first != second  # the second saw the commit the first was sent before
+    # ... which saw the commit.
+    assert second != earlier
 
 
 def test_looks_waiting_at_once_share_one_statement_on_one_connection(batch, other) -> None:

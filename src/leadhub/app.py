@@ -153,7 +153,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         if db is None:
             database.dispose()
 
-    limits = PortalLimits()
+    limits = PortalLimits(database)
     app = _Leadhub(
         ctx,
         ingest,

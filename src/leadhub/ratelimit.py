@@ -37,15 +37,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadhub.errors import LeadhubError
 from leadhub.http import JSONResponse
+from leadhub.store import Database
 from leadhub.store import portals as portal_store
 
 SETTINGS_KEY = "rate_limits"
 SETTINGS_TTL_S = 2.0
 # Settings older than this are read again in the background while still used.
 REFRESH_AHEAD_S = SETTINGS_TTL_S / 2
+DAY_S = 86_400
 
 log = logging.getLogger("leadhub")
-DAY_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,13 @@ class PortalLimits:
     REFRESH_AHEAD_S, so that under steady use they never grow too old.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self._db = db
         self._limits: dict[int, tuple[float, Limits]] = {}
         self._reading: dict[int, asyncio.Task[Limits]] = {}
-        self._db: Any = None  # the store ``get`` was asked of, for reads ahead
 
-    async def get(self, ctx: Any, portal_id: int) -> Limits:
+    async def get(self, portal_id: int) -> Limits:
         """The portal's limits, from the store when the remembered ones are too old."""
-        self._db = ctx.db
         cached = self._limits.get(portal_id)
         if cached is not None:
             age = time.monotonic() - cached[0]
@@ -216,10 +216,10 @@ def _on_a_loop() -> bool:
 class RateLimitMiddleware:
     """Applies each portal's rate limits to requests carrying one of its tokens."""
 
-    def __init__(self, app: ASGIApp, limits: PortalLimits | None = None) -> None:
+    def __init__(self, app: ASGIApp, limits: PortalLimits) -> None:
         self.app = app
         self.limiter = RateLimiter()
-        self.limits = limits or PortalLimits()
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -237,7 +237,7 @@ class RateLimitMiddleware:
         except LeadhubError:
             await self.app(scope, receive, send)  # the face answers 401
             return
-        limits = await self.limits.get(ctx, portal_id)
+        limits = await self.limits.get(portal_id)
         if not limits.on:
             await self.app(scope, receive, send)
             return

@@ -46,21 +46,17 @@ def store() -> Store:
     return Store()
 
 
-def _ctx(store: Store) -> Any:
-    return SimpleNamespace(db=store)
-
-
 async def _settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
 
 
 def test_requests_waiting_at_once_share_one_read(clock, store) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> list[Limits]:
         store.gate = asyncio.Event()
-        waiting = [asyncio.ensure_future(limits.get(_ctx(store), PORTAL)) for _ in range(32)]
+        waiting = [asyncio.ensure_future(limits.get(PORTAL)) for _ in range(32)]
         await _settle()
         store.gate.set()
         return await asyncio.gather(*waiting)
@@ -70,10 +66,10 @@ def test_requests_waiting_at_once_share_one_read(clock, store) -> None:
 
 
 def test_settings_in_use_are_read_again_ahead_and_never_grow_too_old(clock, store) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> list[bool]:
-        await limits.get(_ctx(store), PORTAL)
+        await limits.get(PORTAL)
         seen = []
         for _ in range(10):  # a request every half of REFRESH_AHEAD_S, for a while
             clock[0] += REFRESH_AHEAD_S / 2
@@ -87,10 +83,10 @@ def test_settings_in_use_are_read_again_ahead_and_never_grow_too_old(clock, stor
 
 
 def test_a_change_is_seen_by_the_read_ahead(clock, store) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> list[bool]:
-        await limits.get(_ctx(store), PORTAL)
+        await limits.get(PORTAL)
         store.settings = {"rate_limits": {"per_second": 5}}
         clock[0] += REFRESH_AHEAD_S
         before = limits.surely_off(PORTAL)  # still within SETTINGS_TTL_S: answered
@@ -101,17 +97,17 @@ def test_a_change_is_seen_by_the_read_ahead(clock, store) -> None:
 
 
 def test_settings_too_old_are_not_used_while_their_read_is_slow(clock, store) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> tuple[bool, bool, Limits]:
-        await limits.get(_ctx(store), PORTAL)
+        await limits.get(PORTAL)
         store.gate = asyncio.Event()
         store.settings = {"rate_limits": {"daily": 9}}
         clock[0] += REFRESH_AHEAD_S
         ahead = limits.surely_off(PORTAL)  # starts the read, which waits
         clock[0] = clock[0] - REFRESH_AHEAD_S + SETTINGS_TTL_S
         late = limits.surely_off(PORTAL)
-        waiting = asyncio.ensure_future(limits.get(_ctx(store), PORTAL))
+        waiting = asyncio.ensure_future(limits.get(PORTAL))
         await _settle()
         store.gate.set()
         return ahead, late, await waiting
@@ -122,12 +118,12 @@ def test_settings_too_old_are_not_used_while_their_read_is_slow(clock, store) ->
 
 
 def test_a_request_that_gives_up_leaves_the_read_to_the_others(clock, store) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> Limits:
         store.gate = asyncio.Event()
-        quitter = asyncio.ensure_future(limits.get(_ctx(store), PORTAL))
-        other = asyncio.ensure_future(limits.get(_ctx(store), PORTAL))
+        quitter = asyncio.ensure_future(limits.get(PORTAL))
+        other = asyncio.ensure_future(limits.get(PORTAL))
         await _settle()
         quitter.cancel()
         await _settle()
@@ -140,22 +136,22 @@ def test_a_request_that_gives_up_leaves_the_read_to_the_others(clock, store) -> 
 def test_a_failed_read_fails_its_waiters_and_the_next_request_reads_again(
     clock, store
 ) -> None:
-    limits = PortalLimits()
+    limits = PortalLimits(store)
 
     async def go() -> Limits:
         store.fail = True
         with pytest.raises(RuntimeError):
-            await limits.get(_ctx(store), PORTAL)
+            await limits.get(PORTAL)
         store.fail = False
-        return await limits.get(_ctx(store), PORTAL)
+        return await limits.get(PORTAL)
 
     assert asyncio.run(go()) == Limits() and store.reads == 2
     assert limits.surely_off(PORTAL)
 
 
 def test_surely_off_from_a_thread_without_a_loop_reads_nothing(clock, store) -> None:
-    limits = PortalLimits()
-    asyncio.run(limits.get(_ctx(store), PORTAL))
+    limits = PortalLimits(store)
+    asyncio.run(limits.get(PORTAL))
     clock[0] += REFRESH_AHEAD_S
     assert limits.surely_off(PORTAL)  # no loop here: answered, nothing started
     assert store.reads == 1

@@ -67,8 +67,8 @@ def store_pg_documents(db: Database, portal_id: int) -> tuple[int, int]:
             *(db.batch.get(by_guids, (portal_id, g, None)) for g in guids))
         found = [(row[2], rawload.pg_docs_view(row)) for row in rows if row is not None]
         await asyncio.gather(*(
-            db.batch_stores.get(leaddocs.PG_STORE, (
-                view.lead.id, portal_id, view.guid, documents.to_document(view).hex(),
+            db.batch_stores.get(leaddocs.PG_STORE, leaddocs.pg_store_key(
+                view.lead.id, portal_id, view.guid, documents.to_document(view),
                 view.lead.archived, version))
             for version, view in found if view is not None
         ))

@@ -22,7 +22,6 @@ import logging
 from collections.abc import Sequence
 
 import anyio
-import orjson
 from sqlalchemy.engine import Connection
 
 from leadhub.leads import fields as F
@@ -31,6 +30,7 @@ from leadhub.leads.render import to_document
 from leadhub.leads.service import LeadView
 from leadhub.store import Database, leaddocs, leadrows
 from leadhub.store.db import is_unavailable, on_lead_writes
+from leadhub.store.pgbatch import run_batched
 
 log = logging.getLogger("leadhub")
 
@@ -86,8 +86,8 @@ def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
 on_lead_writes(store_written)
 
 def pg_fill(conn: Connection, portal_id: int, guids: Sequence[str]) -> None:
-    """PostgreSQL: store the documents of the leads of these guids from this write
-    transaction's data, as a read stores them, where none is stored.
+    """PostgreSQL: store the documents of the leads of these guids, created by this
+    write transaction, from its data, as a read stores them.
 
     The leads are read by guid as a point read reads them
     (``leaddocs.pg_docs_by_guids``: the rows, with the version of the lead's
@@ -103,24 +103,19 @@ def pg_fill(conn: Connection, portal_id: int, guids: Sequence[str]) -> None:
             for start in range(0, len(guids), FILL_BATCH):
                 keys = [(portal_id, g.strip().lower(), None)
                         for g in guids[start:start + FILL_BATCH]]
-                rows = conn.exec_driver_sql(read.sql, {"keys": _json(keys)}).all()
                 stores = []
-                for row in rows:
-                    view = None if row[3] is not None else rawload.pg_docs_view(tuple(row))
+                for row in run_batched(conn, read, keys):
+                    view = rawload.pg_docs_view(row)  # the version read is row[2]
                     if view is not None and view.guid:
-                        stores.append((view.lead.id, portal_id, view.guid,
-                                       to_document(view).hex(), view.lead.archived, row[2]))
+                        stores.append(leaddocs.pg_store_key(
+                            view.lead.id, portal_id, view.guid, to_document(view),
+                            view.lead.archived, row[2]))
                 if stores:
-                    conn.exec_driver_sql(leaddocs.PG_STORE.sql, {"keys": _json(stores)})
+                    run_batched(conn, leaddocs.PG_STORE, stores)
     except Exception as exc:
         if is_unavailable(exc):
             raise  # the whole transaction fails
         log.exception("storing the documents of %d imported leads failed", len(guids))
-
-
-def _json(keys: Sequence[Sequence[object]]) -> str:
-    """Keys as the ``keys`` parameter of a batched statement (store/pgbatch.py)."""
-    return orjson.dumps(keys).decode()
 
 
 class StoreLater:

@@ -194,7 +194,7 @@ class PgDocuments:
         self._leads_storing.add(lead_id)
         version, doc, archived, guid = kept
         task = asyncio.get_running_loop().create_task(
-            self._store((lead_id, portal_id, guid, doc.hex(), archived, version)))
+            self._store(leaddocs.pg_store_key(lead_id, portal_id, guid, doc, archived, version)))
         self.storing.add(task)
         task.add_done_callback(self.storing.discard)
         task.add_done_callback(lambda _: self._leads_storing.discard(lead_id))

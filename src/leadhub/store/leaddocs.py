@@ -254,6 +254,14 @@ PG_STORE = Batched(
 )
 
 
+def pg_store_key(
+    lead_id: int, portal_id: int, guid: str, doc: bytes, archived: bool, version: int
+) -> tuple[int, int, str, str, bool, int]:
+    """A key of ``PG_STORE``: a lead's document, to store while ``version`` is still the
+    lead's (the document as hex: ``keys`` takes bytea so)."""
+    return lead_id, portal_id, guid, doc.hex(), archived, version
+
+
 # A document's email: its lead's one primary contact's email, if that contact has
 # no other lead (what by_email_sql would find alone). Triggers (migration 0011) clear
 # it when the contact gains a lead; the 0005 triggers drop the document on any

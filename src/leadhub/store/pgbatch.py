@@ -91,6 +91,19 @@ def keys(**parts: str) -> str:
     )
 
 
+def batched_params(keys: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """The parameters of a ``Batched`` statement for these keys: one JSON array. A key
+    JSON cannot hold (not text, a number, a bool or None) raises TypeError."""
+    return {"keys": orjson.dumps(keys).decode()}
+
+
+def run_batched(conn: sa.Connection, kind: Batched, keys: Sequence[Sequence[Any]]) -> list[Row]:
+    """``kind``'s rows for these keys (none for a write) on a connection of the
+    caller's, in its transaction (not gathered with other reads)."""
+    result = conn.exec_driver_sql(kind.sql, batched_params(keys))
+    return [tuple(row) for row in result] if result.returns_rows else []
+
+
 @dataclass(frozen=True)
 class Batched:
     """A read by key that many reads share one statement of.
@@ -289,9 +302,9 @@ class BatchReads:
         self, kind: Batched, batch: list[tuple[Sequence[Any], asyncio.Future[Row | None]]]
     ) -> None:
         try:
-            # A key JSON cannot hold (not text, a number, a bool or None) fails its
-            # statement's reads, as a key the statement refuses does.
-            params = {"keys": orjson.dumps([key for key, _ in batch]).decode()}
+            # A key JSON cannot hold fails its statement's reads, as a key the
+            # statement refuses does.
+            params = batched_params([key for key, _ in batch])
             rows = await self._rows(kind.sql, params, kind.binary)
         except BaseException as exc:
             _fail([future for _, future in batch], exc)
@@ -387,4 +400,7 @@ def _finish(conn: psycopg.AsyncConnection[Any]) -> None:
         conn.pgconn.finish()
 
 
-__all__ = ["BATCH_MAX", "CONNECTIONS", "SNAPSHOT", "BatchReads", "Batched", "Row", "keys"]
+__all__ = [
+    "BATCH_MAX", "CONNECTIONS", "SNAPSHOT", "BatchReads", "Batched", "Row", "batched_params",
+    "keys", "run_batched",
+]

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub.store.pgbatch import BatchReads
+from leadhub.store.pgpoint import conninfo
 
 
 @pytest.fixture
@@ -30,8 +31,7 @@ def batch(url: sa.URL) -> Iterator[BatchReads]:
 @pytest.fixture
 def other(url: sa.URL) -> Iterator[psycopg.Connection[Any]]:
     """Another connection to the store, in autocommit: another process's writes."""
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS scratch (k int PRIMARY KEY, v text)")
         conn.execute("CREATE TABLE IF NOT EXISTS elsewhere (k int)")
         conn.execute(

@@ -20,6 +20,7 @@ from leadhub import portals
 from leadhub.leads import documents, docwrites, pgdocuments, rawload, service
 from leadhub.store import Database, leaddocs
 from leadhub.store import events as event_store
+from leadhub.store.pgpoint import conninfo
 from leadhub.store.schema import lead_documents
 from tests.factories import make_lead
 
@@ -279,7 +280,7 @@ def test_a_store_waiting_for_a_writer_holds_up_no_read(
     made, other = make_lead(pg, portal_id), make_lead(pg, portal_id)
     docs = _docs(pg)
     version, view = _read(pg, portal_id, made.guid)
-    url = pg.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = conninfo(pg.engine.url)
     import psycopg
 
     with psycopg.connect(url) as writer:  # a transaction left open: the row is held

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from leadhub.store.db import is_unavailable
 from leadhub.store.pgbatch import LOOKS_SKIPPED, BatchReads
+from leadhub.store.pgpoint import conninfo
 
 
 class Reader:
@@ -125,7 +126,6 @@ def test_a_transaction_still_open_changes_nothing_until_it_commits(
 ) -> None:
     """A write not yet committed is in no read's answer; its commit is in the next."""
     read = Reader(batch)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def go(writer: psycopg.Connection[Any]) -> list[bytes | None]:
         seen = [await read.kept() for _ in range(3)]
@@ -135,7 +135,7 @@ def test_a_transaction_still_open_changes_nothing_until_it_commits(
         seen.append(await read.kept())
         return seen
 
-    with psycopg.connect(conninfo) as writer:
+    with psycopg.connect(conninfo(url)) as writer:
         assert asyncio.run(go(writer)) == [b"one"] * 5 + [b"open"]
 
 

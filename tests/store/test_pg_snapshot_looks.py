@@ -18,15 +18,12 @@ import pytest
 import sqlalchemy as sa
 
 from leadhub.store.pglook import SNAPSHOT, SnapshotLooks
-
-
-def _conninfo(url: sa.URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+from leadhub.store.pgpoint import conninfo
 
 
 @pytest.fixture
 def looks(url: sa.URL) -> Iterator[SnapshotLooks]:
-    looks = SnapshotLooks(_conninfo(url))
+    looks = SnapshotLooks(conninfo(url))
     yield looks
     looks.close()
 
@@ -129,7 +126,7 @@ def test_a_look_given_up_is_not_answered_to_the_next(looks, other) -> None:
 
 
 def test_a_store_out_of_reach_raises_the_stores_error(url) -> None:
-    looks = SnapshotLooks(_conninfo(url.set(port=1)))  # a port nothing listens on
+    looks = SnapshotLooks(conninfo(url.set(port=1)))  # a port nothing listens on
     with pytest.raises(sa.exc.DBAPIError):
         asyncio.run(looks.look())
     assert not looks.busy

@@ -29,6 +29,7 @@ from leadhub.store import leaddocs, leadrows
 from leadhub.store import objects as obj_store
 from leadhub.store.events import ConversionEvent
 from leadhub.store.objects import Change
+from leadhub.store.pgpoint import conninfo
 from leadhub.util import new_guid
 from tests.factories import make_lead
 
@@ -363,7 +364,7 @@ def test_one_statement_reads_scan_nothing_inside_a_scan_on_postgresql(db) -> Non
                 (portal_id, "nobody@example.com", made[0].lead_id, 1),
                 (portal_id, email, made[1].lead_id, 2)]), 3),
     ]
-    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    url = conninfo(db.engine.url)
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM objects").fetchone()[0] > 80
         for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan",

@@ -45,7 +45,7 @@ from psycopg.types.json import set_json_loads
 
 from leadhub.store.kept import KeptAnswers
 from leadhub.store.pglook import SNAPSHOT, SnapshotLooks
-from leadhub.store.pgpoint import retry_or_raise
+from leadhub.store.pgpoint import conninfo, retry_or_raise
 
 log = logging.getLogger("leadhub")
 
@@ -122,7 +122,7 @@ class BatchReads:
     """Reads by key on PostgreSQL, those waiting at once gathered into one statement."""
 
     def __init__(self, url: sa.URL, *, connections: int = CONNECTIONS) -> None:
-        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = conninfo(url)
         self._connections = connections
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: collections.deque[psycopg.AsyncConnection[Any]] = collections.deque()

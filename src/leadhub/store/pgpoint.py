@@ -64,11 +64,17 @@ def retry_or_raise(
     ) from exc
 
 
+def conninfo(url: sa.URL) -> str:
+    """libpq's connection string for a store's SQLAlchemy URL (its driver name dropped,
+    its password kept), for psycopg's own connections."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class PointReads:
     """Single-statement reads on PostgreSQL, from worker threads."""
 
     def __init__(self, url: sa.URL) -> None:
-        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = conninfo(url)
         self._idle: collections.deque[psycopg.Connection[Any]] = collections.deque()
         self._limiter: anyio.CapacityLimiter | None = None
         self._closed = False
@@ -142,4 +148,4 @@ class PointReads:
             self._idle.append(conn)
 
 
-__all__ = ["POINT_READERS", "PointReads", "PointRows", "retry_or_raise"]
+__all__ = ["POINT_READERS", "PointReads", "PointRows", "conninfo", "retry_or_raise"]

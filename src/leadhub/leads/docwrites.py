@@ -85,6 +85,15 @@ def store_written(conn: Connection, changed: dict[int, list[int]]) -> None:
 
 on_lead_writes(store_written)
 
+
+def store_imported(conn: Connection, portal_id: int, guids: Sequence[str]) -> None:
+    """The documents of the leads of these guids, which this import transaction
+    created: on PostgreSQL stored here (``pg_fill``); on SQLite the commit's hook
+    stores those of every lead the transaction wrote (``store_written``)."""
+    if conn.dialect.name == "postgresql":
+        pg_fill(conn, portal_id, guids)
+
+
 def pg_fill(conn: Connection, portal_id: int, guids: Sequence[str]) -> None:
     """PostgreSQL: store the documents of the leads of these guids, created by this
     write transaction, from its data, as a read stores them.
@@ -173,4 +182,6 @@ class StoreLater:
             fill(conn, portal_id, lead_ids)
 
 
-__all__ = ["FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "pg_fill", "store_written"]
+__all__ = [
+    "FILL_BATCH", "SEEN_MAX", "StoreLater", "fill", "pg_fill", "store_imported", "store_written",
+]

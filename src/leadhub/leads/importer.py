@@ -163,10 +163,9 @@ def import_batch(
             new_rows.append(row)
     new_rows = _drop_taken_guids(conn, portal_id, new_rows, result)
     _create(conn, portal_id, new_rows, change)
-    if conn.dialect.name == "postgresql":
-        # Imported leads are read for the first time later, one by one: each read is
-        # then a lookup of a stored document (on SQLite every write stores them).
-        docwrites.pg_fill(conn, portal_id, [r.guid for r in new_rows if r.guid])
+    # Imported leads are read for the first time later, one by one: each read is then
+    # a lookup of a stored document.
+    docwrites.store_imported(conn, portal_id, [r.guid for r in new_rows if r.guid])
     result.created += len(new_rows)
     return result
 

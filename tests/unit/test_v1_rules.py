@@ -105,7 +105,22 @@ CURRENT = {"guid": "g", "leadId": 5, "isCustomer": False, "score": 40, "foundVia
 
 def plan(body):  # type: ignore[no-untyped-def]
     errors: list[tuple[str, str]] = []
-    return plan_update(body, CURRENT, errors), errors
+    return plan_update(body, lambda: CURRENT, errors), errors
+
+
+def test_plan_renders_the_lead_only_for_fields_not_editable():
+    renders: list[int] = []
+
+    def lead_json():  # type: ignore[no-untyped-def]
+        renders.append(1)
+        return CURRENT
+
+    errors: list[tuple[str, str]] = []
+    p = plan_update({"guid": "g", "city": "Lyon", "closedAt": "", "isDeleted": False},
+                    lead_json, errors)
+    assert errors == [] and renders == [] and p.contact == {"city": "Lyon"}
+    plan_update({"guid": "g", "score": 40, "leadId": 5, "city": "Lyon"}, lead_json, errors)
+    assert errors == [] and renders == [1]
 
 
 def test_plan_splits_editable_fields_by_owner():

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from leadhub import crm_types as ct
 from leadhub.errors import Conflict, ValidationError
 from leadhub.leads import fields as F
+from leadhub.leads import rawload
 from leadhub.leads.convert import from_v1
 from leadhub.leads.service import (
     EMAIL_PROP,
@@ -24,7 +25,6 @@ from leadhub.leads.service import (
     LeadView,
     lead_id_for_guid,
     lead_name,
-    load,
     no_lead,
     normalize_email,
     to_stored_ms,
@@ -79,15 +79,15 @@ def update(
     )
     if lead is None:
         raise no_lead(guid)
-    view = load(conn, portal_id, [lead.id])[0]
+    view = rawload.loader(conn, portal_id, [lead.id])[0]
     view.lead = lead
     errors: list[tuple[str, str]] = []
-    plan = plan_update(body, render(view), errors)
+    plan = plan_update(body, lambda: render(view), errors)
     if errors:
         raise _invalid(errors)
     apply(conn, view, plan, change)
     if plan.read_only:
-        after = render(load(conn, portal_id, [lead.id])[0])
+        after = render(rawload.loader(conn, portal_id, [lead.id])[0])
         for name, sent in plan.read_only.items():
             if not same(sent, after.get(name)):
                 errors.append((name, f"{name} is not editable"))
@@ -105,13 +105,21 @@ def _invalid(errors: list[tuple[str, str]]) -> ValidationError:
 
 
 def plan_update(
-    body: dict[str, Any], current: dict[str, Any], errors: list[tuple[str, str]]
+    body: dict[str, Any], lead_json: Callable[[], dict[str, Any]],
+    errors: list[tuple[str, str]],
 ) -> Plan:
-    """Check a PUT body against the current v1 lead; problems go to ``errors``."""
+    """Check a PUT body against the current v1 lead; problems go to ``errors``.
+
+    ``lead_json`` renders the lead's current v1 JSON; it is called only for a body
+    with fields that are not editable (most PUTs change editable fields only, and
+    a render is a large part of their work).
+    """
     plan = Plan()
+    current: dict[str, Any] | None = None
     for raw_key, value in body.items():
         key = F.ALIASES.get(raw_key, raw_key)
-        if key == "guid" or (key == "lastModifiedAt" and _stale_stamp(value, current)):
+        fld = F.BY_NAME.get(key)
+        if key == "guid":
             continue
         if key == "closedAt":
             plan.closed_at = parse_closed_at(value)
@@ -125,19 +133,22 @@ def plan_update(
                 errors.append((raw_key, "isDeleted must be true or false"))
             else:
                 plan.deleted = flag
-        elif key in F.BY_NAME and F.BY_NAME[key].editable:
-            fld = F.BY_NAME[key]
+        elif fld is not None and fld.editable:
             try:
                 stored = from_v1(fld, value)
             except ValueError as exc:
                 errors.append((raw_key, f"{raw_key}: {exc}"))
                 continue
             (plan.lead if fld.owner == "lead" else plan.contact)[fld.prop] = stored
-        elif key in current:
-            if not same(value, current[key]):
-                plan.read_only[key] = value
         else:
-            errors.append((raw_key, f"{raw_key} is not a lead field"))
+            if current is None:
+                current = lead_json()
+            if key == "lastModifiedAt" and _stale_stamp(value, current):
+                continue
+            if key not in current:
+                errors.append((raw_key, f"{raw_key} is not a lead field"))
+            elif not same(value, current[key]):
+                plan.read_only[key] = value
     if errors:
         errors.extend((k, f"{k} is not editable") for k in plan.read_only)
     return plan

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.store.associations import AssociationType
-from leadhub.store.db import json_text
 from leadhub.store.objects import Change
 from leadhub.store.schema import associations, objects, property_history, unique_values
+from leadhub.store.sql import json_text
 
 # Bound parameters per statement stay below SQLite's limit of 32766.
 _IN_CHUNK = 500

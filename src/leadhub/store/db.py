@@ -27,6 +27,7 @@ from sqlalchemy import event
 from leadhub.store import leaddocs
 from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointReads
+from leadhub.store.sql import json_text
 from leadhub.store.sqliteraw import RawConnections, committed
 from leadhub.store.stats import Statistics
 from leadhub.store.writegroups import Job, WriteGroups, acquire, write_lock, writer_pragmas
@@ -84,12 +85,6 @@ def is_unavailable(exc: BaseException) -> bool:
         return any(word in str(exc.orig).lower() for word in _SQLITE_TRANSIENT)
     state = getattr(exc.orig, "sqlstate", None)
     return state is None or str(state).startswith(_PG_UNAVAILABLE)
-
-
-def json_text(value: Any) -> str:
-    """A JSON column's stored text: what the engine writes, and what writes that bypass
-    it (bulk inserts, the form group commit) must write too."""
-    return orjson.dumps(value).decode()
 
 
 # Called at the end of every SQLite write transaction, before its commit, with

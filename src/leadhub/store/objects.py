@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history
-from leadhub.store.sql import unindexed
+from leadhub.store.sql import json_text, unindexed
 
 # HubSpot caps a text property value at 65,536 characters.
 MAX_VALUE_CHARS = 65_536
@@ -170,22 +170,29 @@ def update_props(
         else:
             row.props[key] = value
     row.updated_at = max(change.timestamp, row.updated_at)
-    conn.execute(_UPDATE_PROPS, {
-        "object_id": row.id, "object_portal": row.portal_id, "props": row.props,
-        "updated_at": row.updated_at,
-    })
+    raw: Any = conn.connection.driver_connection
+    sqlite = conn.dialect.name == "sqlite"
+    raw.execute(
+        _UPDATE_PROPS if sqlite else _PG_UPDATE_PROPS,
+        (json_text(row.props), row.updated_at, row.id, row.portal_id),
+    )
     _record_history(conn, row.portal_id, row.id, changed, change)
     return changed
 
 
-# Built once: every write of properties runs it.
-_UPDATE_PROPS = (
-    objects.update()
-    .where(objects.c.id == sa.bindparam("object_id"),
-           objects.c.portal_id == sa.bindparam("object_portal"))
-    .values(props=sa.bindparam("props", type_=objects.c.props.type),
-            updated_at=sa.bindparam("updated_at"))
+# Every write of properties runs these two statements, on the transaction's own
+# driver connection: through the engine, building and processing them cost about
+# four times what running them does (about 100 against 20 us for one object).
+_UPDATE_PROPS = "UPDATE objects SET props = ?, updated_at = ? WHERE id = ? AND portal_id = ?"
+_PG_UPDATE_PROPS = (
+    "UPDATE objects SET props = %s::jsonb, updated_at = %s WHERE id = %s AND portal_id = %s"
 )
+_INSERT_HISTORY = (
+    "INSERT INTO property_history "
+    "(portal_id, object_id, property, value, timestamp, source_type, source_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_PG_INSERT_HISTORY = _INSERT_HISTORY.replace("?", "%s")
 
 
 def check_values(values: Mapping[str, str | None]) -> None:
@@ -233,21 +240,16 @@ def _record_history(
 ) -> None:
     if not values:
         return
-    conn.execute(
-        property_history.insert(),
-        [
-            {
-                "portal_id": portal_id,
-                "object_id": object_id,
-                "property": key,
-                "value": value,
-                "timestamp": change.timestamp,
-                "source_type": change.source_type,
-                "source_id": change.source_id,
-            }
-            for key, value in values.items()
-        ],
-    )
+    rows = [
+        (portal_id, object_id, key, value, change.timestamp, change.source_type, change.source_id)
+        for key, value in values.items()
+    ]
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        raw.executemany(_INSERT_HISTORY, rows)
+    else:
+        with raw.cursor() as cur:
+            cur.executemany(_PG_INSERT_HISTORY, rows)
 
 
 def history(

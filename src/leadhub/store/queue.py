@@ -26,9 +26,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from leadhub.store.db import Database, json_text
+from leadhub.store.db import Database
 from leadhub.store.pgbatch import keys
 from leadhub.store.schema import CLAIMABLE, callbacks, submissions
+from leadhub.store.sql import json_text
 
 PENDING = "pending"
 PROCESSING = "processing"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -13,6 +14,12 @@ from sqlalchemy.sql.functions import FunctionElement
 
 # Text that is a number: what ``number_value`` accepts, and only that.
 NUMBER_RE = r"^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's stored text: what the engine writes, and what writes that bypass
+    it (bulk inserts, the form group commit, property updates) must write too."""
+    return orjson.dumps(value).decode()
 
 
 def insert_or_ignore(conn: Connection, table: sa.Table, **values: Any) -> bool:

@@ -63,9 +63,9 @@ from leadhub.store.crm_query import (
     LIVE_PAGE_ROWS,
     LIVE_PAGE_ROWS_PG,
 )
-from leadhub.store.leadrows import FIND_UNIQUE
 from leadhub.store.pgbatch import BatchReads
 from leadhub.store.pgpoint import PointRows
+from leadhub.store.uniquevalues import FIND_UNIQUE
 from leadhub.util import parse_bool
 
 PREFIX = "/crm/v3/objects/"

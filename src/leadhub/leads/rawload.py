@@ -23,6 +23,7 @@ from leadhub.leads import service
 from leadhub.leads.service import LeadView
 from leadhub.store import leaddocs, leadrows
 from leadhub.store.leadrows import Rows
+from leadhub.store.uniquevalues import FIND_UNIQUE
 
 # Statements ``get`` runs: the guid's lead, then ``load``'s.
 STATEMENTS = 1 + leadrows.STATEMENTS
@@ -55,7 +56,7 @@ def loader(
 def get(rows: Rows, portal_id: int, guid: str) -> LeadView | None:
     """``service.get`` (deleted leads too), read through ``rows``; None if there is none."""
     key = (portal_id, ct.LEADS, F.GUID_PROP, guid.strip().lower())
-    found = rows(leadrows.FIND_UNIQUE, key)
+    found = rows(FIND_UNIQUE, key)
     views = load(rows, portal_id, [found[0][0]]) if found else []
     return views[0] if views else None
 

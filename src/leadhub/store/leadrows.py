@@ -20,11 +20,10 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-import orjson
-
 from leadhub import crm_types as ct
 from leadhub.store.events import ConversionEvent, LeadLog
-from leadhub.store.objects import ObjectRow
+from leadhub.store.objects import COLUMNS, ObjectRow, json_value, object_row
+from leadhub.store.sql import pyformat
 
 # Runs one statement with positional parameters and returns its rows.
 Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -32,26 +31,16 @@ Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
 # Statements ``read`` runs.
 STATEMENTS = 3
 
-# uniquevalues.find_unique: the object holding a unique value.
-FIND_UNIQUE = (
-    "SELECT object_id FROM unique_values "
-    "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"
-)
-
 
 @lru_cache(maxsize=128)
 def find_unique_many(count: int) -> str:
-    """``FIND_UNIQUE`` for ``count`` values: parameters portal id, object type, property,
-    then the values."""
+    """uniquevalues' ``FIND_UNIQUE`` for ``count`` values: parameters portal id, object
+    type, property, then the values."""
     marks = ",".join("?" * count)
     return (
         "SELECT object_id FROM unique_values "
         f"WHERE portal_id = ? AND object_type = ? AND property = ? AND value IN ({marks})"
     )
-
-
-_COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
-            "archived_at")
 
 
 @lru_cache(maxsize=64)
@@ -65,8 +54,8 @@ def _sql(count: int) -> tuple[str, str, str]:
     contact's columns NULL.
     """
     marks = ",".join("?" * count)
-    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
-    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    lead_cols = ", ".join(f"l.{c}" for c in COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in COLUMNS)
     objects = (
         f"SELECT {lead_cols}, {contact_cols} FROM objects l "
         "LEFT JOIN objects c ON c.id = (SELECT a.to_id FROM associations a "
@@ -86,17 +75,6 @@ def _sql(count: int) -> tuple[str, str, str]:
     return objects, events, logs
 
 
-def _json(value: Any) -> Any:
-    """A JSON column's value: SQLite gives its text, psycopg the value it decoded."""
-    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def _object(r: Sequence[Any], at: int) -> ObjectRow:
-    return ObjectRow(
-        id=r[at], portal_id=r[at + 1], object_type=r[at + 2], props=_json(r[at + 3]),
-        created_at=r[at + 4], updated_at=r[at + 5], archived=bool(r[at + 6]),
-        archived_at=r[at + 7],
-    )
 
 
 LeadRows = tuple[
@@ -117,9 +95,9 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
     unique = tuple(dict.fromkeys(lead_ids))
     objects_sql, events_sql, logs_sql = _sql(len(unique))
     params = (portal_id, *unique)
-    width = len(_COLUMNS)
+    width = len(COLUMNS)
     leads = {
-        r[0]: (_object(r, 0), _object(r, width) if r[width] is not None else None)
+        r[0]: (object_row(r, 0), object_row(r, width) if r[width] is not None else None)
         for r in rows(objects_sql, params)
         if r[2] == ct.LEADS
     }
@@ -128,7 +106,7 @@ def read(rows: Rows, portal_id: int, lead_ids: Sequence[int]) -> LeadRows:
         events.setdefault(r[1], []).append(ConversionEvent(
             guid=r[0], lead_id=r[1], convert_date=r[2], form_guid=r[3], form_id=r[4],
             form_name=r[5], page_name=r[6], page_type=r[7], page_url=r[8],
-            fields=list(_json(r[9])),
+            fields=list(json_value(r[9])),
         ))
     logs: dict[int, list[LeadLog]] = {}
     for r in rows(logs_sql, params):
@@ -154,8 +132,8 @@ def pg_lead_when(lead: str, portal: str, when: str) -> str:
     reads of stored documents a rescan of the join per row and the columns'
     NULLs: about 4 µs of the server's CPU per read.
     """
-    lead_cols = ", ".join(f"l.{c}" for c in _COLUMNS)
-    contact_cols = ", ".join(f"c.{c}" for c in _COLUMNS)
+    lead_cols = ", ".join(f"l.{c}" for c in COLUMNS)
+    contact_cols = ", ".join(f"c.{c}" for c in COLUMNS)
     return (
         f"CASE WHEN {when} THEN (SELECT json_build_array({lead_cols}, {contact_cols}, "
         "(SELECT json_agg(json_build_array(e.guid, e.lead_id, e.convert_date, e.form_guid, "
@@ -232,18 +210,18 @@ def pg_lead_row(value: Sequence[Any] | None) -> LeadRow | None:
 
 
 def _pg_row(r: Sequence[Any]) -> LeadRow:
-    width = len(_COLUMNS)
+    width = len(COLUMNS)
     events = [
         ConversionEvent(
             guid=e[0], lead_id=e[1], convert_date=e[2], form_guid=e[3], form_id=e[4],
             form_name=e[5], page_name=e[6], page_type=e[7], page_url=e[8],
-            fields=list(_json(e[9])),
+            fields=list(json_value(e[9])),
         )
         for e in r[2 * width] or ()
     ]
     logs = [LeadLog(g[0], g[1], g[2], g[3], bool(g[4])) for g in r[2 * width + 1] or ()]
-    contact = _object(r, width) if r[width] is not None else None
-    return _object(r, 0), contact, events, logs
+    contact = object_row(r, width) if r[width] is not None else None
+    return object_row(r, 0), contact, events, logs
 
 
 def driver_rows(conn: Any) -> Rows:
@@ -256,14 +234,8 @@ def driver_rows(conn: Any) -> Rows:
     return lambda sql, params: raw.execute(pyformat(sql), params).fetchall()
 
 
-@lru_cache(maxsize=256)
-def pyformat(sql: str) -> str:
-    """SQL written with ``?`` placeholders (sqlite3's) in psycopg's ``%s`` style."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
 __all__ = [
-    "FIND_UNIQUE", "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
+    "STATEMENTS", "LeadRow", "LeadRows", "Rows", "driver_rows",
     "find_unique_many", "pg_email_choice", "pg_guid_lead", "pg_lead_called", "pg_lead_row",
-    "pg_lead_when", "pyformat", "read",
+    "pg_lead_when", "read",
 ]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history
-from leadhub.store.sql import json_text, unindexed
+from leadhub.store.sql import driver_execute, driver_executemany, json_text, unindexed
 
 # HubSpot caps a text property value at 65,536 characters.
 MAX_VALUE_CHARS = 65_536
@@ -50,6 +51,26 @@ def _row(r: Any) -> ObjectRow:
         updated_at=r.updated_at,
         archived=bool(r.archived),
         archived_at=r.archived_at,
+    )
+
+
+# The objects table's columns in the order ``object_row`` reads them.
+COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
+           "archived_at")
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value as a driver returns it: SQLite gives its text, psycopg the
+    value it decoded."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def object_row(r: Sequence[Any], at: int = 0) -> ObjectRow:
+    """The object of a driver's row whose ``COLUMNS`` start at ``at``."""
+    return ObjectRow(
+        id=r[at], portal_id=r[at + 1], object_type=r[at + 2], props=json_value(r[at + 3]),
+        created_at=r[at + 4], updated_at=r[at + 5], archived=bool(r[at + 6]),
+        archived_at=r[at + 7],
     )
 
 
@@ -106,27 +127,24 @@ def get(
     for_update: bool = False,
 ) -> ObjectRow | None:
     """One object of this portal and type, or None."""
-    query = _GET[include_archived, for_update]
-    r = conn.execute(
-        query, {"object_id": object_id, "portal_id": portal_id, "object_type": object_type}
-    ).first()
-    return _row(r) if r is not None else None
+    r = driver_execute(
+        conn, _GET[include_archived, for_update and conn.dialect.name != "sqlite"],
+        (object_id, portal_id, object_type),
+    ).fetchone()
+    return object_row(r) if r is not None else None
 
 
-def _get_query(include_archived: bool, for_update: bool) -> sa.Select:
-    query = sa.select(objects).where(
-        objects.c.id == sa.bindparam("object_id"),
-        objects.c.portal_id == sa.bindparam("portal_id"),
-        objects.c.object_type == sa.bindparam("object_type"),
+# On the driver's connection (``driver_execute``): a point read is cheap enough that
+# the engine's handling of its statement would be most of it. SQLite has no FOR
+# UPDATE: its write transaction already excludes every other writer.
+_GET = {
+    (archived, update): (
+        f"SELECT {', '.join(COLUMNS)} FROM objects WHERE id = ? AND portal_id = ? "
+        "AND object_type = ?" + ("" if archived else " AND NOT archived")
+        + (" FOR UPDATE" if update else "")
     )
-    if not include_archived:
-        query = query.where(objects.c.archived == sa.false())
-    return query.with_for_update() if for_update else query
-
-
-# Built once: a point read is cheap enough that building its statement would be a
-# large part of it.
-_GET = {(a, u): _get_query(a, u) for a in (False, True) for u in (False, True)}
+    for archived in (False, True) for update in (False, True)
+}
 
 
 # Each id by its primary key, not the portal's rows by an index on portal_id.
@@ -170,29 +188,21 @@ def update_props(
         else:
             row.props[key] = value
     row.updated_at = max(change.timestamp, row.updated_at)
-    raw: Any = conn.connection.driver_connection
-    sqlite = conn.dialect.name == "sqlite"
-    raw.execute(
-        _UPDATE_PROPS if sqlite else _PG_UPDATE_PROPS,
-        (json_text(row.props), row.updated_at, row.id, row.portal_id),
-    )
+    driver_execute(
+        conn, _UPDATE_PROPS, (json_text(row.props), row.updated_at, row.id, row.portal_id))
     _record_history(conn, row.portal_id, row.id, changed, change)
     return changed
 
 
-# Every write of properties runs these two statements, on the transaction's own
-# driver connection: through the engine, building and processing them cost about
+# Every write of properties runs these two statements, on the driver's connection
+# (``driver_execute``): through the engine, building and processing them cost about
 # four times what running them does (about 100 against 20 us for one object).
 _UPDATE_PROPS = "UPDATE objects SET props = ?, updated_at = ? WHERE id = ? AND portal_id = ?"
-_PG_UPDATE_PROPS = (
-    "UPDATE objects SET props = %s::jsonb, updated_at = %s WHERE id = %s AND portal_id = %s"
-)
 _INSERT_HISTORY = (
     "INSERT INTO property_history "
     "(portal_id, object_id, property, value, timestamp, source_type, source_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_PG_INSERT_HISTORY = _INSERT_HISTORY.replace("?", "%s")
 
 
 def check_values(values: Mapping[str, str | None]) -> None:
@@ -244,12 +254,7 @@ def _record_history(
         (portal_id, object_id, key, value, change.timestamp, change.source_type, change.source_id)
         for key, value in values.items()
     ]
-    raw: Any = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        raw.executemany(_INSERT_HISTORY, rows)
-    else:
-        with raw.cursor() as cur:
-            cur.executemany(_PG_INSERT_HISTORY, rows)
+    driver_executemany(conn, _INSERT_HISTORY, rows)
 
 
 def history(

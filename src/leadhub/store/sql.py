@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -14,6 +16,35 @@ from sqlalchemy.sql.functions import FunctionElement
 
 # Text that is a number: what ``number_value`` accepts, and only that.
 NUMBER_RE = r"^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+@lru_cache(maxsize=256)
+def pyformat(sql: str) -> str:
+    """SQL written with ``?`` placeholders (sqlite3's) in psycopg's ``%s`` style."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def driver_execute(conn: Connection, sql: str, params: Sequence[Any]) -> Any:
+    """Run ``sql`` (``?`` placeholders) on the driver's connection that ``conn``'s
+    transaction is on, sqlite3's or psycopg's; the driver's cursor.
+
+    For the statements every write or read runs: the engine's building and
+    processing of a statement costs several times what SQLite takes to run it.
+    """
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        return raw.execute(sql, params)
+    return raw.execute(pyformat(sql), params)
+
+
+def driver_executemany(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """``driver_execute`` for many rows of parameters."""
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        raw.executemany(sql, rows)
+        return
+    with raw.cursor() as cur:
+        cur.executemany(pyformat(sql), rows)
 
 
 def json_text(value: Any) -> str:

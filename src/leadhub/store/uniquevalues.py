@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.objects import ObjectRow
 from leadhub.store.schema import unique_values
-from leadhub.store.sql import insert_or_ignore
+from leadhub.store.sql import driver_execute, insert_or_ignore
 
 # Unique values are index keys; PostgreSQL's btree takes at most ~2.7 kB per key.
 MAX_UNIQUE_VALUE_BYTES = 1_000
@@ -48,11 +47,11 @@ def release_unique(
     )
 
 
-_FIND_UNIQUE = sa.select(unique_values.c.object_id).where(
-    unique_values.c.portal_id == sa.bindparam("portal_id"),
-    unique_values.c.object_type == sa.bindparam("object_type"),
-    unique_values.c.property == sa.bindparam("prop"),
-    unique_values.c.value == sa.bindparam("value"),
+# On the driver's connection (``driver_execute``): every write by guid or email and
+# every v3 read by ``idProperty`` looks one up.
+FIND_UNIQUE = (
+    "SELECT object_id FROM unique_values "
+    "WHERE portal_id = ? AND object_type = ? AND property = ? AND value = ?"
 )
 
 
@@ -60,9 +59,8 @@ def find_unique(
     conn: Connection, portal_id: int, object_type: str, prop: str, value: str
 ) -> int | None:
     """The id of the object holding a unique value, or None."""
-    return conn.execute(_FIND_UNIQUE, {
-        "portal_id": portal_id, "object_type": object_type, "prop": prop, "value": value,
-    }).scalar_one_or_none()
+    r = driver_execute(conn, FIND_UNIQUE, (portal_id, object_type, prop, value)).fetchone()
+    return r[0] if r is not None else None
 
 
 def set_unique(

@@ -8,8 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from leadhub.store.objects import json_value
 from leadhub.store.schema import crm_property_defs as defs
 from leadhub.store.schema import crm_property_groups as groups
+from leadhub.store.sql import driver_execute
 
 
 @dataclass
@@ -55,19 +57,21 @@ def live_stored_names_sql(count: int) -> str:
     )
 
 
-# Built once: every v3 write and most reads of an object type look its definitions up.
+# Every v3 write and most reads of an object type look its definitions up: on the
+# driver's connection (``driver_execute``), as the engine's handling of the statement
+# cost several times running it.
 _LIST_DEFS = (
-    sa.select(defs)
-    .where(defs.c.portal_id == sa.bindparam("portal_id"),
-           defs.c.object_type == sa.bindparam("object_type"))
-    .order_by(defs.c.created_at, defs.c.name)
+    "SELECT name, object_type, definition, created_at, updated_at, archived, archived_at "
+    "FROM crm_property_defs WHERE portal_id = ? AND object_type = ? ORDER BY created_at, name"
 )
 
 
 def list_defs(conn: Connection, portal_id: int, object_type: str) -> list[PropertyDefRow]:
     """Every stored definition of one object type, archived ones included."""
-    rows = conn.execute(_LIST_DEFS, {"portal_id": portal_id, "object_type": object_type})
-    return [_def(r) for r in rows]
+    return [
+        PropertyDefRow(r[0], r[1], dict(json_value(r[2])), r[3], r[4], bool(r[5]), r[6])
+        for r in driver_execute(conn, _LIST_DEFS, (portal_id, object_type))
+    ]
 
 
 def get_def(

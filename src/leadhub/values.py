@@ -9,7 +9,7 @@ them that way: numbers as their shortest decimal form, booleans as
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 # The datetimes ISO 8601 text can hold: years 0001 to 9999.
@@ -30,15 +30,24 @@ def digits(text: str) -> bool:
     return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
 
 
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 # A v3 object shows each of its two timestamps twice (property and field), and
-# strftime is the dearest part of rendering one: remember recent conversions.
+# formatting is the dearest part of rendering one: remember recent conversions.
 @lru_cache(maxsize=4096)
 def ms_to_iso(ms: int) -> str:
-    """Epoch milliseconds to the canonical ISO 8601 form; ValueError outside years 1-9999."""
+    """Epoch milliseconds to the canonical ISO 8601 form; ValueError outside years 1-9999.
+
+    ``isoformat`` writes four-digit years, as ISO 8601 asks and as ``iso_to_ms``
+    reads them (``strftime``'s ``%Y`` wrote year 1 as ``1``), and takes about half
+    of ``strftime``'s time.
+    """
     if not MIN_MS <= ms <= MAX_MS:
         raise ValueError(f"timestamp {ms} is outside the years 0001 to 9999")
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return (_EPOCH + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_to_ms(value: str) -> int:
@@ -51,7 +60,8 @@ def iso_to_ms(value: str) -> int:
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
+    # In whole milliseconds: a float timestamp times 1000 missed by one before 1970.
+    return (dt - _EPOCH_UTC) // _MS
 
 
 def number_to_str(value: float | int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from leadhub import crm_types as ct
 from leadhub import portals
@@ -28,15 +27,20 @@ def test_objects_by_id_are_looked_up_by_primary_key(db: Database) -> None:
     pid, ids = db.write_call(setup)
     plans: list[str] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().startswith("SELECT"):
-            plans.extend(r[-1] for r in cursor.connection.execute(
-                "EXPLAIN QUERY PLAN " + statement, params))
+    def read(conn: Any) -> dict[int, Any]:
+        # The statement runs on the driver's own connection: trace what it runs there.
+        raw = conn.connection.driver_connection
+        statements: list[str] = []
+        raw.set_trace_callback(statements.append)
+        try:
+            found = obj_store.get_many(conn, pid, ids[:3])
+        finally:
+            raw.set_trace_callback(None)
+        for statement in statements:
+            if statement.lstrip().startswith("SELECT"):
+                plans.extend(r[-1] for r in raw.execute("EXPLAIN QUERY PLAN " + statement))
+        return found
 
-    sa.event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        found = db.read_call(obj_store.get_many, pid, ids[:3])
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    found = db.read_call(read)
     assert sorted(found) == ids[:3]
     assert plans == ["SEARCH objects USING INTEGER PRIMARY KEY (rowid=?)"], plans

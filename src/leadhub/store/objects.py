@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history
-from leadhub.store.sql import driver_execute, driver_executemany, json_text, unindexed
+from leadhub.store.sql import driver_execute, driver_executemany, json_text
 
 # HubSpot caps a text property value at 65,536 characters.
 MAX_VALUE_CHARS = 65_536
@@ -147,22 +148,30 @@ _GET = {
 }
 
 
-# Each id by its primary key, not the portal's rows by an index on portal_id.
-_GET_MANY = sa.select(objects).where(
-    unindexed(objects.c.portal_id) == sa.bindparam("portal_id"),
-    objects.c.id.in_(sa.bindparam("ids", expanding=True)),
-)
+@lru_cache(maxsize=128)
+def _get_many_sql(count: int, sqlite: bool) -> str:
+    """``count`` objects of a portal by id, for ``driver_execute``: each by its primary
+    key, not the portal's rows by an index on portal_id (``sql.unindexed``)."""
+    portal = "+portal_id" if sqlite else "portal_id"
+    return (f"SELECT {', '.join(COLUMNS)} FROM objects "
+            f"WHERE {portal} = ? AND id IN ({', '.join('?' * count)})")
 
 
 def get_many(
     conn: Connection, portal_id: int, object_ids: Iterable[int]
 ) -> dict[int, ObjectRow]:
     """Objects of this portal by id, archived or not, keyed by id."""
-    ids = list(object_ids)
+    ids = list(dict.fromkeys(object_ids))
     if not ids:
         return {}
-    rows = conn.execute(_GET_MANY, {"portal_id": portal_id, "ids": ids})
-    return {r.id: _row(r) for r in rows}
+    out: dict[int, ObjectRow] = {}
+    sqlite = conn.dialect.name == "sqlite"
+    # Bound parameters per statement stay well below SQLite's limit of 32766.
+    for at in range(0, len(ids), 500):
+        chunk = ids[at:at + 500]
+        for r in driver_execute(conn, _get_many_sql(len(chunk), sqlite), (portal_id, *chunk)):
+            out[r[0]] = object_row(r)
+    return out
 
 
 def update_props(

@@ -244,6 +244,21 @@ def v3_reads(
     record(res, size, name, row)
 
 
+def patch_requests(ids: list[int], rng: random.Random) -> list[tuple[str, str, str]]:
+    """v3 PATCHes of two properties of each lead, every lead's first then every lead's
+    second (``two_values`` of each): each one changes its lead, wrk's return to the
+    file's start included."""
+    labels = ("HOT", "WARM", "COLD")
+    scores, picks = two_values(rng, len(ids), 1000), two_values(rng, len(ids), len(labels))
+    return [
+        ("PATCH", f"/crm/v3/objects/leads/{i}", json.dumps(
+            {"properties": {"leadhub_raw_score": str(scores[k][turn]),
+                            "hs_lead_label": labels[picks[k][turn]]}},
+            separators=(",", ":")))
+        for turn in (0, 1) for k, i in enumerate(ids)
+    ]
+
+
 def v3_patch(
     cfg: Config, size: int, srv: Server, token: str, ids: list[int], res: Results
 ) -> None:
@@ -251,15 +266,7 @@ def v3_patch(
     name = "v3 update lead (PATCH)"
     if not wanted(cfg, name):
         return
-    rng = random.Random(13)
-    patches = [
-        ("PATCH", f"/crm/v3/objects/leads/{i}", json.dumps(
-            {"properties": {"leadhub_raw_score": str(rng.randrange(1000)),
-                            "hs_lead_label": rng.choice(("HOT", "WARM", "COLD"))}},
-            separators=(",", ":")))
-        for i in ids
-    ]
-    reqs = wrk.write_requests(cfg.work / "v3-patch.txt", patches)
+    reqs = wrk.write_requests(cfg.work / "v3-patch.txt", patch_requests(ids, random.Random(13)))
     record(res, size, name, measure(cfg, srv.url, reqs, token))
 
 
@@ -284,16 +291,61 @@ def lists(cfg: Config, size: int, srv: Server, token: str, store: str, res: Resu
         record(res, size, name, row)
 
 
+def two_values(rng: random.Random, count: int, choices: int) -> list[tuple[int, int]]:
+    """For each of ``count`` leads two different values of ``range(choices)``: the
+    update files send a lead's first, then (a pass later) its second, so that every
+    update changes what it updates, wrk's return to the file's start included (an
+    update to the value the lead already has writes nothing)."""
+    pairs = []
+    for _ in range(count):
+        first = rng.randrange(choices)
+        pairs.append((first, (first + 1 + rng.randrange(choices - 1)) % choices))
+    return pairs
+
+
+Request = tuple[str, str, str]
+
+
+def update_requests(rows: list[dict[str, str]], rng: random.Random) -> list[list[Request]]:
+    """For each sampled lead, its two v1 PUTs (``two_values`` of its raw score)."""
+    def put(guid: str, score: int) -> Request:
+        body = json.dumps({"guid": guid, "rawScore": score}, separators=(",", ":"))
+        return ("PUT", f"/leads/v1/lead/{guid}", body)
+
+    return [[put(r["guid"], v) for v in pair]
+            for r, pair in zip(rows, two_values(rng, len(rows), 1000), strict=True)]
+
+
+def mix_requests(
+    rows: list[dict[str, str]], lists: list[str], puts: list[list[Request]], rng: random.Random,
+    count: int = 2000,
+) -> list[Request]:
+    """``count`` requests, 80% reads by guid, 15% lists, 5% updates, twice over: each
+    update of a lead sends the other of its two PUTs, so every update changes the lead,
+    also when wrk starts the file again (each lead's updates are even in number)."""
+    kinds = [rng.random() for _ in range(count)]
+    mix: list[Request] = []
+    turns = [0] * len(rows)
+    for n, roll in enumerate(kinds * 2):
+        k = n % len(rows)
+        if roll < 0.80:
+            mix.append(("GET", f"/leads/v1/lead/{rows[k]['guid']}", ""))
+        elif roll < 0.95:
+            mix.append(("GET", lists[n % len(lists)], ""))
+        else:
+            mix.append(puts[k][turns[k] % 2])
+            turns[k] += 1
+    return mix
+
+
 def writes_and_mix(cfg: Config, size: int, srv: Server, token: str, rows, res: Results) -> None:
     """Scenarios 4 and 6: v1 PUT of the sampled leads, then the mix of reads, lists and
     those updates."""
     rng = random.Random(11)
-    updates = [
-        ("PUT", f"/leads/v1/lead/{r['guid']}",
-         json.dumps({"guid": r["guid"], "rawScore": rng.randrange(1000)}, separators=(",", ":")))
-        for r in rows
-    ]
-    reqs = wrk.write_requests(cfg.work / "update.txt", updates)
+    puts = update_requests(rows, rng)
+    # Every lead's first PUT, then every lead's second: each one changes its lead.
+    reqs = wrk.write_requests(
+        cfg.work / "update.txt", [pair[turn] for turn in (0, 1) for pair in puts])
     if wanted(cfg, "v1 update lead"):
         record(res, size, "v1 update lead", measure(cfg, srv.url, reqs, token))
     if not wanted(cfg, "mix"):
@@ -303,16 +355,7 @@ def writes_and_mix(cfg: Config, size: int, srv: Server, token: str, rows, res: R
     lists = [
         "/leads/v1/list?" + urlencode(p) for name, p in list_cases().items() if "rare" not in name
     ]
-    mix = []
-    for n in range(2000):
-        roll = rng.random()
-        if roll < 0.80:
-            mix.append(("GET", f"/leads/v1/lead/{rows[n % len(rows)]['guid']}", ""))
-        elif roll < 0.95:
-            mix.append(("GET", lists[n % len(lists)], ""))
-        else:
-            mix.append(updates[n % len(updates)])
-    reqs = wrk.write_requests(cfg.work / "mix.txt", mix)
+    reqs = wrk.write_requests(cfg.work / "mix.txt", mix_requests(rows, lists, puts, rng))
     record(res, size, "mix: 80% reads, 15% lists, 5% updates", measure(cfg, srv.url, reqs, token))
 
 

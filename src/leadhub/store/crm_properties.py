@@ -8,10 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from leadhub.store.objects import json_value
 from leadhub.store.schema import crm_property_defs as defs
 from leadhub.store.schema import crm_property_groups as groups
-from leadhub.store.sql import driver_execute
+from leadhub.store.sql import driver_query, json_value
 
 
 @dataclass
@@ -38,11 +37,14 @@ class GroupRow:
     archived: bool
 
 
+# A stored definition's columns, in the order ``_def`` reads them.
+_DEF_COLUMNS = (
+    "name, object_type, definition, created_at, updated_at, archived, archived_at"
+)
+
+
 def _def(r: Any) -> PropertyDefRow:
-    return PropertyDefRow(
-        r.name, r.object_type, dict(r.definition), r.created_at, r.updated_at,
-        bool(r.archived), r.archived_at,
-    )
+    return PropertyDefRow(r[0], r[1], dict(json_value(r[2])), r[3], r[4], bool(r[5]), r[6])
 
 
 def live_stored_names_sql(count: int) -> str:
@@ -58,32 +60,29 @@ def live_stored_names_sql(count: int) -> str:
 
 
 # Every v3 write and most reads of an object type look its definitions up: on the
-# driver's connection (``driver_execute``), as the engine's handling of the statement
-# cost several times running it.
+# driver's connection (``sql.driver_query``), as the engine's handling of the
+# statement cost several times running it.
 _LIST_DEFS = (
-    "SELECT name, object_type, definition, created_at, updated_at, archived, archived_at "
-    "FROM crm_property_defs WHERE portal_id = ? AND object_type = ? ORDER BY created_at, name"
+    f"SELECT {_DEF_COLUMNS} FROM crm_property_defs WHERE portal_id = ? AND object_type = ? "
+    "ORDER BY created_at, name"
+)
+_GET_DEF = (
+    f"SELECT {_DEF_COLUMNS} FROM crm_property_defs WHERE portal_id = ? AND object_type = ? "
+    "AND name = ?"
 )
 
 
 def list_defs(conn: Connection, portal_id: int, object_type: str) -> list[PropertyDefRow]:
     """Every stored definition of one object type, archived ones included."""
-    return [
-        PropertyDefRow(r[0], r[1], dict(json_value(r[2])), r[3], r[4], bool(r[5]), r[6])
-        for r in driver_execute(conn, _LIST_DEFS, (portal_id, object_type))
-    ]
+    return [_def(r) for r in driver_query(conn, _LIST_DEFS, (portal_id, object_type))]
 
 
 def get_def(
     conn: Connection, portal_id: int, object_type: str, name: str
 ) -> PropertyDefRow | None:
     """One stored definition, archived or not."""
-    r = conn.execute(
-        sa.select(defs).where(
-            defs.c.portal_id == portal_id, defs.c.object_type == object_type, defs.c.name == name
-        )
-    ).first()
-    return _def(r) if r is not None else None
+    rows = driver_query(conn, _GET_DEF, (portal_id, object_type, name))
+    return _def(rows[0]) if rows else None
 
 
 def save_def(conn: Connection, portal_id: int, row: PropertyDefRow) -> None:

@@ -22,8 +22,8 @@ from typing import Any
 
 from leadhub import crm_types as ct
 from leadhub.store.events import ConversionEvent, LeadLog
-from leadhub.store.objects import COLUMNS, ObjectRow, json_value, object_row
-from leadhub.store.sql import pyformat
+from leadhub.store.objects import COLUMNS, ObjectRow, object_row
+from leadhub.store.sql import driver_query, json_value
 
 # Runs one statement with positional parameters and returns its rows.
 Rows = Callable[[str, Sequence[Any]], Sequence[Sequence[Any]]]
@@ -73,8 +73,6 @@ def _sql(count: int) -> tuple[str, str, str]:
         f"WHERE portal_id = ? AND lead_id IN ({marks}) ORDER BY inserted_at, id"
     )
     return objects, events, logs
-
-
 
 
 LeadRows = tuple[
@@ -226,12 +224,10 @@ def _pg_row(r: Sequence[Any]) -> LeadRow:
 
 def driver_rows(conn: Any) -> Rows:
     """``Rows`` inside a SQLAlchemy connection's transaction: its driver's connection
-    itself, sqlite3's or psycopg's (the engine's statement handling cost as much as the
-    reads on SQLite, and twice the reads' CPU on PostgreSQL)."""
-    raw = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        return lambda sql, params: raw.execute(sql, params).fetchall()
-    return lambda sql, params: raw.execute(pyformat(sql), params).fetchall()
+    itself, sqlite3's or psycopg's (``sql.driver_query``; the engine's statement
+    handling cost as much as the reads on SQLite, and twice the reads' CPU on
+    PostgreSQL)."""
+    return lambda sql, params: driver_query(conn, sql, params)
 
 
 __all__ = [

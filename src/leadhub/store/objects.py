@@ -7,13 +7,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leadhub.errors import ValidationError
 from leadhub.store.schema import objects, property_history
-from leadhub.store.sql import driver_execute, driver_executemany, json_text
+from leadhub.store.sql import (
+    driver_execute,
+    driver_executemany,
+    driver_query,
+    json_text,
+    json_value,
+)
 
 # HubSpot caps a text property value at 65,536 characters.
 MAX_VALUE_CHARS = 65_536
@@ -42,28 +47,9 @@ class Change:
     source_id: str | None = None
 
 
-def _row(r: Any) -> ObjectRow:
-    return ObjectRow(
-        id=r.id,
-        portal_id=r.portal_id,
-        object_type=r.object_type,
-        props=dict(r.props),
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        archived=bool(r.archived),
-        archived_at=r.archived_at,
-    )
-
-
 # The objects table's columns in the order ``object_row`` reads them.
 COLUMNS = ("id", "portal_id", "object_type", "props", "created_at", "updated_at", "archived",
            "archived_at")
-
-
-def json_value(value: Any) -> Any:
-    """A JSON column's value as a driver returns it: SQLite gives its text, psycopg the
-    value it decoded."""
-    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def object_row(r: Sequence[Any], at: int = 0) -> ObjectRow:
@@ -128,14 +114,14 @@ def get(
     for_update: bool = False,
 ) -> ObjectRow | None:
     """One object of this portal and type, or None."""
-    r = driver_execute(
+    rows = driver_query(
         conn, _GET[include_archived, for_update and conn.dialect.name != "sqlite"],
         (object_id, portal_id, object_type),
-    ).fetchone()
-    return object_row(r) if r is not None else None
+    )
+    return object_row(rows[0]) if rows else None
 
 
-# On the driver's connection (``driver_execute``): a point read is cheap enough that
+# On the driver's connection (``sql.driver_query``): a point read is cheap enough that
 # the engine's handling of its statement would be most of it. SQLite has no FOR
 # UPDATE: its write transaction already excludes every other writer.
 _GET = {
@@ -150,7 +136,7 @@ _GET = {
 
 @lru_cache(maxsize=128)
 def _get_many_sql(count: int, sqlite: bool) -> str:
-    """``count`` objects of a portal by id, for ``driver_execute``: each by its primary
+    """``count`` objects of a portal by id, for ``driver_query``: each by its primary
     key, not the portal's rows by an index on portal_id (``sql.unindexed``)."""
     portal = "+portal_id" if sqlite else "portal_id"
     return (f"SELECT {', '.join(COLUMNS)} FROM objects "
@@ -169,7 +155,7 @@ def get_many(
     # Bound parameters per statement stay well below SQLite's limit of 32766.
     for at in range(0, len(ids), 500):
         chunk = ids[at:at + 500]
-        for r in driver_execute(conn, _get_many_sql(len(chunk), sqlite), (portal_id, *chunk)):
+        for r in driver_query(conn, _get_many_sql(len(chunk), sqlite), (portal_id, *chunk)):
             out[r[0]] = object_row(r)
     return out
 

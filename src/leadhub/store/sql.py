@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,33 +24,70 @@ def pyformat(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-def driver_execute(conn: Connection, sql: str, params: Sequence[Any]) -> Any:
-    """Run ``sql`` (``?`` placeholders) on the driver's connection that ``conn``'s
-    transaction is on, sqlite3's or psycopg's; the driver's cursor.
+# The statements every write or read runs go to the driver's connection that the
+# transaction is on, sqlite3's or psycopg's, as SQL text with ``?`` placeholders:
+# the engine's building and processing of a statement cost several times what the
+# database takes to run it. Their errors are raised as the engine raises them
+# (``driver_error``), so that ``db.is_unavailable`` and the retries of clashes
+# read them the same way.
 
-    For the statements every write or read runs: the engine's building and
-    processing of a statement costs several times what SQLite takes to run it.
-    """
+
+def driver_query(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """The rows of a query run on the driver's connection of ``conn``'s transaction."""
     raw: Any = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        return raw.execute(sql, params)
-    return raw.execute(pyformat(sql), params)
+    try:
+        if conn.dialect.name == "sqlite":
+            return raw.execute(sql, params).fetchall()
+        return raw.execute(pyformat(sql), params).fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, sql, params, exc) from exc
 
 
-def driver_executemany(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+def driver_execute(conn: Connection, sql: str, params: Sequence[Any]) -> None:
+    """A statement without rows run on the driver's connection of ``conn``'s
+    transaction."""
+    raw: Any = conn.connection.driver_connection
+    try:
+        raw.execute(sql if conn.dialect.name == "sqlite" else pyformat(sql), params)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, sql, params, exc) from exc
+
+
+def driver_executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """``driver_execute`` for many rows of parameters."""
     raw: Any = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        raw.executemany(sql, rows)
-        return
-    with raw.cursor() as cur:
-        cur.executemany(pyformat(sql), rows)
+    try:
+        if conn.dialect.name == "sqlite":
+            raw.executemany(sql, rows)
+            return
+        with raw.cursor() as cur:
+            cur.executemany(pyformat(sql), rows)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, sql, rows, exc) from exc
+
+
+def driver_error(
+    conn: Connection, sql: str, params: Any, exc: Any
+) -> sa.exc.StatementError:
+    """A driver's error as the engine would have raised it: IntegrityError,
+    OperationalError, ... with the driver's error as ``orig``, and the connection marked
+    invalidated when the dialect reads the error as a lost connection."""
+    dialect = conn.dialect
+    lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+    return sa.exc.DBAPIError.instance(
+        sql, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost)
 
 
 def json_text(value: Any) -> str:
     """A JSON column's stored text: what the engine writes, and what writes that bypass
     it (bulk inserts, the form group commit, property updates) must write too."""
     return orjson.dumps(value).decode()
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value as a driver returns it: SQLite gives its text, psycopg the
+    value it decoded."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def insert_or_ignore(conn: Connection, table: sa.Table, **values: Any) -> bool:

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 from leadhub.errors import ValidationError
 from leadhub.store.objects import ObjectRow
 from leadhub.store.schema import unique_values
-from leadhub.store.sql import driver_execute, insert_or_ignore
+from leadhub.store.sql import driver_query, insert_or_ignore
 
 # Unique values are index keys; PostgreSQL's btree takes at most ~2.7 kB per key.
 MAX_UNIQUE_VALUE_BYTES = 1_000
@@ -47,7 +47,7 @@ def release_unique(
     )
 
 
-# On the driver's connection (``driver_execute``): every write by guid or email and
+# On the driver's connection (``sql.driver_query``): every write by guid or email and
 # every v3 read by ``idProperty`` looks one up.
 FIND_UNIQUE = (
     "SELECT object_id FROM unique_values "
@@ -59,8 +59,8 @@ def find_unique(
     conn: Connection, portal_id: int, object_type: str, prop: str, value: str
 ) -> int | None:
     """The id of the object holding a unique value, or None."""
-    r = driver_execute(conn, FIND_UNIQUE, (portal_id, object_type, prop, value)).fetchone()
-    return r[0] if r is not None else None
+    rows = driver_query(conn, FIND_UNIQUE, (portal_id, object_type, prop, value))
+    return rows[0][0] if rows else None
 
 
 def set_unique(

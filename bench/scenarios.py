@@ -244,7 +244,11 @@ def v3_reads(
     record(res, size, name, row)
 
 
-def patch_requests(ids: list[int], rng: random.Random) -> list[tuple[str, str, str]]:
+# One line of a request file: method, target, body (bench/wrk.py ``write_requests``).
+Request = tuple[str, str, str]
+
+
+def patch_requests(ids: list[int], rng: random.Random) -> list[Request]:
     """v3 PATCHes of two properties of each lead, every lead's first then every lead's
     second (``two_values`` of each): each one changes its lead, wrk's return to the
     file's start included."""
@@ -301,9 +305,6 @@ def two_values(rng: random.Random, count: int, choices: int) -> list[tuple[int, 
         first = rng.randrange(choices)
         pairs.append((first, (first + 1 + rng.randrange(choices - 1)) % choices))
     return pairs
-
-
-Request = tuple[str, str, str]
 
 
 def update_requests(rows: list[dict[str, str]], rng: random.Random) -> list[list[Request]]:
